@@ -1,0 +1,31 @@
+# Airbyte source connector image: `docker run IMAGE spec|check|discover|read ...`.
+# Stage 1: production dependencies only (what ships).
+FROM node:22-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# Stage 2: compile the TypeScript engine and CLI (the compiler never reaches the runtime image).
+FROM deps AS build
+WORKDIR /tools
+RUN npm init -y >/dev/null && npm install --no-audit --no-fund --save-exact typescript@5.9.3 @types/node@20.19.43
+WORKDIR /app
+RUN cp -r /tools/node_modules/@types node_modules/@types
+COPY tsconfig.json tsconfig.build.json ./
+COPY spec ./spec
+COPY connector ./connector
+COPY protocol ./protocol
+RUN node /tools/node_modules/typescript/bin/tsc -p tsconfig.build.json
+
+# Stage 3: the runtime, as small as it can be while Python transformations (Pyodide) work offline.
+FROM node:22-bookworm-slim
+WORKDIR /airbyte/integration_code
+ENV NODE_ENV=production
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+USER node
+ENV AIRBYTE_ENTRYPOINT="node /airbyte/integration_code/dist/protocol/main.js"
+ENTRYPOINT ["node", "/airbyte/integration_code/dist/protocol/main.js"]
+LABEL io.airbyte.name="airbyte/source-stripe-customers" \
+      io.airbyte.version="0.1.0"

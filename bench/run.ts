@@ -1,0 +1,305 @@
+/**
+ * `npm run bench`: how fast the connector reads, measured against the Stripe API emulator with
+ * realistic latency and Stripe's live-mode rate limit. Prints a table; asserts nothing.
+ *
+ *   BENCH_CUSTOMERS=200000 BENCH_LATENCY_MS=250 BENCH_RATE_LIMIT=100 npm run bench
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Stripe from 'stripe';
+import { benchPushDown } from './pushdown';
+import { benchTransformations } from './transformations';
+
+const ROOT = join(__dirname, '..');
+const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 200_000);
+const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 250);
+const RATE_LIMIT = Number(process.env.BENCH_RATE_LIMIT ?? 100);
+const CHANGES = Number(process.env.BENCH_CHANGES ?? 1_000);
+const CONCURRENCY = process.env.BENCH_CONCURRENCY
+  ? Number(process.env.BENCH_CONCURRENCY)
+  : undefined;
+const PAGE = 100;
+
+interface ReadRun {
+  seconds: number;
+  records: number;
+  maxRssMb: number;
+  cpuSeconds: number;
+  state: unknown[];
+  exitCode: number | null;
+}
+
+async function main(): Promise<void> {
+  execFileSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
+    { stdio: 'inherit' },
+  );
+  const seedStarted = Date.now();
+  // The emulator runs in a process of its own, as Stripe would: it must not share an event loop
+  // with the code that reads the connector's output.
+  const emulator = await EmulatorProcess.start([
+    '--customers',
+    String(CUSTOMERS),
+    '--seed',
+    '2024',
+    '--latency-ms',
+    String(LATENCY_MS),
+    '--rate-limit',
+    String(RATE_LIMIT),
+    '--api-key',
+    'sk_live_emulator',
+  ]);
+  await emulator.admin('POST', '/_emulator/clock', { advance_seconds: 3_600 });
+  const seedSeconds = (Date.now() - seedStarted) / 1000;
+  const dir = mkdtempSync(join(tmpdir(), 'stripe-customers-bench-'));
+  const config = write(dir, 'config', {
+    api_key: 'sk_live_emulator',
+    api_base_url: emulator.url,
+    requests_per_second: RATE_LIMIT,
+    ...(CONCURRENCY ? { concurrency: CONCURRENCY } : {}),
+  });
+  const catalog = write(dir, 'catalog', {
+    streams: [
+      {
+        stream: { name: 'customers', json_schema: {}, supported_sync_modes: ['incremental'] },
+        sync_mode: 'incremental',
+        destination_sync_mode: 'append_dedup',
+      },
+    ],
+  });
+  try {
+    const rows: Array<[string, string]> = [];
+    rows.push([
+      'machine',
+      `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
+    ]);
+    rows.push([
+      'emulator',
+      `${CUSTOMERS.toLocaleString('en')} customers (seeded in ${seedSeconds.toFixed(1)} s), ${LATENCY_MS} ms latency, ${RATE_LIMIT} requests/s limit`,
+    ]);
+
+    const baseline = await sequentialBaseline(emulator);
+    rows.push(['one request at a time (SDK)', `${fmt(baseline)} customers/s`]);
+
+    await emulator.admin('POST', '/_emulator/stats/reset');
+    const full = await readOnce(config, catalog);
+    const fullStats = await emulator.stats();
+    const rate = full.records / full.seconds;
+    const ceiling = RATE_LIMIT * PAGE;
+    rows.push([
+      'full read',
+      `${full.records.toLocaleString('en')} records in ${full.seconds.toFixed(1)} s (exit ${full.exitCode})`,
+    ]);
+    rows.push(['  customers per second', fmt(rate)]);
+    rows.push([
+      '  ratio to the ceiling',
+      `${pct(rate / ceiling)} of ${RATE_LIMIT} x ${PAGE} = ${fmt(ceiling)}/s`,
+    ]);
+    rows.push(['  ratio to one-at-a-time', `${(rate / baseline).toFixed(1)}x`]);
+    rows.push([
+      '  requests / answered 429',
+      `${fullStats.requests} / ${fullStats.byStatus['429'] ?? 0}`,
+    ]);
+    rows.push(['  peak RSS of the connector', `${full.maxRssMb.toFixed(0)} MB`]);
+    rows.push([
+      '  CPU time of the connector',
+      `${full.cpuSeconds.toFixed(1)} s (${pct(full.cpuSeconds / full.seconds)} of one core)`,
+    ]);
+
+    // Incremental run after changes (made without latency, so setting them up is quick).
+    await emulator.admin('POST', '/_emulator/faults', { latencyMs: 0, rateLimit: 0 });
+    await makeChanges(emulator.port, CHANGES);
+    await emulator.admin('POST', '/_emulator/clock', { advance_seconds: 60 });
+    await emulator.admin('POST', '/_emulator/faults', {
+      latencyMs: LATENCY_MS,
+      rateLimit: RATE_LIMIT,
+    });
+    await emulator.admin('POST', '/_emulator/stats/reset');
+    const stateFile = write(dir, 'state', full.state);
+    const incremental = await readOnce(config, catalog, stateFile);
+    const incStats = await emulator.stats();
+    rows.push([
+      `incremental after ${CHANGES} changes`,
+      `${incremental.records} records, ${incStats.requests} requests (${incStats.byRoute['GET /v1/events'] ?? 0} event pages, ${incStats.byRoute['GET /v1/customers/:id'] ?? 0} re-fetches), ${incremental.seconds.toFixed(1)} s`,
+    ]);
+
+    for (const [name, perCore] of await benchTransformations(20_000)) {
+      rows.push([`per-record work: ${name}`, `${fmt(perCore)} records/s per core`]);
+    }
+    rows.push(...(await benchPushDown(20_000)));
+    const width = Math.max(...rows.map(([label]) => label.length));
+    console.log('');
+    for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`);
+  } finally {
+    emulator.stop();
+  }
+}
+
+interface EmulatorStats {
+  requests: number;
+  byRoute: Record<string, number>;
+  byStatus: Record<string, number>;
+}
+
+/** `npm run emulator` as a child process, driven through its admin endpoints. */
+class EmulatorProcess {
+  private constructor(
+    private readonly child: ReturnType<typeof spawn>,
+    readonly url: string,
+  ) {}
+
+  get port(): number {
+    return Number(new URL(this.url).port);
+  }
+
+  static start(args: string[]): Promise<EmulatorProcess> {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'test/emulator/main.ts'), '--port', '0', ...args],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    return new Promise((resolve, reject) => {
+      let out = '';
+      child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+        out += chunk;
+        const match = /listening on (\S+)/.exec(out);
+        if (match) resolve(new EmulatorProcess(child, match[1] as string));
+      });
+      child.on('exit', (code) => reject(new Error(`the emulator exited (${code})`)));
+    });
+  }
+
+  async admin(method: string, path: string, body?: unknown): Promise<unknown> {
+    const response = await fetch(new URL(path, this.url), {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return response.json();
+  }
+
+  stats(): Promise<EmulatorStats> {
+    return this.admin('GET', '/_emulator/stats') as Promise<EmulatorStats>;
+  }
+
+  stop(): void {
+    this.child.kill('SIGTERM');
+  }
+}
+
+/** What a connector that pages one request after another achieves (measured over ~40 pages). */
+async function sequentialBaseline(emulator: EmulatorProcess): Promise<number> {
+  const stripe = new Stripe('sk_live_emulator', {
+    host: '127.0.0.1',
+    port: emulator.port,
+    protocol: 'http',
+    telemetry: false,
+  });
+  const started = Date.now();
+  let count = 0;
+  let startingAfter: string | undefined;
+  for (let page = 0; page < 40; page++) {
+    const list = await stripe.customers.list({
+      limit: PAGE,
+      ...(startingAfter ? { starting_after: startingAfter } : {}),
+    });
+    count += list.data.length;
+    startingAfter = list.data.at(-1)?.id;
+    if (!list.has_more) break;
+  }
+  return count / ((Date.now() - started) / 1000);
+}
+
+async function makeChanges(port: number, changes: number): Promise<void> {
+  const stripe = new Stripe('sk_live_emulator', {
+    host: '127.0.0.1',
+    port,
+    protocol: 'http',
+    telemetry: false,
+  });
+  let done = 0;
+  for await (const customer of stripe.customers.list({ limit: 100 })) {
+    if (done >= changes) break;
+    await stripe.customers.update(customer.id, { metadata: { bench: String(done) } });
+    done++;
+  }
+}
+
+function readOnce(config: string, catalog: string, state?: string): Promise<ReadRun> {
+  return new Promise((resolve, reject) => {
+    const args = [
+      '--require',
+      join(__dirname, 'max-rss.cjs'),
+      join(ROOT, 'dist/protocol/main.js'),
+      'read',
+      '--config',
+      config,
+      '--catalog',
+      catalog,
+    ];
+    if (state) args.push('--state', state);
+    const started = Date.now();
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let records = 0;
+    let pending = '';
+    let stderr = '';
+    const states = new Map<string, unknown>();
+    // Counting, not parsing: the reader must stay cheaper than the connector it measures.
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      const text = pending + chunk;
+      let start = 0;
+      for (
+        let end = text.indexOf('\n');
+        end !== -1;
+        start = end + 1, end = text.indexOf('\n', start)
+      ) {
+        if (text.startsWith('{"type":"RECORD"', start)) {
+          records++;
+        } else if (text.startsWith('{"type":"STATE"', start)) {
+          const message = JSON.parse(text.slice(start, end));
+          states.set(message.state.stream.stream_descriptor.name, {
+            type: 'STREAM',
+            stream: message.state.stream,
+          });
+        } else if (text.startsWith('{"type":"TRACE","trace":{"type":"ERROR"', start)) {
+          process.stderr.write(`${text.slice(start, end)}\n`);
+        }
+      }
+      pending = text.slice(start);
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (exitCode) => {
+      const rss = /BENCH_MAX_RSS_KB=(\d+)/.exec(stderr);
+      const cpu = /BENCH_CPU_MS=(\d+)/.exec(stderr);
+      resolve({
+        seconds: (Date.now() - started) / 1000,
+        records,
+        maxRssMb: rss ? Number(rss[1]) / 1024 : NaN,
+        cpuSeconds: cpu ? Number(cpu[1]) / 1000 : NaN,
+        state: [...states.values()],
+        exitCode,
+      });
+    });
+  });
+}
+
+function write(dir: string, name: string, content: unknown): string {
+  const path = join(dir, `${name}.json`);
+  writeFileSync(path, JSON.stringify(content));
+  return path;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en');
+const pct = (ratio: number) => `${(ratio * 100).toFixed(1)}%`;
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

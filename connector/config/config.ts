@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { ConfigError } from '../errors';
+import { compileFilter, type CompiledFilter } from '../filter';
+import { compileCustomerModel, type CustomerModel } from '../model';
+import type { StripeConnection } from '../stripe/api';
+import type { OnError } from '../pipeline/definition';
+import { validateConfigJson } from './validate-json';
+
+/** One pipeline as configured: compiled where compiling is cheap, raw where it needs a sandbox. */
+export interface PipelineConfig {
+  name: string;
+  description?: string;
+  enabled: boolean;
+  incremental: boolean;
+  filter: CompiledFilter;
+  /** Raw transformation spec; loaded (and syntax-checked) by openPipeline. */
+  transformation?: unknown;
+  onError: OnError;
+  /** Where this pipeline sits in the config, for error messages. */
+  where: string;
+  /** Changes when filter, transformation or model change: saved states then no longer apply. */
+  fingerprint: string;
+}
+
+export interface ConnectorConfig {
+  connection: StripeConnection;
+  startDate?: number;
+  lookbackSeconds: number;
+  settleSeconds: number;
+  concurrency: number;
+  useSearchApi: boolean;
+  model?: CustomerModel;
+  /** Every configured pipeline, disabled ones included (shells decide what to offer). */
+  pipelines: PipelineConfig[];
+}
+
+/** The pipeline used when the config names none: every customer, as Stripe returns it. */
+export const DEFAULT_PIPELINE_NAME = 'customers';
+
+/**
+ * Validates a raw config (JSON from Airbyte, or assembled by the n8n node) and compiles what can
+ * be compiled without a sandbox: filters and the Customer Model. Every mistake becomes a
+ * ConfigError naming the field and the fix, before any request is made.
+ */
+export function parseConfig(raw: unknown, now: Date = new Date()): ConnectorConfig {
+  const config = validateConfigJson(raw) as unknown as RawConfig;
+  const model = config.customer_model ? compileCustomerModel(config.customer_model) : undefined;
+  const rawPipelines = config.pipelines?.length
+    ? config.pipelines
+    : [{ name: DEFAULT_PIPELINE_NAME }];
+  const seen = new Set<string>();
+  const pipelines = rawPipelines.map((pipeline, index): PipelineConfig => {
+    const where = config.pipelines?.length
+      ? `pipelines[${index}] ("${pipeline.name}")`
+      : 'the default pipeline';
+    if (seen.has(pipeline.name)) {
+      throw new ConfigError(
+        `${where}: the name "${pipeline.name}" is used twice; every pipeline needs its own name (it names the stream).`,
+      );
+    }
+    seen.add(pipeline.name);
+    return {
+      name: pipeline.name,
+      description: pipeline.description,
+      enabled: pipeline.enabled ?? true,
+      incremental: pipeline.incremental ?? true,
+      filter: compileFilter(pipeline.filter, { pipeline: pipeline.name, now }),
+      transformation: pipeline.transformation,
+      onError: pipeline.on_error ?? 'fail',
+      where,
+      fingerprint: fingerprint([
+        pipeline.filter ?? null,
+        pipeline.transformation ?? null,
+        config.customer_model ?? null,
+        config.start_date ?? null,
+      ]),
+    };
+  });
+  return {
+    connection: {
+      apiKey: config.api_key,
+      accountId: config.account_id,
+      apiBaseUrl: config.api_base_url,
+      requestsPerSecond: config.requests_per_second,
+      requestTimeoutMs: (config.request_timeout_seconds ?? 60) * 1000,
+    },
+    startDate: config.start_date ? parseStartDate(config.start_date) : undefined,
+    lookbackSeconds: (config.lookback_window_days ?? 0) * 86_400,
+    settleSeconds: config.events_settle_seconds ?? 10,
+    concurrency: config.concurrency ?? 32,
+    useSearchApi: config.use_search_api ?? false,
+    model,
+    pipelines,
+  };
+}
+
+interface RawPipeline {
+  name: string;
+  description?: string;
+  enabled?: boolean;
+  incremental?: boolean;
+  filter?: unknown;
+  transformation?: unknown;
+  on_error?: OnError;
+}
+
+interface RawConfig {
+  api_key: string;
+  account_id?: string;
+  start_date?: string;
+  api_base_url?: string;
+  lookback_window_days?: number;
+  events_settle_seconds?: number;
+  requests_per_second?: number;
+  request_timeout_seconds?: number;
+  concurrency?: number;
+  use_search_api?: boolean;
+  customer_model?: unknown;
+  pipelines?: RawPipeline[];
+}
+
+function parseStartDate(value: string): number {
+  const millis = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
+  if (!Number.isFinite(millis)) {
+    throw new ConfigError(
+      `\`start_date\` is not a date: expected a UTC date-time like 2024-01-01T00:00:00Z.`,
+    );
+  }
+  return Math.floor(millis / 1000);
+}
+
+function fingerprint(parts: unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
+}

@@ -1,0 +1,162 @@
+/**
+ * Time values for timestamp properties. Every value resolves, once at compile time, to an
+ * inclusive range of unix seconds [start, end]:
+ *
+ * | value                                   | range                                      |
+ * |-----------------------------------------|--------------------------------------------|
+ * | 1706659200 (number or numeric string)   | [t, t]                                     |
+ * | "2024-01-31" (a calendar day, UTC)      | [00:00:00, 23:59:59] of that day (UTC)     |
+ * | "2024-01-31T10:00:00Z", "...+02:00"     | [t, t] (fractions of a second dropped; no offset = UTC) |
+ * | "now"                                   | [now, now]                                 |
+ * | "today" / "yesterday" / "tomorrow"      | that whole UTC day                         |
+ * | "30 days ago", "2 weeks ago", "1 year ago" (second/minute/hour/day/week/month/year) | [now - N units, same] (months/years are calendar months, clamped to the month's last day) |
+ *
+ * Operators then use the range: `is` = inside it, `is_before`/`less_than` = before its start,
+ * `is_after`/`greater_than` = after its end, `is_on_or_before` = up to its end, etc. So
+ * `created is 2024-01-31` means "some time that day" and `is_after 2024-01-31` starts at Feb 1.
+ */
+
+export interface TimeRange {
+  /** Inclusive unix seconds. */
+  readonly start: number;
+  readonly end: number;
+}
+
+export type TimeParse = { ok: true; range: TimeRange } | { ok: false; problem: string };
+
+export const TIME_VALUE_HELP =
+  'Use an ISO 8601 date ("2024-01-31") or datetime ("2024-01-31T10:00:00Z"), unix seconds (1706659200), or a relative date ("now", "today", "yesterday", "30 days ago", "2 weeks ago", "6 months ago", "1 year ago")';
+
+const DAY = 86_400;
+/** Unix seconds beyond this are taken for milliseconds (it is the year 5138). */
+const MAX_SECONDS = 1e11;
+
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+const RELATIVE = /^(\d+)\s*(second|sec|minute|min|hour|day|week|month|year)s?\s+ago$/i;
+const NUMERIC = /^[+-]?\d+(\.\d+)?$/;
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  return month === 2 && isLeap(year) ? 29 : (MONTH_DAYS[month - 1] ?? 0);
+}
+
+function isLeap(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+/** Unix seconds of a UTC wall-clock time (works for years 0-99 too, unlike Date.UTC). */
+function utcSeconds(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): number {
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  date.setUTCHours(h, mi, s, 0);
+  return Math.floor(date.getTime() / 1000);
+}
+
+function dayRange(unixSeconds: number): TimeRange {
+  const start = Math.floor(unixSeconds / DAY) * DAY;
+  return { start, end: start + DAY - 1 };
+}
+
+function point(t: number): TimeRange {
+  return { start: t, end: t };
+}
+
+function validDate(y: number, mo: number, d: number): boolean {
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo);
+}
+
+function fromUnixNumber(n: number, shown: string): TimeParse {
+  if (!Number.isFinite(n)) return { ok: false, problem: `${shown} is not a finite number` };
+  if (Math.abs(n) >= MAX_SECONDS) {
+    return {
+      ok: false,
+      problem: `${shown} looks like milliseconds; timestamps are unix seconds (divide by 1000: ${Math.trunc(n / 1000)})`,
+    };
+  }
+  return { ok: true, range: point(n) };
+}
+
+function monthsAgo(now: Date, months: number): number {
+  const y = now.getUTCFullYear();
+  const m = now.getUTCMonth() + 1 - months; // 1-based, may be <= 0
+  const year = y + Math.floor((m - 1) / 12);
+  const month = ((((m - 1) % 12) + 12) % 12) + 1;
+  const day = Math.min(now.getUTCDate(), daysInMonth(year, month));
+  return utcSeconds(year, month, day, now.getUTCHours(), now.getUTCMinutes(), now.getUTCSeconds());
+}
+
+/** Parses one time value; relative values are resolved against `now`. */
+export function parseTimeValue(raw: unknown, now: Date): TimeParse {
+  if (typeof raw === 'number') return fromUnixNumber(raw, String(raw));
+  if (typeof raw !== 'string') {
+    return { ok: false, problem: `expected a date, got ${raw === null ? 'null' : typeof raw}` };
+  }
+  const text = raw.trim();
+  const shown = JSON.stringify(raw);
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const lower = text.toLowerCase();
+
+  if (NUMERIC.test(text)) return fromUnixNumber(Number(text), shown);
+  if (lower === 'now') return { ok: true, range: point(nowSeconds) };
+  if (lower === 'today') return { ok: true, range: dayRange(nowSeconds) };
+  if (lower === 'yesterday') return { ok: true, range: dayRange(nowSeconds - DAY) };
+  if (lower === 'tomorrow') return { ok: true, range: dayRange(nowSeconds + DAY) };
+
+  const relative = RELATIVE.exec(text);
+  if (relative) {
+    const amount = Number(relative[1]);
+    const unit = (relative[2] ?? '').toLowerCase();
+    const seconds: Record<string, number> = {
+      second: 1,
+      sec: 1,
+      minute: 60,
+      min: 60,
+      hour: 3600,
+      day: DAY,
+      week: 7 * DAY,
+    };
+    const perUnit = seconds[unit];
+    if (perUnit !== undefined) return { ok: true, range: point(nowSeconds - amount * perUnit) };
+    const months = unit === 'year' ? amount * 12 : amount;
+    if (months > 12 * 10_000) return { ok: false, problem: `${shown} is too far in the past` };
+    return { ok: true, range: point(monthsAgo(now, months)) };
+  }
+
+  const dateOnly = DATE_ONLY.exec(text);
+  if (dateOnly) {
+    const [y, mo, d] = [Number(dateOnly[1]), Number(dateOnly[2]), Number(dateOnly[3])];
+    if (!validDate(y, mo, d)) return { ok: false, problem: `${shown} is not a calendar date` };
+    return { ok: true, range: dayRange(utcSeconds(y, mo, d)) };
+  }
+
+  const dateTime = DATE_TIME.exec(text);
+  if (dateTime) {
+    const [y, mo, d, h, mi] = [1, 2, 3, 4, 5].map((i) => Number(dateTime[i])) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    const s = dateTime[6] === undefined ? 0 : Number(dateTime[6]);
+    if (!validDate(y, mo, d) || h > 23 || mi > 59 || s > 59) {
+      return { ok: false, problem: `${shown} is not a valid date and time` };
+    }
+    let offsetSeconds = 0;
+    const zone = dateTime[8];
+    if (zone !== undefined && zone.toUpperCase() !== 'Z') {
+      const sign = zone.startsWith('-') ? -1 : 1;
+      const digits = zone.slice(1).replace(':', '');
+      const oh = Number(digits.slice(0, 2));
+      const om = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
+      if (oh > 23 || om > 59) return { ok: false, problem: `${shown} has an invalid UTC offset` };
+      offsetSeconds = sign * (oh * 3600 + om * 60);
+    }
+    return { ok: true, range: point(utcSeconds(y, mo, d, h, mi, s) - offsetSeconds) };
+  }
+
+  return { ok: false, problem: `${shown} is not a date this filter understands` };
+}

@@ -1,0 +1,67 @@
+/**
+ * The filter language that picks which Stripe customers a pipeline imports.
+ *
+ *     compileFilter(pipeline.filter, { pipeline: 'eu_pro', now: new Date() })
+ *       .matches(customer)  // local, exact
+ *       .pushDown           // what Stripe can pre-filter (always looser or equal)
+ *
+ * See compile.ts (config shape, validation), operators.ts (operator/type table, null semantics),
+ * dates.ts (date values), pushdown.ts (what is sent to Stripe).
+ */
+import {
+  type CompileContext,
+  type ConditionSpec,
+  type FilterSpec,
+  type Logical,
+  parseFilter,
+  toMatcher,
+} from './compile.js';
+import { type PushDown, derivePushDown, withStartDate } from './pushdown.js';
+
+export type { CompileContext, ConditionSpec, FilterSpec, Logical, PushDown };
+export { withStartDate };
+export { FilterConfigError, type FilterIssue } from './issues.js';
+export {
+  OPERATORS,
+  OPERATOR_IDS,
+  operatorsForType,
+  type OperatorId,
+  type OperatorInfo,
+  type ValueArity,
+} from './operators.js';
+export {
+  PROPERTY_TYPES,
+  listFilterableProperties,
+  resolvePropertyType,
+  type FilterableProperty,
+  type PropertyType,
+} from './types.js';
+export { formatPath, parsePath } from './path.js';
+export { parseTimeValue, type TimeRange } from './dates.js';
+
+export interface CompiledFilter {
+  /** true if the customer (plain Stripe JSON object) matches. Compiled to closures. */
+  matches(customer: Record<string, unknown>): boolean;
+  /** What Stripe can pre-filter; implied by the filter (looser or equal, never stricter). */
+  pushDown: PushDown;
+  /** true when the filter is absent/empty (matches everything). */
+  matchesAll: boolean;
+}
+
+/**
+ * Validates and compiles a pipeline's filter. Throws FilterConfigError (a ConfigError) listing
+ * every problem, before any request is made.
+ */
+export function compileFilter(
+  spec: unknown,
+  context: { pipeline: string; now: Date },
+): CompiledFilter {
+  const root = parseFilter(spec, context);
+  if (!root) return { matches: () => true, pushDown: {}, matchesAll: true };
+  const matcher = toMatcher(root);
+  return {
+    matches: (customer) => matcher(customer),
+    pushDown: derivePushDown(root),
+    matchesAll: false,
+  };
+}

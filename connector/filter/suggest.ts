@@ -1,0 +1,100 @@
+/** "Did you mean" helpers for configuration error messages. */
+
+/**
+ * Edit distance counting insertions, deletions, substitutions and swaps of two neighbouring
+ * characters as 1 each (optimal string alignment), so "emial" is 1 away from "email".
+ */
+export function editDistance(a: string, b: string): number {
+  if (a === b) return 0;
+  if (a.length === 0) return b.length;
+  if (b.length === 0) return a.length;
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    const row: number[] = [i];
+    for (let j = 1; j <= b.length; j++) {
+      if (i === 0) {
+        row.push(j);
+        continue;
+      }
+      const up = rows[i - 1] ?? [];
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min((up[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (up[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, (rows[i - 2]?.[j - 2] ?? 0) + 1);
+      }
+      row.push(best);
+    }
+    rows.push(row);
+  }
+  return rows[a.length]?.[b.length] ?? 0;
+}
+
+/**
+ * The candidates closest to `input` (case-insensitive), best first: those within a small edit
+ * distance, plus those that contain the input or are contained in it (for inputs of 3+ chars).
+ */
+export function closestMatches(input: string, candidates: readonly string[], limit = 3): string[] {
+  const needle = input.toLowerCase();
+  const threshold = needle.length <= 3 ? 1 : Math.max(2, Math.floor(needle.length / 3));
+  const scored: Array<{ candidate: string; score: number }> = [];
+  for (const candidate of new Set(candidates)) {
+    const hay = candidate.toLowerCase();
+    const distance = editDistance(needle, hay);
+    if (distance <= threshold) {
+      scored.push({ candidate, score: distance });
+    } else if (needle.length >= 3 && (hay.includes(needle) || needle.includes(hay))) {
+      scored.push({ candidate, score: threshold + 1 + Math.abs(hay.length - needle.length) / 100 });
+    }
+  }
+  scored.sort((x, y) => x.score - y.score || x.candidate.localeCompare(y.candidate));
+  return scored.slice(0, limit).map((s) => s.candidate);
+}
+
+/** ` Did you mean "a" or "b"?` (with a leading space), or "" when there is nothing close. */
+export function didYouMean(input: string, candidates: readonly string[], limit = 3): string {
+  return formatSuggestions(closestMatches(input, candidates, limit));
+}
+
+export function formatSuggestions(suggestions: readonly string[]): string {
+  if (suggestions.length === 0) return '';
+  return ` Did you mean ${orList(suggestions.map((s) => JSON.stringify(s)))}?`;
+}
+
+/** "a", "a or b", "a, b or c". */
+export function orList(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
+
+/** A short, JSON-ish rendering of a user-supplied value for error messages. */
+export function describeValue(value: unknown, max = 60): string {
+  let text: string;
+  if (value === undefined) text = 'undefined';
+  else if (typeof value === 'number' && !Number.isFinite(value)) text = String(value);
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = String(value);
+    }
+  }
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** "an array", "a string", "null", ... for "got ..." phrases. */
+export function describeKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  switch (typeof value) {
+    case 'string':
+      return 'a string';
+    case 'number':
+      return 'a number';
+    case 'boolean':
+      return 'a boolean';
+    case 'object':
+      return 'an object';
+    default:
+      return typeof value;
+  }
+}

@@ -1,0 +1,193 @@
+/** Validation of the raw `customer_model` config into compiled `ModelProperty` objects. */
+import { ConfigError } from '../errors';
+import { didYouMean } from './suggest';
+import { MODEL_TYPES, type ModelProperty, type ModelType, type ModelTypeName } from './types';
+
+/** Column names: safe unquoted identifiers in every warehouse Airbyte writes to. */
+export const COLUMN_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** Prefixes reserved for columns the connector and Airbyte add themselves. */
+export const RESERVED_PREFIXES = ['_stripe_', '_ab_', '_airbyte_'] as const;
+
+/** Largest decimal precision a JSON number (IEEE double) carries exactly. */
+export const MAX_DECIMAL_PRECISION = 15;
+
+const TYPE_SPECIFIC_KEYS: Partial<Record<ModelTypeName, readonly string[]>> = {
+  decimal: ['precision', 'scale'],
+  array: ['items'],
+  object: ['properties'],
+  map: ['values'],
+};
+const COMMON_PROPERTY_KEYS = ['name', 'type', 'nullable', 'description'];
+const COMMON_ELEMENT_KEYS = ['type', 'nullable', 'description'];
+const ALL_SPECIFIC_KEYS = ['precision', 'scale', 'items', 'properties', 'values'];
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Checks a column name; returns the problem (with a fix) or undefined when the name is fine.
+ * Exported so mappings without a model can check their `to` names with the same rules.
+ */
+export function columnNameProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string' || name === '') {
+    return 'is required: give the column a name made of letters, digits and underscores (e.g. "email")';
+  }
+  if (!COLUMN_NAME_PATTERN.test(name)) {
+    const fixed = name
+      .replace(/[^A-Za-z0-9_]+/g, '_')
+      .replace(/^(?=[0-9])/, '_')
+      .slice(0, 63);
+    const tooLong = name.length > 63 ? ' and at most 63 characters long' : '';
+    return `"${name}" is not a valid column name: use letters, digits and underscores, starting with a letter or an underscore${tooLong} (e.g. "${fixed || 'column'}")`;
+  }
+  const lower = name.toLowerCase();
+  if (lower === '_stripe_id' || RESERVED_PREFIXES.some((prefix) => lower.startsWith(prefix))) {
+    return `"${name}" is reserved for columns the connector adds (names starting with ${RESERVED_PREFIXES.map((p) => `"${p}"`).join(', ')}): choose another name (e.g. "${name.replace(/^_+/, '')}")`;
+  }
+  return undefined;
+}
+
+function checkKeys(raw: Record<string, unknown>, allowed: readonly string[], path: string): void {
+  for (const key of Object.keys(raw)) {
+    if (allowed.includes(key)) continue;
+    const type = typeof raw.type === 'string' ? raw.type : undefined;
+    if (ALL_SPECIFIC_KEYS.includes(key)) {
+      const owner = Object.entries(TYPE_SPECIFIC_KEYS).find(([, keys]) => keys.includes(key))?.[0];
+      throw new ConfigError(
+        `${path}.${key}: "${key}" only applies to type "${owner}"${type ? `, not "${type}"` : ''}: remove it or change the type`,
+      );
+    }
+    throw new ConfigError(
+      `${path}.${key}: unknown key "${key}"${didYouMean(key, allowed)}; allowed keys are ${allowed.join(', ')}`,
+    );
+  }
+}
+
+function parseType(
+  raw: Record<string, unknown>,
+  path: string,
+  defaultNullable: boolean,
+): ModelType & { description?: string } {
+  const type = raw.type;
+  if (typeof type !== 'string' || !(MODEL_TYPES as readonly string[]).includes(type)) {
+    const shown = typeof type === 'string' ? `"${type}" is not a type` : 'is required';
+    throw new ConfigError(
+      `${path}.type: ${shown}${typeof type === 'string' ? didYouMean(type, MODEL_TYPES) : ''}; use one of ${MODEL_TYPES.join(', ')}`,
+    );
+  }
+  const nullable = raw.nullable ?? defaultNullable;
+  if (typeof nullable !== 'boolean') {
+    throw new ConfigError(`${path}.nullable: must be true or false`);
+  }
+  const description = raw.description;
+  if (description !== undefined && typeof description !== 'string') {
+    throw new ConfigError(`${path}.description: must be a string`);
+  }
+  const extra = description === undefined ? {} : { description };
+  const typeName = type as ModelTypeName;
+  switch (typeName) {
+    case 'decimal': {
+      const precision = raw.precision;
+      if (
+        typeof precision !== 'number' ||
+        !Number.isInteger(precision) ||
+        precision < 1 ||
+        precision > MAX_DECIMAL_PRECISION
+      ) {
+        throw new ConfigError(
+          `${path}.precision: a decimal needs "precision", the total number of digits, an integer from 1 to ${MAX_DECIMAL_PRECISION} (JSON numbers carry at most ${MAX_DECIMAL_PRECISION} exact digits; use type "string" for wider values)`,
+        );
+      }
+      const scale = raw.scale ?? 0;
+      if (typeof scale !== 'number' || !Number.isInteger(scale) || scale < 0 || scale > precision) {
+        throw new ConfigError(
+          `${path}.scale: must be an integer from 0 to precision (${precision}), the digits after the decimal point`,
+        );
+      }
+      return { type: 'decimal', nullable, precision, scale, ...extra };
+    }
+    case 'array': {
+      if (!isPlainObject(raw.items)) {
+        throw new ConfigError(
+          `${path}.items: an array needs "items", the type of its elements, e.g. { "type": "string" }`,
+        );
+      }
+      return { type: 'array', nullable, items: parseElement(raw.items, `${path}.items`), ...extra };
+    }
+    case 'map': {
+      if (!isPlainObject(raw.values)) {
+        throw new ConfigError(
+          `${path}.values: a map needs "values", the type of its values, e.g. { "type": "string" }`,
+        );
+      }
+      return {
+        type: 'map',
+        nullable,
+        values: parseElement(raw.values, `${path}.values`),
+        ...extra,
+      };
+    }
+    case 'object': {
+      if (raw.properties === undefined) {
+        return { type: 'object', nullable, properties: undefined, ...extra };
+      }
+      return {
+        type: 'object',
+        nullable,
+        properties: parsePropertyList(raw.properties, `${path}.properties`),
+        ...extra,
+      };
+    }
+    default:
+      return { type: typeName, nullable, ...extra };
+  }
+}
+
+function parseElement(raw: Record<string, unknown>, path: string): ModelType {
+  const type = typeof raw.type === 'string' ? (raw.type as ModelTypeName) : undefined;
+  checkKeys(raw, [...COMMON_ELEMENT_KEYS, ...((type && TYPE_SPECIFIC_KEYS[type]) ?? [])], path);
+  return parseType(raw, path, false);
+}
+
+function parseProperty(raw: unknown, path: string): ModelProperty {
+  if (!isPlainObject(raw)) {
+    throw new ConfigError(
+      `${path}: each property must be an object like { "name": "email", "type": "string" }`,
+    );
+  }
+  const nameProblem = columnNameProblem(raw.name);
+  if (nameProblem) throw new ConfigError(`${path}.name: ${nameProblem}`);
+  const type = typeof raw.type === 'string' ? (raw.type as ModelTypeName) : undefined;
+  checkKeys(raw, [...COMMON_PROPERTY_KEYS, ...((type && TYPE_SPECIFIC_KEYS[type]) ?? [])], path);
+  return { name: raw.name as string, ...parseType(raw, path, true) };
+}
+
+function parsePropertyList(raw: unknown, path: string): ModelProperty[] {
+  if (!Array.isArray(raw)) {
+    throw new ConfigError(
+      `${path}: must be a list of properties like [{ "name": "email", "type": "string" }]`,
+    );
+  }
+  if (raw.length === 0) {
+    throw new ConfigError(`${path}: list at least one property`);
+  }
+  const seen = new Map<string, number>();
+  return raw.map((entry, index) => {
+    const property = parseProperty(entry, `${path}[${index}]`);
+    const key = property.name.toLowerCase();
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw new ConfigError(
+        `${path}[${index}].name: "${property.name}" is already used by ${path}[${first}] (column names are compared case-insensitively, as warehouses do): rename one of them`,
+      );
+    }
+    seen.set(key, index);
+    return property;
+  });
+}
+
+/** Validates the raw config list; throws ConfigError naming `path[i].field` and the fix. */
+export function parseModelConfig(raw: unknown, path = 'customer_model'): ModelProperty[] {
+  return parsePropertyList(raw, path);
+}

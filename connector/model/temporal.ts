@@ -1,0 +1,153 @@
+/**
+ * Date and time parsing for the model's datetime/date/time/year types.
+ *
+ * Numbers (and numeric strings) are Unix timestamps in seconds, as Stripe sends them (fractions
+ * are milliseconds). Strings are ISO 8601 / RFC 3339: a `T` or a space between date and time,
+ * an optional fraction and an optional `Z`/`+hh:mm` offset; a date-time without an offset is
+ * taken as UTC. Everything is normalised to UTC with millisecond precision.
+ */
+
+const MIN_MS = -62_135_596_800_000; // 0001-01-01T00:00:00Z
+const MAX_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$/;
+const TIME_ONLY = /^(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$/;
+const NUMERIC = /^[+-]?\d+(?:\.\d+)?$/;
+
+const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
+
+function offsetMinutes(offset: string | undefined): number {
+  if (!offset || offset === 'Z' || offset === 'z') return 0;
+  const sign = offset.startsWith('-') ? -1 : 1;
+  const digits = offset.slice(1).replace(':', '');
+  const hours = Number(digits.slice(0, 2));
+  const minutes = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
+  if (hours > 23 || minutes > 59) return NaN;
+  return sign * (hours * 60 + minutes);
+}
+
+const fractionMs = (fraction: string | undefined): number =>
+  fraction ? Math.floor(Number(`0.${fraction}`) * 1000 + 1e-9) : 0;
+
+function isRealDate(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  const days = new Date(Date.UTC(2000, month, 0)).getUTCDate(); // month length in a leap year
+  if (day > days) return false;
+  if (month === 2 && day === 29) {
+    return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  }
+  return true;
+}
+
+function utcMs(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  ms: number,
+): number {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, ms);
+  return date.getTime();
+}
+
+/** Milliseconds since the epoch, or undefined when `value` is not a timestamp or ISO date(-time). */
+export function toEpochMs(value: unknown): number | undefined {
+  let ms: number;
+  if (typeof value === 'number') {
+    ms = value * 1000;
+  } else if (typeof value === 'string') {
+    const text = value.trim();
+    if (NUMERIC.test(text)) {
+      ms = Number(text) * 1000;
+    } else {
+      const m = DATE_TIME.exec(text);
+      if (!m) return undefined;
+      const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+      const [hour, minute, second] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
+      if (!isRealDate(year, month, day) || hour > 23 || minute > 59 || second > 59)
+        return undefined;
+      const offset = offsetMinutes(m[8]);
+      if (Number.isNaN(offset)) return undefined;
+      ms = utcMs(year, month, day, hour, minute, second, fractionMs(m[7])) - offset * 60_000;
+    }
+  } else {
+    return undefined;
+  }
+  if (!Number.isFinite(ms)) return undefined;
+  ms = Math.round(ms);
+  return ms >= MIN_MS && ms <= MAX_MS ? ms : undefined;
+}
+
+function parts(ms: number): { date: string; time: string; year: number } {
+  const d = new Date(ms);
+  const year = d.getUTCFullYear();
+  const date = `${pad(year, 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+  const millis = d.getUTCMilliseconds();
+  const time =
+    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}` +
+    (millis ? `.${pad(millis, 3)}` : '');
+  return { date, time, year };
+}
+
+/** `YYYY-MM-DDTHH:MM:SS[.sss]Z` */
+export function toDateTime(value: unknown): string | undefined {
+  const ms = toEpochMs(value);
+  if (ms === undefined) return undefined;
+  const { date, time } = parts(ms);
+  return `${date}T${time}Z`;
+}
+
+/** `YYYY-MM-DD` (UTC). */
+export function toDate(value: unknown): string | undefined {
+  if (typeof value === 'string') {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value.trim());
+    if (m) return isRealDate(Number(m[1]), Number(m[2]), Number(m[3])) ? m[0] : undefined;
+  }
+  const ms = toEpochMs(value);
+  return ms === undefined ? undefined : parts(ms).date;
+}
+
+/** `HH:MM:SS[.sss]` (UTC time of day). */
+export function toTime(value: unknown): string | undefined {
+  if (typeof value === 'string') {
+    const m = TIME_ONLY.exec(value.trim());
+    if (m) {
+      const [hour, minute, second] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+      if (hour > 23 || minute > 59 || second > 59) return undefined;
+      const offset = offsetMinutes(m[5]);
+      if (Number.isNaN(offset)) return undefined;
+      let total = (hour * 60 + minute - offset) * 60 + second;
+      total = ((total % 86_400) + 86_400) % 86_400;
+      const millis = fractionMs(m[4]);
+      return (
+        `${pad(Math.floor(total / 3600))}:${pad(Math.floor(total / 60) % 60)}:${pad(total % 60)}` +
+        (millis ? `.${pad(millis, 3)}` : '')
+      );
+    }
+  }
+  const ms = toEpochMs(value);
+  return ms === undefined ? undefined : parts(ms).time;
+}
+
+/** A year 1-9999: small integers are years already; other numbers are Unix timestamps. */
+export function toYear(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 9999) {
+    return value;
+  }
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (/^\d{1,4}$/.test(text)) {
+      const year = Number(text);
+      return year >= 1 ? year : undefined;
+    }
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+    if (m) return isRealDate(Number(m[1]), Number(m[2]), Number(m[3])) ? Number(m[1]) : undefined;
+  }
+  const ms = toEpochMs(value);
+  return ms === undefined ? undefined : parts(ms).year;
+}

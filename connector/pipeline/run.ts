@@ -1,0 +1,338 @@
+import type { StripeApi } from '../stripe/api';
+import { collectCustomerChanges, type CustomerChange } from '../stripe/customer-changes';
+import {
+  OPEN_END,
+  readCustomerSlices,
+  type SliceStart,
+  type SlicePage,
+} from '../stripe/customer-slices';
+import { SEARCH_LAG_SECONDS, searchPages, startSearch } from '../stripe/customer-search';
+import { withStartDate } from '../filter';
+import type { StripeCustomer } from '../stripe/customer-schema';
+import type { PipelineDefinition } from './definition';
+import { deletionRecord, type OutputRecord } from './records';
+import { shapeCustomers, type ShapeResult } from './shape';
+import type { CreatedSlice, PipelineState } from './state';
+
+/** How a record came to be emitted; n8n items carry it, Airbyte ignores it. */
+export type ChangeKind = 'listed' | 'created' | 'updated' | 'deleted';
+
+export interface EmittedRecord {
+  record: OutputRecord;
+  change: ChangeKind;
+}
+
+export type PipelineEvent =
+  | { kind: 'records'; items: EmittedRecord[] }
+  /** Everything emitted so far is covered by this state: save it, resume from it. */
+  | { kind: 'checkpoint'; state: PipelineState }
+  | { kind: 'log'; level: 'INFO' | 'WARN'; message: string };
+
+export interface PipelineSummary {
+  mode: 'full_import' | 'incremental';
+  emitted: number;
+  deletions: number;
+  filteredOut: number;
+  skippedByCode: number;
+  failed: number;
+}
+
+export interface PipelineRunOptions {
+  api: StripeApi;
+  /** full_refresh: always the whole list. incremental: changes since `state`. */
+  syncMode: 'full_refresh' | 'incremental';
+  state: PipelineState | undefined;
+  /** Identifies filter + transformation; a state written under another one is not trusted. */
+  fingerprint: string;
+  /** Customers created before this (unix seconds) are never imported. */
+  startDate?: number;
+  lookbackSeconds: number;
+  settleSeconds: number;
+  concurrency: number;
+  /** Send filter conditions Stripe's Search API understands there, during full imports. */
+  useSearchApi?: boolean;
+  /** Stop after this many records (n8n's limit); the checkpoint then is not advanced past them. */
+  limit?: number;
+}
+
+/**
+ * One pipeline's run: decide between a full import and reading changes, then source → filter →
+ * transform → validate → records, with checkpoints along the way. The caller writes what it
+ * yields in order; a run killed at any point resumes from the last checkpoint without gaps.
+ */
+export async function* runPipeline(
+  pipeline: PipelineDefinition,
+  options: PipelineRunOptions,
+): AsyncGenerator<PipelineEvent, PipelineSummary> {
+  const summary: PipelineSummary = {
+    mode: 'full_import',
+    emitted: 0,
+    deletions: 0,
+    filteredOut: 0,
+    skippedByCode: 0,
+    failed: 0,
+  };
+  const { state } = options;
+  const trusted =
+    state && (state.fingerprint === undefined || state.fingerprint === options.fingerprint);
+  if (state && !trusted) {
+    yield log(
+      'WARN',
+      pipeline,
+      'its filter or transformation changed since the last run, so every customer is imported again to match the new definition.',
+    );
+  }
+  if (trusted && state.phase === 'full_import') {
+    yield log(
+      'INFO',
+      pipeline,
+      `resuming the full import (${state.remaining.length} created-range slice(s) left).`,
+    );
+    yield* fullImport(pipeline, options, summary, { slices: state.remaining }, state.events_cursor);
+    return summary;
+  }
+  if (options.syncMode === 'incremental' && trusted && state.phase === 'incremental') {
+    const outcome = yield* readChanges(pipeline, options, summary, state.events_cursor);
+    if (outcome !== 'expired') return summary;
+  } else {
+    yield log(
+      'INFO',
+      pipeline,
+      options.syncMode === 'incremental'
+        ? 'no saved state: full import first, then changes from the moment it began.'
+        : 'full refresh: importing every customer.',
+    );
+  }
+  yield* fullImport(pipeline, options, summary, undefined, undefined);
+  return summary;
+}
+
+async function* fullImport(
+  pipeline: PipelineDefinition,
+  options: PipelineRunOptions,
+  summary: PipelineSummary,
+  resume: SliceStart | undefined,
+  resumedCursor: number | undefined,
+): AsyncGenerator<PipelineEvent> {
+  summary.mode = 'full_import';
+  const pushDown = withStartDate(pipeline.selector.pushDown, options.startDate);
+  const range: CreatedSlice = [pushDown.created?.gte ?? 0, pushDown.created?.lte ?? OPEN_END];
+  let eventsCursor = resumedCursor;
+  let pages: AsyncIterable<SlicePage> | undefined;
+  if (!resume && options.useSearchApi && pushDown.searchQuery) {
+    const search = await startSearch(options.api, pushDown.searchQuery);
+    if (search.kind === 'unavailable') {
+      yield log(
+        'WARN',
+        pipeline,
+        `the Search API is not available (${search.reason}); listing customers instead.`,
+      );
+    } else {
+      yield log('INFO', pipeline, `reading through the Search API: ${pushDown.searchQuery}`);
+      // Search lags about a minute behind writes: start change tracking early enough to catch
+      // what it missed.
+      eventsCursor = search.first.serverTime - options.settleSeconds - SEARCH_LAG_SECONDS;
+      pages = searchPages(options.api, pushDown.searchQuery, search.first, range);
+    }
+  }
+  pages ??= readCustomerSlices(
+    options.api,
+    resume ?? { fromCreated: range[0], toCreated: range[1] },
+    {
+      concurrency: options.concurrency,
+      email: pushDown.email,
+    },
+  );
+  for await (const page of pages) {
+    // Changes from the moment the import began are read by the next run.
+    eventsCursor ??= page.serverTime - options.settleSeconds;
+    const selected = page.customers.filter((customer) => {
+      const keep = pipeline.selector.matches(customer);
+      if (!keep) summary.filteredOut++;
+      return keep;
+    });
+    const shaped = await shapeCustomers(pipeline, selected, () => page.serverTime);
+    const items = shaped.records.map((record) => ({ record, change: 'listed' as const }));
+    yield* report(pipeline, summary, shaped, items);
+    if (options.limit !== undefined && summary.emitted >= options.limit) return;
+    yield {
+      kind: 'checkpoint',
+      state: {
+        version: 1,
+        phase: 'full_import',
+        events_cursor: eventsCursor,
+        remaining: page.remaining,
+        fingerprint: options.fingerprint,
+      },
+    };
+  }
+  // Only an empty account gets here without a page's clock: start change tracking from now.
+  const cursor = eventsCursor ?? Math.floor(Date.now() / 1000) - options.settleSeconds;
+  yield {
+    kind: 'checkpoint',
+    state: {
+      version: 1,
+      phase: 'incremental',
+      events_cursor: cursor,
+      fingerprint: options.fingerprint,
+    },
+  };
+  yield log('INFO', pipeline, `full import done: ${describe(summary)}.`);
+}
+
+const CHANGE_BATCH = 100;
+
+async function* readChanges(
+  pipeline: PipelineDefinition,
+  options: PipelineRunOptions,
+  summary: PipelineSummary,
+  cursor: number,
+): AsyncGenerator<PipelineEvent, 'done' | 'expired'> {
+  summary.mode = 'incremental';
+  const { selector } = pipeline;
+  const collected = await collectCustomerChanges(
+    options.api,
+    { cursor, lookbackSeconds: options.lookbackSeconds, settleSeconds: options.settleSeconds },
+    selector.matchesAll ? () => true : (customer) => selector.matches(customer),
+  );
+  if (collected.kind === 'expired') {
+    yield log(
+      'WARN',
+      pipeline,
+      `the saved cursor (${iso(cursor)}) is older than Stripe's 30-day event retention ` +
+        `(Stripe's clock: ${iso(collected.serverTime)}), so changes may have been purged: ` +
+        'running a full import instead. Sync at least every few weeks to stay incremental.',
+    );
+    return 'expired';
+  }
+  if (collected.kind === 'future') {
+    yield log(
+      'WARN',
+      pipeline,
+      `the saved cursor (${iso(cursor)}) is ahead of Stripe's clock (${iso(collected.serverTime)}); nothing to read. Reset the stream if this state was edited by hand.`,
+    );
+    yield {
+      kind: 'checkpoint',
+      state: {
+        version: 1,
+        phase: 'incremental',
+        events_cursor: cursor,
+        fingerprint: options.fingerprint,
+      },
+    };
+    return 'done';
+  }
+  const { changes, until } = collected;
+  yield log(
+    'INFO',
+    pipeline,
+    `reading changes since ${iso(cursor)}: ${changes.length} customer(s) changed (${collected.pages} page(s) of events).`,
+  );
+  for (let offset = 0; offset < changes.length; offset += CHANGE_BATCH) {
+    const batch = changes.slice(offset, offset + CHANGE_BATCH);
+    const items = yield* emitChanges(pipeline, options, summary, batch);
+    if (options.limit !== undefined && summary.emitted >= options.limit && items > 0) return 'done';
+    const last = batch[batch.length - 1] as CustomerChange;
+    yield {
+      kind: 'checkpoint',
+      state: {
+        version: 1,
+        phase: 'incremental',
+        events_cursor: last.lastEventAt,
+        fingerprint: options.fingerprint,
+      },
+    };
+  }
+  yield {
+    kind: 'checkpoint',
+    state: {
+      version: 1,
+      phase: 'incremental',
+      events_cursor: until,
+      fingerprint: options.fingerprint,
+    },
+  };
+  yield log('INFO', pipeline, `changes read: ${describe(summary)}.`);
+  return 'done';
+}
+
+/** Resolves each change to the customer's current state and emits records or deletions. */
+async function* emitChanges(
+  pipeline: PipelineDefinition,
+  options: PipelineRunOptions,
+  summary: PipelineSummary,
+  batch: CustomerChange[],
+): AsyncGenerator<PipelineEvent, number> {
+  const current = await Promise.all(
+    batch.map(async (change) => {
+      if (change.deleted) return { customer: undefined, observedAt: change.lastEventAt };
+      if (change.latest) return { customer: change.latest, observedAt: change.lastEventAt };
+      const fetched = await options.api.retrieveCustomer(change.id);
+      const customer =
+        'deleted' in fetched.customer && fetched.customer.deleted
+          ? undefined
+          : (fetched.customer as StripeCustomer);
+      return { customer, observedAt: Math.max(fetched.serverTime, change.lastEventAt) };
+    }),
+  );
+  const deletions: EmittedRecord[] = [];
+  const toShape: StripeCustomer[] = [];
+  const observedAt = new Map<string, number>();
+  batch.forEach((change, index) => {
+    const { customer, observedAt: at } = current[index] as (typeof current)[number];
+    if (customer && pipeline.selector.matches(customer)) {
+      toShape.push(customer);
+      observedAt.set(customer.id, at);
+    } else if (change.everSelected) {
+      // Deleted in Stripe, or no longer matching the filter: the warehouse must drop it.
+      deletions.push({ record: deletionRecord(pipeline.layout, change.id, at), change: 'deleted' });
+    } else {
+      summary.filteredOut++;
+    }
+  });
+  const shaped = await shapeCustomers(
+    pipeline,
+    toShape,
+    (customer) => observedAt.get(customer.id) ?? 0,
+  );
+  const created = new Set(
+    batch.filter((change) => change.createdInWindow).map((change) => change.id),
+  );
+  const items: EmittedRecord[] = shaped.records.map((record) => ({
+    record,
+    change: created.has(String(record[pipeline.layout.primaryKey])) ? 'created' : 'updated',
+  }));
+  summary.deletions += deletions.length;
+  yield* report(pipeline, summary, shaped, [...items, ...deletions]);
+  return items.length + deletions.length;
+}
+
+async function* report(
+  pipeline: PipelineDefinition,
+  summary: PipelineSummary,
+  shaped: ShapeResult,
+  items: EmittedRecord[],
+): AsyncGenerator<PipelineEvent> {
+  summary.skippedByCode += shaped.skippedByCode;
+  summary.failed += shaped.failures.length;
+  for (const failure of shaped.failures) {
+    yield log('WARN', pipeline, `skipped customer ${failure.id}: ${failure.reason}`);
+  }
+  summary.emitted += items.length;
+  if (items.length > 0) yield { kind: 'records', items };
+}
+
+function log(level: 'INFO' | 'WARN', pipeline: PipelineDefinition, message: string): PipelineEvent {
+  return { kind: 'log', level, message: `Pipeline "${pipeline.name}": ${message}` };
+}
+
+function describe(summary: PipelineSummary): string {
+  const parts = [`${summary.emitted} record(s) emitted`];
+  if (summary.deletions) parts.push(`${summary.deletions} of them deletions`);
+  if (summary.filteredOut) parts.push(`${summary.filteredOut} customer(s) left out by the filter`);
+  if (summary.skippedByCode) parts.push(`${summary.skippedByCode} skipped by the transformation`);
+  if (summary.failed) parts.push(`${summary.failed} skipped after errors (on_error: skip)`);
+  return parts.join(', ');
+}
+
+const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();

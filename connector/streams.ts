@@ -1,0 +1,79 @@
+import type { ConnectorConfig, PipelineConfig } from './config/config';
+import { STRIPE_CUSTOMER_SCHEMA, type JsonSchema } from './stripe/customer-schema';
+import {
+  CDC_DELETED_AT,
+  MAPPED_LAYOUT,
+  PASSTHROUGH_LAYOUT,
+  type RecordLayout,
+} from './pipeline/records';
+
+/** What a pipeline produces, in terms any shell can publish (Airbyte stream, n8n output). */
+export interface StreamDescription {
+  name: string;
+  description?: string;
+  jsonSchema: JsonSchema;
+  layout: RecordLayout;
+  /** Whether the pipeline's own switch asks for incremental runs (Airbyte's catalog may override). */
+  incremental: boolean;
+}
+
+export function layoutOf(pipeline: PipelineConfig): RecordLayout {
+  return pipeline.transformation ? MAPPED_LAYOUT : PASSTHROUGH_LAYOUT;
+}
+
+/** The enabled pipelines' streams: disabled pipelines are neither offered nor read. */
+export function describeStreams(config: ConnectorConfig): StreamDescription[] {
+  return config.pipelines
+    .filter((pipeline) => pipeline.enabled)
+    .map((pipeline) => {
+      const layout = layoutOf(pipeline);
+      return {
+        name: pipeline.name,
+        description: pipeline.description,
+        jsonSchema: streamSchema(config, layout),
+        layout,
+        incremental: pipeline.incremental,
+      };
+    });
+}
+
+function streamSchema(config: ConnectorConfig, layout: RecordLayout): JsonSchema {
+  const bookkeeping: Record<string, JsonSchema> = {
+    [layout.cursorField]: {
+      type: 'integer',
+      description: 'When this state of the customer was observed (unix seconds): the cursor.',
+    },
+    [layout.deletedFlag]: {
+      type: 'boolean',
+      description: 'True when the customer was deleted in Stripe or no longer matches the filter.',
+    },
+    [CDC_DELETED_AT]: {
+      type: ['null', 'string'],
+      format: 'date-time',
+      airbyte_type: 'timestamp_with_timezone',
+      description: 'Set on deletions, so deduplicating destinations delete the row.',
+    },
+  };
+  if (layout === PASSTHROUGH_LAYOUT) {
+    return {
+      ...STRIPE_CUSTOMER_SCHEMA,
+      properties: {
+        ...STRIPE_CUSTOMER_SCHEMA.properties,
+        deleted: { type: ['null', 'boolean'], description: 'Present (true) on deletions only.' },
+        ...bookkeeping,
+      },
+    };
+  }
+  const model = config.model?.jsonSchema;
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    type: 'object',
+    additionalProperties: model ? false : true,
+    required: [layout.primaryKey],
+    properties: {
+      ...(model?.properties ?? {}),
+      [layout.primaryKey]: { type: 'string', description: 'The Stripe customer id (cus_...).' },
+      ...bookkeeping,
+    },
+  };
+}

@@ -1,0 +1,221 @@
+import Stripe from 'stripe';
+import { ConfigError } from '../errors';
+import type { DeletedStripeCustomer, StripeCustomer } from './customer-schema';
+import { toConnectorError } from './errors';
+import { RequestGate, type GateStats } from './request-gate';
+
+/** Where and how to reach Stripe: the connection part of the config, shared by every pipeline. */
+export interface StripeConnection {
+  apiKey: string;
+  /** Stripe Connect: read the customers of this connected account (acct_...). */
+  accountId?: string;
+  /** Defaults to Stripe's; tests and the demo point it at the emulator. */
+  apiBaseUrl?: string;
+  /** Client-side rate limit; defaults follow the key's mode (Stripe allows 100/s live, 25/s test). */
+  requestsPerSecond?: number;
+  requestTimeoutMs?: number;
+  maxAttempts?: number;
+}
+
+export const CUSTOMER_EVENT_TYPES = [
+  'customer.created',
+  'customer.updated',
+  'customer.deleted',
+] as const;
+export type CustomerEventType = (typeof CUSTOMER_EVENT_TYPES)[number];
+
+/** The parts of a Stripe event the engine reads. */
+export interface CustomerEvent {
+  id: string;
+  type: CustomerEventType;
+  created: number;
+  apiVersion: string | null;
+  object: StripeCustomer;
+  previousAttributes: Record<string, unknown> | undefined;
+}
+
+export interface Page<T> {
+  items: T[];
+  hasMore: boolean;
+  /** Server time of the response (its Date header), unix seconds: Stripe's clock, not ours. */
+  serverTime: number;
+}
+
+export interface CreatedRange {
+  gte?: number;
+  lte?: number;
+  lt?: number;
+}
+
+export const PAGE_SIZE = 100;
+
+export function defaultRequestsPerSecond(apiKey: string): number {
+  // Stay a little under Stripe's documented ceilings so other integrations keep some room.
+  return /_live_/.test(apiKey) ? 90 : 20;
+}
+
+/**
+ * The engine's only door to Stripe: the official SDK behind a rate-limited, retrying gate, with
+ * errors turned into actionable ones. Everything is plain JSON past this class.
+ */
+export class StripeApi {
+  readonly apiVersion: string;
+  private readonly stripe: Stripe;
+  private readonly gate: RequestGate;
+  private readonly secrets: string[];
+
+  constructor(connection: StripeConnection, onRateLimited?: (pace: number) => void) {
+    this.secrets = [connection.apiKey];
+    const base = parseBaseUrl(connection.apiBaseUrl);
+    this.stripe = new Stripe(connection.apiKey, {
+      ...base,
+      telemetry: false,
+      // Retries happen in the gate, where 429s are honoured too (the SDK does not retry them).
+      maxNetworkRetries: 0,
+      timeout: connection.requestTimeoutMs ?? 60_000,
+      ...(connection.accountId ? { stripeAccount: connection.accountId } : {}),
+      appInfo: { name: 'source-stripe-customers' },
+    });
+    this.apiVersion = Stripe.API_VERSION;
+    this.gate = new RequestGate(
+      {
+        requestsPerSecond:
+          connection.requestsPerSecond ?? defaultRequestsPerSecond(connection.apiKey),
+        maxAttempts: connection.maxAttempts ?? 8,
+        initialDelayMs: 500,
+        maxDelayMs: 30_000,
+      },
+      onRateLimited,
+    );
+  }
+
+  get stats(): GateStats {
+    return this.gate.stats;
+  }
+
+  /** One page of customers, newest first, within a created range. */
+  async listCustomers(params: {
+    created?: CreatedRange;
+    email?: string;
+    startingAfter?: string;
+    limit?: number;
+  }): Promise<Page<StripeCustomer>> {
+    const list = await this.call('customers', () =>
+      this.stripe.customers.list({
+        limit: params.limit ?? PAGE_SIZE,
+        ...(hasBounds(params.created) ? { created: params.created } : {}),
+        ...(params.email !== undefined ? { email: params.email } : {}),
+        ...(params.startingAfter ? { starting_after: params.startingAfter } : {}),
+      }),
+    );
+    return {
+      items: list.data as unknown as StripeCustomer[],
+      hasMore: list.has_more,
+      serverTime: serverTimeOf(list),
+    };
+  }
+
+  /** One page of results of the Search API (eventually consistent: about a minute behind). */
+  async searchCustomers(
+    query: string,
+    page?: string,
+  ): Promise<Page<StripeCustomer> & { nextPage: string | null }> {
+    const result = await this.call('customers', () =>
+      this.stripe.customers.search({ query, limit: PAGE_SIZE, ...(page ? { page } : {}) }),
+    );
+    return {
+      items: result.data as unknown as StripeCustomer[],
+      hasMore: result.has_more,
+      nextPage: result.next_page,
+      serverTime: serverTimeOf(result),
+    };
+  }
+
+  /** The customer as it is now, or its deleted stub. */
+  async retrieveCustomer(
+    id: string,
+  ): Promise<{ customer: StripeCustomer | DeletedStripeCustomer; serverTime: number }> {
+    const customer = await this.call('customers', () => this.stripe.customers.retrieve(id));
+    return {
+      customer: customer as unknown as StripeCustomer | DeletedStripeCustomer,
+      serverTime: serverTimeOf(customer),
+    };
+  }
+
+  /** One page of customer.created/updated/deleted events, newest first. */
+  async listCustomerEvents(params: {
+    created: CreatedRange;
+    startingAfter?: string;
+    limit?: number;
+  }): Promise<Page<CustomerEvent>> {
+    const list = await this.call('events', () =>
+      this.stripe.events.list({
+        limit: params.limit ?? PAGE_SIZE,
+        // Exact types: `customer.*` would also match subscriptions, sources, tax ids...
+        types: [...CUSTOMER_EVENT_TYPES],
+        created: params.created,
+        ...(params.startingAfter ? { starting_after: params.startingAfter } : {}),
+      }),
+    );
+    return {
+      items: list.data.map(toCustomerEvent),
+      hasMore: list.has_more,
+      serverTime: serverTimeOf(list),
+    };
+  }
+
+  private async call<T>(resource: 'customers' | 'events', request: () => Promise<T>): Promise<T> {
+    try {
+      return await this.gate.run(request);
+    } catch (error) {
+      throw toConnectorError(error, resource, this.secrets);
+    }
+  }
+}
+
+function toCustomerEvent(event: Stripe.Event): CustomerEvent {
+  const data = event.data as { object: unknown; previous_attributes?: Record<string, unknown> };
+  return {
+    id: event.id,
+    type: event.type as CustomerEventType,
+    created: event.created,
+    apiVersion: event.api_version ?? null,
+    object: data.object as StripeCustomer,
+    previousAttributes: data.previous_attributes,
+  };
+}
+
+function hasBounds(range: CreatedRange | undefined): range is CreatedRange {
+  return !!range && Object.values(range).some((bound) => bound !== undefined);
+}
+
+function serverTimeOf(response: { lastResponse?: { headers: Record<string, string> } }): number {
+  const date = response.lastResponse?.headers?.date;
+  const millis = date ? Date.parse(date) : NaN;
+  return Math.floor((Number.isFinite(millis) ? millis : Date.now()) / 1000);
+}
+
+function parseBaseUrl(apiBaseUrl: string | undefined): {
+  host?: string;
+  port?: number;
+  protocol?: 'http' | 'https';
+} {
+  if (!apiBaseUrl) return {};
+  let url: URL;
+  try {
+    url = new URL(apiBaseUrl);
+  } catch {
+    throw new ConfigError(
+      `\`api_base_url\` is not a URL: expected something like https://api.stripe.com, got "${apiBaseUrl}".`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError('`api_base_url` must start with http:// or https://.');
+  }
+  const protocol = url.protocol === 'http:' ? 'http' : 'https';
+  return {
+    host: url.hostname,
+    port: url.port ? Number(url.port) : protocol === 'http' ? 80 : 443,
+    protocol,
+  };
+}

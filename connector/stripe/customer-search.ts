@@ -1,0 +1,49 @@
+import { ConnectorError, errorMessage } from '../errors';
+import type { CreatedSlice } from '../pipeline/state';
+import type { Page, StripeApi } from './api';
+import type { StripeCustomer } from './customer-schema';
+import type { SlicePage } from './customer-slices';
+
+/**
+ * Stripe's Search API is eventually consistent: a customer created or changed in about the last
+ * minute may be missing from results. Change tracking after a search import starts this much
+ * earlier, so the next incremental run picks those up.
+ */
+export const SEARCH_LAG_SECONDS = 120;
+
+export type SearchStart =
+  | { kind: 'ready'; first: Page<StripeCustomer> & { nextPage: string | null } }
+  | { kind: 'unavailable'; reason: string };
+
+/**
+ * Runs the first search request. Search is an optimisation: where Stripe refuses it (not offered
+ * in some regions, such as India, or failing), the caller lists instead. A key that may not read
+ * customers at all is still the user's error.
+ */
+export async function startSearch(api: StripeApi, query: string): Promise<SearchStart> {
+  try {
+    return { kind: 'ready', first: await api.searchCustomers(query) };
+  } catch (error) {
+    if (error instanceof ConnectorError && error.kind === 'config') throw error;
+    return { kind: 'unavailable', reason: errorMessage(error) };
+  }
+}
+
+/**
+ * Pages of search results. Search pages cannot be resumed from a saved cursor, so the checkpoint
+ * keeps the whole range until the search is done: a resumed run lists that range instead.
+ */
+export async function* searchPages(
+  api: StripeApi,
+  query: string,
+  first: Page<StripeCustomer> & { nextPage: string | null },
+  range: CreatedSlice,
+): AsyncGenerator<SlicePage> {
+  let page = first;
+  for (;;) {
+    const done = !page.hasMore || !page.nextPage;
+    yield { customers: page.items, serverTime: page.serverTime, remaining: done ? [] : [range] };
+    if (done) return;
+    page = await api.searchCustomers(query, page.nextPage ?? undefined);
+  }
+}

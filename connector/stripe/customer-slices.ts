@@ -1,0 +1,194 @@
+import { BoundedQueue } from '../util/bounded-queue';
+import type { CreatedSlice } from '../pipeline/state';
+import type { StripeApi } from './api';
+import type { StripeCustomer } from './customer-schema';
+import { StaleCursorError } from './errors';
+
+export interface SliceReadOptions {
+  /** Pages read at once. The request gate still bounds requests per second. */
+  concurrency: number;
+  /** Exact email pushed down to the list (Stripe's `email` parameter). */
+  email?: string;
+}
+
+/** Where a full import starts: a range of `created` (open-ended by default), or saved slices. */
+export type SliceStart =
+  { fromCreated: number; toCreated?: number } | { slices: ReadonlyArray<CreatedSlice> };
+
+export interface SlicePage {
+  customers: StripeCustomer[];
+  /** Server time the page was read at. */
+  serverTime: number;
+  /**
+   * The slices still to emit once this page's customers are out. Saved as the checkpoint, it
+   * makes a resumed run read exactly what is left (plus a few repeats at slice edges).
+   */
+  remaining: CreatedSlice[];
+}
+
+/** One contiguous range of `created`, read newest first by one worker at a time. */
+class Slice {
+  /** Read position: the next request asks for created <= readLte (after `cursor`). */
+  readLte: number;
+  cursor: string | undefined;
+  /** Everything above committedLte has been handed to the consumer. */
+  committedLte: number;
+  busy = false;
+  /** True once a page showed there is more to read: such a slice is worth splitting. */
+  dense = false;
+  /** Seconds of `created` the last full page covered: how dense the slice is. */
+  lastPageSpan = 1;
+  readDone = false;
+  committedDone = false;
+
+  constructor(
+    public gte: number,
+    lte: number,
+  ) {
+    this.readLte = lte;
+    this.committedLte = lte;
+  }
+
+  /** Estimated pages still to read, at the density of the last page. */
+  pagesLeft(): number {
+    return (this.readLte - this.gte) / this.lastPageSpan;
+  }
+}
+
+interface PageResult {
+  slice: Slice;
+  customers: StripeCustomer[];
+  serverTime: number;
+  /** Read position after the page, or 'done' when the slice is exhausted. */
+  next: number | 'done';
+}
+
+/** Far enough in the future to stand for "no upper bound" in a saved slice. */
+export const OPEN_END = 99_999_999_999;
+
+/**
+ * Lists every customer once by slicing the `created` range and reading slices concurrently.
+ * Slices adapt to the data: a worker with nothing to do splits the widest slice that turned out
+ * dense, and a slice that is empty costs one request. Pages leave through a bounded queue, so
+ * memory stays flat, and the checkpoint reflects only what the consumer has taken.
+ */
+export async function* readCustomerSlices(
+  api: StripeApi,
+  start: SliceStart,
+  options: SliceReadOptions,
+): AsyncGenerator<SlicePage> {
+  const slices: Slice[] =
+    'slices' in start
+      ? start.slices.map(([gte, lte]) => new Slice(gte, lte))
+      : [new Slice(start.fromCreated, start.toCreated ?? OPEN_END)];
+  // Pages waiting for the consumer: enough to keep it busy, few enough to keep memory flat.
+  const queue = new BoundedQueue<PageResult>(Math.max(4, Math.ceil(options.concurrency / 2)));
+  let stopped = false;
+
+  const takeWork = (): Slice | undefined => {
+    const idle = slices.find((slice) => !slice.busy && !slice.readDone);
+    if (idle) return idle;
+    // Steal the older half of the busy slice with the most pages left, judged by how much time
+    // its last page spanned (customers are denser in some years than in others).
+    let best: Slice | undefined;
+    for (const slice of slices) {
+      if (!slice.busy || slice.readDone || !slice.dense || slice.readLte - slice.gte < 2) continue;
+      if (!best || slice.pagesLeft() > best.pagesLeft()) best = slice;
+    }
+    if (!best || best.pagesLeft() < 2) return undefined;
+    const mid = Math.floor((best.gte + best.readLte) / 2);
+    const stolen = new Slice(best.gte, mid);
+    best.gte = mid + 1;
+    slices.push(stolen);
+    return stolen;
+  };
+
+  // Workers with nothing to take wait for the next page: it may make a slice worth splitting.
+  let idleWorkers: Array<() => void> = [];
+  const wakeIdleWorkers = () => {
+    const waiting = idleWorkers;
+    idleWorkers = [];
+    for (const wake of waiting) wake();
+  };
+
+  const readSlice = async (slice: Slice, maxPages = Infinity): Promise<void> => {
+    slice.busy = true;
+    for (let pages = 0; pages < maxPages && !slice.readDone && !stopped; pages++) {
+      const page = await listPage(api, slice, options.email);
+      // A split may have raised gte while this request was in flight: what falls below it now
+      // belongs to the stolen slice.
+      const customers = page.items.filter((customer) => customer.created >= slice.gte);
+      const last = customers.at(-1);
+      if (!page.hasMore || !last || customers.length < page.items.length) {
+        slice.readDone = true;
+      } else {
+        slice.lastPageSpan = Math.max(1, (customers[0] as StripeCustomer).created - last.created);
+        slice.readLte = last.created;
+        slice.cursor = last.id;
+        slice.dense = true;
+      }
+      await queue.push({
+        slice,
+        customers,
+        serverTime: page.serverTime,
+        next: slice.readDone ? 'done' : slice.readLte,
+      });
+      wakeIdleWorkers();
+    }
+    slice.busy = false;
+  };
+
+  const worker = async (): Promise<void> => {
+    while (!stopped) {
+      const slice = takeWork();
+      if (slice) await readSlice(slice);
+      else if (slices.every((s) => s.readDone)) break;
+      else await new Promise<void>((resolve) => idleWorkers.push(resolve));
+    }
+  };
+  const fail = (error: unknown) => {
+    stopped = true;
+    queue.fail(error);
+    wakeIdleWorkers();
+  };
+
+  // The first page is read alone: it tells whether there is anything to split at all.
+  const workers = (async () => {
+    const first = slices.length === 1 ? slices[0] : undefined;
+    if (first) await readSlice(first, 1).catch(fail);
+    await Promise.all(Array.from({ length: options.concurrency }, () => worker().catch(fail)));
+    queue.close();
+  })();
+
+  try {
+    for (let result = await queue.pop(); result; result = await queue.pop()) {
+      if (result.next === 'done') result.slice.committedDone = true;
+      else result.slice.committedLte = result.next;
+      yield {
+        customers: result.customers,
+        serverTime: result.serverTime,
+        remaining: slices
+          .filter((slice) => !slice.committedDone)
+          .map((slice) => [slice.gte, slice.committedLte] as const),
+      };
+    }
+  } finally {
+    stopped = true;
+    queue.close();
+    wakeIdleWorkers();
+    await workers;
+  }
+}
+
+async function listPage(api: StripeApi, slice: Slice, email: string | undefined) {
+  const params = { created: { gte: slice.gte, lte: slice.readLte }, email };
+  try {
+    return await api.listCustomers({ ...params, startingAfter: slice.cursor });
+  } catch (error) {
+    // The customer we paged after was deleted meanwhile: continue from its `created` second
+    // instead (a few repeats, no gap).
+    if (!(error instanceof StaleCursorError) || !slice.cursor) throw error;
+    slice.cursor = undefined;
+    return api.listCustomers(params);
+  }
+}

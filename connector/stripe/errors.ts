@@ -1,0 +1,112 @@
+import Stripe from 'stripe';
+import { ConfigError, ConnectorError, TransientError, errorMessage } from '../errors';
+import { redactSecrets } from './redact';
+
+/** Permissions a restricted key may lack, named as Stripe's dashboard names them. */
+const PERMISSION_HINTS: Record<string, string> = {
+  customers: 'Customers: Read',
+  events: 'Events: Read (under "All core resources")',
+};
+
+/** The object a page cursor pointed at is gone (deleted meanwhile); the caller re-anchors. */
+export class StaleCursorError extends ConnectorError {
+  constructor(message: string) {
+    super('system', message);
+    this.name = 'StaleCursorError';
+  }
+}
+
+export type StripeFailure =
+  | {
+      retryable: true;
+      reason: 'rate_limit' | 'server' | 'network' | 'timeout';
+      retryAfterMs?: number;
+    }
+  | { retryable: false };
+
+/** Decides whether a failed call may be retried, honouring Stripe's own hints. */
+export function classifyFailure(error: unknown): StripeFailure {
+  if (!(error instanceof Stripe.errors.StripeError)) return { retryable: false };
+  const headers = error.headers ?? {};
+  const shouldRetry = headers['stripe-should-retry'];
+  if (shouldRetry === 'false') return { retryable: false };
+  const retryAfterMs = parseRetryAfter(headers['retry-after']);
+  if (error instanceof Stripe.errors.StripeRateLimitError || error.statusCode === 429) {
+    return { retryable: true, reason: 'rate_limit', retryAfterMs };
+  }
+  if (error instanceof Stripe.errors.StripeConnectionError) {
+    const timedOut = /timed? ?out|ETIMEDOUT/i.test(error.message + String(error.detail ?? ''));
+    return { retryable: true, reason: timedOut ? 'timeout' : 'network' };
+  }
+  if (shouldRetry === 'true' || (error.statusCode ?? 0) >= 500 || error.statusCode === 409) {
+    return { retryable: true, reason: 'server', retryAfterMs };
+  }
+  if (error.statusCode === undefined && error.type === 'StripeAPIError') {
+    // A body that is not JSON (truncated, HTML from a proxy) surfaces without a status.
+    return { retryable: true, reason: 'server' };
+  }
+  return { retryable: false };
+}
+
+function parseRetryAfter(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, 60_000) : undefined;
+}
+
+/**
+ * Turns what the SDK threw into an engine error whose message tells the user what to do.
+ * `resource` says what we were reading, so permission errors can name the permission to enable.
+ */
+export function toConnectorError(
+  error: unknown,
+  resource: 'customers' | 'events',
+  secrets: ReadonlyArray<string>,
+): ConnectorError {
+  if (error instanceof ConnectorError) return error;
+  const stripeMessage = redactSecrets(errorMessage(error), secrets);
+  if (error instanceof Stripe.errors.StripeAuthenticationError) {
+    return new ConfigError(
+      `Stripe rejected the API key (401 authentication_error): ${stripeMessage} ` +
+        'Check `api_key`: use a secret key (sk_live_/sk_test_) or a restricted key (rk_live_/rk_test_) ' +
+        'from Dashboard > Developers > API keys, and make sure it has not been rolled or deleted.',
+    );
+  }
+  if (error instanceof Stripe.errors.StripePermissionError) {
+    const hint = PERMISSION_HINTS[resource];
+    return new ConfigError(
+      `The API key may not read ${resource} (403 permission_error): ${stripeMessage} ` +
+        `If it is a restricted key, enable the "${hint}" permission for it in ` +
+        'Dashboard > Developers > API keys > (your restricted key) > Edit, or use a secret key.',
+    );
+  }
+  if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+    if (error.param === 'starting_after') return new StaleCursorError(stripeMessage);
+    const param = error.param ? ` (parameter \`${error.param}\`)` : '';
+    if (error.code === 'account_invalid' || /account/i.test(error.param ?? '')) {
+      return new ConfigError(
+        `Stripe refused the connected account${param}: ${stripeMessage} ` +
+          'Check `account_id` (acct_...): it must be an account connected to the platform that owns the key.',
+      );
+    }
+    return new ConnectorError('system', `Stripe rejected a request${param}: ${stripeMessage}`);
+  }
+  if (error instanceof Stripe.errors.StripeConnectionError) {
+    return new TransientError(
+      `Could not reach the Stripe API: ${stripeMessage} Check network access to the API ` +
+        '(and `api_base_url` if set); the read can be retried.',
+    );
+  }
+  if (error instanceof Stripe.errors.StripeRateLimitError) {
+    return new TransientError(
+      `Stripe kept answering 429 (rate limit) after all retries: ${stripeMessage} ` +
+        'Lower `requests_per_second`, or run when other integrations on this account are quieter.',
+    );
+  }
+  if (error instanceof Stripe.errors.StripeError) {
+    return new TransientError(
+      `Stripe failed with ${error.statusCode ?? 'no status'} ${error.type}: ${stripeMessage}`,
+    );
+  }
+  return new ConnectorError('system', stripeMessage, { cause: error });
+}

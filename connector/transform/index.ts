@@ -1,0 +1,134 @@
+/**
+ * Transformations (pipeline config `transformation`): turn a Stripe customer into the record a
+ * pipeline emits. `type` picks one:
+ * - `mapping`: column <- expression, type-checked against the Stripe schema when the config is
+ *   loaded (see `mapping.ts`).
+ * - `javascript`: `function transform(customer) { ... }` in a QuickJS WebAssembly sandbox (see
+ *   `javascript.ts`).
+ * - `python`: `def transform(customer): ...` in Pyodide, in a locked-down child process (see
+ *   `python.ts`).
+ *
+ * One rule for all three: a Transformer returns the RAW record (`{ kind: 'record' }`), a skip
+ * (code returned null/None) or a per-customer error; it never converts to the Customer Model.
+ * The pipeline then calls `model.convert(record)` on each record. (A mapping with a model still
+ * checks at load time that each expression can produce its column's type, and its output has
+ * exactly the model's columns, unmapped ones null.)
+ *
+ * Code transformations take `timeout_ms` (per customer, default 1000, at most 60000) and
+ * `memory_limit_mb` (default 128, 16-2048). A customer that times out or exhausts memory gets an
+ * error outcome; the next customers still run.
+ */
+import { ConfigError } from '../errors';
+import { didYouMean, type CustomerModel } from '../model';
+import { createJavaScriptTransformer } from './javascript';
+import { compileMapping } from './mapping';
+import { createPythonTransformer } from './python';
+import {
+  type CodeLimits,
+  DEFAULT_MEMORY_LIMIT_MB,
+  DEFAULT_TIMEOUT_MS,
+  MAX_MEMORY_LIMIT_MB,
+  MAX_TIMEOUT_MS,
+  MIN_MEMORY_LIMIT_MB,
+  type Transformer,
+} from './types';
+
+export type { CodeLimits, TransformationSpec, TransformOutcome, Transformer } from './types';
+export { FUNCTION_NAMES } from './expression/compile';
+
+const TYPES = ['mapping', 'javascript', 'python'] as const;
+const CODE_KEYS = ['type', 'source', 'timeout_ms', 'memory_limit_mb'];
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function parseLimits(spec: Record<string, unknown>, prefix: string): CodeLimits {
+  const timeout = spec.timeout_ms ?? DEFAULT_TIMEOUT_MS;
+  if (
+    typeof timeout !== 'number' ||
+    !Number.isInteger(timeout) ||
+    timeout < 1 ||
+    timeout > MAX_TIMEOUT_MS
+  ) {
+    throw new ConfigError(
+      `${prefix}.timeout_ms: must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS} (the time each customer may take; default ${DEFAULT_TIMEOUT_MS})`,
+    );
+  }
+  const memory = spec.memory_limit_mb ?? DEFAULT_MEMORY_LIMIT_MB;
+  if (
+    typeof memory !== 'number' ||
+    !Number.isInteger(memory) ||
+    memory < MIN_MEMORY_LIMIT_MB ||
+    memory > MAX_MEMORY_LIMIT_MB
+  ) {
+    throw new ConfigError(
+      `${prefix}.memory_limit_mb: must be a whole number from ${MIN_MEMORY_LIMIT_MB} to ${MAX_MEMORY_LIMIT_MB} (default ${DEFAULT_MEMORY_LIMIT_MB})`,
+    );
+  }
+  return { timeoutMs: timeout, memoryLimitMb: memory };
+}
+
+function parseCodeSpec(
+  spec: Record<string, unknown>,
+  prefix: string,
+  example: string,
+): { source: string; limits: CodeLimits } {
+  for (const key of Object.keys(spec)) {
+    if (!CODE_KEYS.includes(key)) {
+      throw new ConfigError(
+        `${prefix}.${key}: unknown key "${key}"${didYouMean(key, CODE_KEYS)}; a ${String(spec.type)} transformation takes ${CODE_KEYS.join(', ')}`,
+      );
+    }
+  }
+  const source = spec.source;
+  if (typeof source !== 'string' || source.trim() === '') {
+    throw new ConfigError(
+      `${prefix}.source: give the code as text, e.g. ${JSON.stringify(example)}`,
+    );
+  }
+  return { source, limits: parseLimits(spec, prefix) };
+}
+
+/**
+ * Validates the spec (syntax errors -> ConfigError naming the line, e.g.
+ * 'pipelines[0].transformation.source line 3: ...') and loads the sandbox once. `where` is the
+ * config path prefix for messages, e.g. 'pipelines[0] ("eu_pro")'; messages name
+ * `${where}.transformation.<field>`.
+ */
+export async function createTransformer(
+  spec: unknown,
+  model: CustomerModel | undefined,
+  where: string,
+): Promise<Transformer> {
+  const prefix = `${where}.transformation`;
+  if (!isPlainObject(spec)) {
+    throw new ConfigError(
+      `${prefix}: must be an object with a "type" (${TYPES.join(', ')}), e.g. { "type": "mapping", "mappings": [...] }`,
+    );
+  }
+  const type = spec.type;
+  switch (type) {
+    case 'mapping':
+      return compileMapping(spec, model, prefix);
+    case 'javascript': {
+      const { source, limits } = parseCodeSpec(
+        spec,
+        prefix,
+        'function transform(customer) { return { email: customer.email }; }',
+      );
+      return createJavaScriptTransformer(source, limits, prefix);
+    }
+    case 'python': {
+      const { source, limits } = parseCodeSpec(
+        spec,
+        prefix,
+        'def transform(customer):\n    return {"email": customer["email"]}',
+      );
+      return createPythonTransformer(source, limits, prefix);
+    }
+    default:
+      throw new ConfigError(
+        `${prefix}.type: ${typeof type === 'string' ? `"${type}" is not a transformation type${didYouMean(type, TYPES)}` : 'is required'}; use one of ${TYPES.map((t) => `"${t}"`).join(', ')}`,
+      );
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * `mapping` transformations: each model column gets an expression over the Stripe customer.
+ *
+ * ```json
+ * { "type": "mapping", "mappings": [
+ *     { "to": "email", "from": "lower(trim(email))" },
+ *     { "to": "city", "from": "address.city" },
+ *     { "to": "source", "from": "metadata[\"signup.source\"]" },
+ *     { "to": "country", "from": "$.address.country" },
+ *     { "to": "name", "from": "coalesce(name, concat(metadata.first, \" \", metadata.last))" },
+ *     { "to": "locales", "from": "map(preferred_locales, upper(item))" } ] }
+ * ```
+ *
+ * `from` is one expression:
+ * - a path: `email`, `address.city`, `metadata.plan` (any metadata key is text),
+ *   `metadata["signup.source"]`, `invoice_settings.custom_fields[0].name`. Missing fields and
+ *   nulls along the way give null.
+ * - a JSONPath starting with `$` (jsonpath-plus): its first match, or null when nothing matches.
+ *   Use map(...) to collect all elements of an array.
+ * - a constant: 'text' or "text", numbers, true, false, null.
+ * - a call: coalesce(a, b, ...) first non-null; if(cond, then, else?); eq(a, b), ne(a, b) (exact
+ *   JSON equality, so eq(balance, "0") is false); and(...), or(...), not(a); lower, upper,
+ *   initcap, trim, ltrim, rtrim (text); substring(text, start, length?) with start counted from
+ *   1 as in SQL; len(text or array); concat(...) (null counts as ""); split(text, separator);
+ *   replace(text, search, replacement) (every occurrence, literally); json_parse(text);
+ *   array(...); map(array, expression) where `item` (or `_`) is the current element.
+ *   Conditions are false for null, false, 0, "" and [] and true otherwise.
+ *
+ * Everything is checked when the config is loaded: paths against the Stripe customer schema,
+ * function names and argument counts, and that the result can become the target column's type.
+ *
+ * With a Customer Model, `to` must be a model property; unmapped properties are null (a
+ * non-nullable one must be mapped). Without a model, the output holds exactly the mapped columns,
+ * untyped (values as the expressions give them). Either way the output is raw: the pipeline
+ * converts it with `model.convert`.
+ */
+import { ConfigError } from '../errors';
+import { type CustomerModel, columnNameProblem, didYouMean } from '../model';
+import { compileNode, EvaluationError, type Evaluator } from './expression/compile';
+import { ExpressionError, parseExpression } from './expression/parser';
+import { describe, incompatibility } from './expression/types';
+import type { TransformOutcome, Transformer } from './types';
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+interface CompiledMapping {
+  to: string;
+  index: number;
+  evaluate: Evaluator;
+}
+
+function expressionError(where: string, source: string, error: ExpressionError): ConfigError {
+  const column = error.position + 1;
+  const snippet = source.length <= 120 ? ` in ${JSON.stringify(source)}` : '';
+  return new ConfigError(`${where}, column ${column}: ${error.message}${snippet}`);
+}
+
+export function compileMapping(
+  spec: Record<string, unknown>,
+  model: CustomerModel | undefined,
+  prefix: string,
+): Transformer {
+  for (const key of Object.keys(spec)) {
+    if (key !== 'type' && key !== 'mappings') {
+      throw new ConfigError(
+        `${prefix}.${key}: unknown key "${key}" for a mapping transformation${didYouMean(key, ['mappings'])}; it takes "type" and "mappings"`,
+      );
+    }
+  }
+  const raw = spec.mappings;
+  if (!Array.isArray(raw) || raw.length === 0) {
+    throw new ConfigError(
+      `${prefix}.mappings: list the columns to fill, e.g. [{ "to": "email", "from": "lower(email)" }]`,
+    );
+  }
+  const mappings: CompiledMapping[] = [];
+  const seen = new Map<string, number>();
+  raw.forEach((entry, index) => {
+    const where = `${prefix}.mappings[${index}]`;
+    if (!isPlainObject(entry)) {
+      throw new ConfigError(
+        `${where}: each mapping is an object like { "to": "email", "from": "email" }`,
+      );
+    }
+    for (const key of Object.keys(entry)) {
+      if (key !== 'to' && key !== 'from') {
+        throw new ConfigError(
+          `${where}.${key}: unknown key "${key}"${didYouMean(key, ['to', 'from'])}; a mapping has "to" (the column) and "from" (the expression)`,
+        );
+      }
+    }
+    const to = entry.to;
+    if (typeof to !== 'string' || to === '') {
+      throw new ConfigError(`${where}.to: name the column to fill, e.g. "email"`);
+    }
+    const property = model?.property(to);
+    if (model && !property) {
+      throw new ConfigError(
+        `${where}.to: "${to}" is not a customer_model property${didYouMean(to, model.names)}; the properties are ${model.names.join(', ')} (add it to customer_model or map another one)`,
+      );
+    }
+    if (!model) {
+      const problem = columnNameProblem(to);
+      if (problem) throw new ConfigError(`${where}.to: ${problem}`);
+    }
+    const previous = seen.get(to);
+    if (previous !== undefined) {
+      throw new ConfigError(
+        `${where}.to: "${to}" is already filled by ${prefix}.mappings[${previous}]: keep one of them`,
+      );
+    }
+    seen.set(to, index);
+
+    const from = entry.from;
+    if (typeof from !== 'string') {
+      throw new ConfigError(
+        `${where}.from: give an expression as text, e.g. "email", "address.city" or "lower(email)"`,
+      );
+    }
+    let compiled;
+    try {
+      compiled = compileNode(parseExpression(from));
+    } catch (error) {
+      if (error instanceof ExpressionError) throw expressionError(`${where}.from`, from, error);
+      throw error;
+    }
+    if (property) {
+      const problem = incompatibility(compiled.type, property);
+      if (problem) {
+        throw new ConfigError(
+          `${where}.from: column "${to}" is ${property.type} but ${problem} (the expression gives ${describe(compiled.type)}): map a field of a matching type, or change the column's type in customer_model`,
+        );
+      }
+    }
+    if (compiled.constant) {
+      let value: unknown;
+      try {
+        value = compiled.evaluate({}, []);
+      } catch (error) {
+        if (error instanceof EvaluationError) {
+          throw new ConfigError(`${where}.from: ${error.message}`);
+        }
+        throw error;
+      }
+      if (model) {
+        const converted = model.convertValue(to, value);
+        if (!converted.ok) {
+          throw new ConfigError(
+            `${where}.from: the constant does not fit column ${converted.error}: change the constant or the column's type`,
+          );
+        }
+      }
+      mappings.push({ to, index, evaluate: () => value });
+    } else {
+      mappings.push({ to, index, evaluate: compiled.evaluate });
+    }
+  });
+
+  if (model) {
+    for (const property of model.properties) {
+      if (!property.nullable && !seen.has(property.name)) {
+        throw new ConfigError(
+          `${prefix}.mappings: customer_model property "${property.name}" is not nullable but no mapping fills it: add { "to": "${property.name}", "from": "..." } or make it nullable`,
+        );
+      }
+    }
+  }
+
+  // Output columns in model order (unmapped ones null), or in mapping order without a model.
+  const byName = new Map(mappings.map((m) => [m.to, m]));
+  const columns: Array<{ to: string; mapping: CompiledMapping | undefined }> = model
+    ? model.names.map((name) => ({ to: name, mapping: byName.get(name) }))
+    : mappings.map((m) => ({ to: m.to, mapping: m }));
+
+  const transformOne = (customer: Record<string, unknown>): TransformOutcome => {
+    const record: Record<string, unknown> = {};
+    const env: unknown[] = [];
+    for (const { to, mapping } of columns) {
+      if (!mapping) {
+        record[to] = null;
+        continue;
+      }
+      try {
+        const value = mapping.evaluate(customer, env);
+        record[to] = value === undefined ? null : value;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return { kind: 'error', message: `mappings[${mapping.index}] (to "${to}"): ${message}` };
+      }
+    }
+    return { kind: 'record', record };
+  };
+
+  return {
+    transformBatch: (customers) => Promise.resolve(customers.map(transformOne)),
+    close: () => Promise.resolve(),
+  };
+}

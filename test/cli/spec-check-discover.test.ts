@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../emulator';
+import { ofType, runCli, writeFiles } from '../support/connector';
+import { configFor } from '../support/stripe';
+
+let emulator: RunningEmulator;
+
+beforeAll(async () => {
+  emulator = await startEmulator({
+    customers: 30,
+    seed: 7,
+    restrictedKeys: {
+      rk_test_customers_only: ['customers:read'],
+      rk_test_events_only: ['events:read'],
+    },
+  });
+});
+afterAll(() => emulator.close());
+
+const connectionStatus = async (config: unknown) => {
+  const files = writeFiles({ config });
+  const run = await runCli(['check', '--config', files.config as string]);
+  expect(run.exitCode).toBe(0);
+  const [status] = ofType(run.messages, 'CONNECTION_STATUS');
+  return { ...status?.connectionStatus, stdout: run.stdout } as {
+    status: string;
+    message: string;
+    stdout: string;
+  };
+};
+
+describe('spec', () => {
+  it('prints a connection specification Airbyte can render', async () => {
+    const run = await runCli(['spec']);
+    expect(run.exitCode).toBe(0);
+    const [message] = run.messages;
+    expect(message?.type).toBe('SPEC');
+    const spec = message?.spec.connectionSpecification;
+    expect(spec.required).toEqual(['api_key']);
+    expect(spec.properties.api_key.airbyte_secret).toBe(true);
+    expect(Object.keys(spec.properties)).toEqual(
+      expect.arrayContaining([
+        'api_key',
+        'account_id',
+        'start_date',
+        'api_base_url',
+        'pipelines',
+        'customer_model',
+      ]),
+    );
+    // Airbyte's UI cannot render these combinators.
+    expect(JSON.stringify(spec)).not.toMatch(/"(anyOf|allOf|oneOf|\$ref)"/);
+  });
+});
+
+describe('check', () => {
+  it('succeeds with a working key', async () => {
+    const status = await connectionStatus(configFor(emulator));
+    expect(status.status).toBe('SUCCEEDED');
+    expect(status.message).toMatch(/customers and events are readable/);
+  });
+
+  it('fails with a clear message for a key Stripe rejects, without printing the key', async () => {
+    const key = 'sk_test_CanaryKey1234567890';
+    const status = await connectionStatus({ ...configFor(emulator), api_key: key });
+    expect(status.status).toBe('FAILED');
+    expect(status.message).toMatch(/rejected the API key \(401 authentication_error\)/);
+    expect(status.message).toMatch(/Check `api_key`/);
+    expect(status.stdout).not.toContain('CanaryKey');
+    expect(status.stdout).not.toContain('7890');
+  });
+
+  it('names the permission a restricted key lacks', async () => {
+    const status = await connectionStatus({
+      ...configFor(emulator),
+      api_key: 'rk_test_events_only',
+    });
+    expect(status.status).toBe('FAILED');
+    expect(status.message).toMatch(/may not read customers \(403 permission_error\)/);
+    expect(status.message).toMatch(/"Customers: Read" permission/);
+  });
+
+  it('asks for Events: Read when an incremental pipeline needs it', async () => {
+    const status = await connectionStatus({
+      ...configFor(emulator),
+      api_key: 'rk_test_customers_only',
+    });
+    expect(status.status).toBe('FAILED');
+    expect(status.message).toMatch(/may not read events/);
+    expect(status.message).toMatch(/"Events: Read/);
+    const fullOnly = await connectionStatus({
+      ...configFor(emulator),
+      api_key: 'rk_test_customers_only',
+      pipelines: [{ name: 'customers', incremental: false }],
+    });
+    expect(fullOnly.status).toBe('SUCCEEDED');
+  });
+
+  it('reports an unreachable API', async () => {
+    const status = await connectionStatus({
+      ...configFor(emulator),
+      api_base_url: 'http://127.0.0.1:9',
+    });
+    expect(status.status).toBe('FAILED');
+    expect(status.message).toMatch(/Could not reach the Stripe API/);
+    expect(status.message).toMatch(/api_base_url/);
+  });
+
+  it('reports a config file that is not JSON', async () => {
+    const files = writeFiles({ config: '{"api_key": "sk_test_x",' });
+    const run = await runCli(['check', '--config', files.config as string]);
+    const [status] = ofType(run.messages, 'CONNECTION_STATUS');
+    expect(status?.connectionStatus.status).toBe('FAILED');
+    expect(status?.connectionStatus.message).toMatch(/--config file .* is not valid JSON/);
+  });
+
+  it('names missing and malformed fields', async () => {
+    const missing = await connectionStatus({ api_base_url: emulator.url });
+    expect(missing.message).toMatch(/`api_key` is required \(a Stripe secret or restricted key/);
+    const malformed = await connectionStatus({
+      api_key: 'pk_test_publishable',
+      account_id: 'not-an-account',
+      lookback_window_days: 90,
+    });
+    expect(malformed.message).toMatch(/`api_key` is malformed: A Stripe secret key/);
+    expect(malformed.message).toMatch(/`account_id` is malformed/);
+    expect(malformed.message).toMatch(/`lookback_window_days` must be <= 29/);
+    expect(malformed.stdout).not.toContain('pk_test_publishable');
+  });
+});
+
+describe('discover', () => {
+  it('offers one stream of customers with primary key and cursor', async () => {
+    const files = writeFiles({ config: configFor(emulator) });
+    const run = await runCli(['discover', '--config', files.config as string]);
+    expect(run.exitCode).toBe(0);
+    const [catalog] = ofType(run.messages, 'CATALOG');
+    const [stream] = catalog?.catalog.streams;
+    expect(stream).toMatchObject({
+      name: 'customers',
+      supported_sync_modes: ['full_refresh', 'incremental'],
+      source_defined_cursor: true,
+      default_cursor_field: ['updated'],
+      source_defined_primary_key: [['id']],
+    });
+    expect(Object.keys(stream.json_schema.properties)).toEqual(
+      expect.arrayContaining([
+        'id',
+        'email',
+        'address',
+        'metadata',
+        'invoice_settings',
+        'shipping',
+        'updated',
+        '_ab_cdc_deleted_at',
+      ]),
+    );
+  });
+
+  it('fails with a config_error trace for an invalid config', async () => {
+    const files = writeFiles({ config: { api_key: 42 } });
+    const run = await runCli(['discover', '--config', files.config as string]);
+    expect(run.exitCode).not.toBe(0);
+    const [trace] = ofType(run.messages, 'TRACE');
+    expect(trace?.trace.error.failure_type).toBe('config_error');
+    expect(trace?.trace.error.message).toMatch(/`api_key` must be string/);
+  });
+
+  it('rejects unknown commands and missing flags with usage', async () => {
+    const run = await runCli(['read', '--config', 'x.json']);
+    expect(run.exitCode).not.toBe(0);
+    const [trace] = ofType(run.messages, 'TRACE');
+    expect(trace?.trace.error.message).toMatch(/--catalog/);
+    expect(trace?.trace.error.failure_type).toBe('config_error');
+  });
+});

@@ -1,0 +1,102 @@
+/** `/v1/events`: list (with `type` wildcards and exact `types[]`) and retrieve. */
+import { invalidRequest, onlyOneOf, resourceMissing } from '../errors.js';
+import type { StripeEvent } from '../model.js';
+import type { Cursor } from '../ordered.js';
+import {
+  arrayParam,
+  boolParam,
+  limitParam,
+  rangeParam,
+  rejectUnknown,
+  stringParam,
+} from '../params.js';
+import type { Route } from './types.js';
+
+export const eventRoutes: Route[] = [
+  {
+    method: 'GET',
+    pattern: '/v1/events',
+    permission: 'events:read',
+    handle: ({ account, params }) => {
+      rejectUnknown(params, [
+        'created',
+        'delivery_success',
+        'ending_before',
+        'expand',
+        'limit',
+        'starting_after',
+        'type',
+        'types',
+      ]);
+      arrayParam(params.expand, 'expand');
+      // Accepted for compatibility: with no webhook endpoints every event counts as delivered.
+      boolParam(params.delivery_success, 'delivery_success');
+      const events = account.liveEvents();
+      const limit = limitParam(params.limit);
+      const created = rangeParam(params.created, 'created');
+      const filter = typeFilter(
+        stringParam(params.type, 'type'),
+        arrayParam(params.types, 'types'),
+      );
+      const after = stringParam(params.starting_after, 'starting_after');
+      const before = stringParam(params.ending_before, 'ending_before');
+      if (after !== undefined && before !== undefined) {
+        throw onlyOneOf('ending_before', 'starting_after');
+      }
+      const lookup = (id: string | undefined, param: string): Cursor | undefined => {
+        if (id === undefined) return undefined;
+        const cursor = events.cursor(id);
+        if (!cursor) throw resourceMissing('event', id, param, 400);
+        return cursor;
+      };
+      const page = events.page({
+        limit,
+        created,
+        filter,
+        startingAfter: lookup(after, 'starting_after'),
+        endingBefore: lookup(before, 'ending_before'),
+      });
+      return { object: 'list', data: page.data, has_more: page.hasMore, url: '/v1/events' };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/events/:id',
+    permission: 'events:read',
+    handle: ({ account, params, path }) => {
+      rejectUnknown(params, ['expand']);
+      const event = account.liveEvents().get(path.id as string);
+      if (!event) throw resourceMissing('event', path.id as string, 'id');
+      return event;
+    },
+  },
+];
+
+/**
+ * `type` is one name or a `*` wildcard pattern (`customer.*` also matches
+ * `customer.subscription.updated`); `types` is a list of exact names, at most 20.
+ */
+function typeFilter(
+  type: string | undefined,
+  types: string[] | undefined,
+): ((e: StripeEvent) => boolean) | undefined {
+  if (type !== undefined && types !== undefined) throw onlyOneOf('type', 'types');
+  if (types !== undefined) {
+    if (types.length > 20) {
+      throw invalidRequest('Invalid array: types can have at most 20 items.', 'types');
+    }
+    const wanted = new Set(types);
+    return (e) => wanted.has(e.type);
+  }
+  if (type === undefined) return undefined;
+  if (!type.includes('*')) return (e) => e.type === type;
+  const re = new RegExp(
+    '^' +
+      type
+        .split('*')
+        .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*') +
+      '$',
+  );
+  return (e) => re.test(e.type);
+}

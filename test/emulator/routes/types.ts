@@ -1,0 +1,20 @@
+import type { Account, RequestContext } from '../account.js';
+import type { Permission } from '../auth.js';
+import type { ParamTree } from '../params.js';
+
+export interface RouteContext {
+  account: Account;
+  /** Query string, plus the form body for POST. */
+  params: ParamTree;
+  /** `:id` and the like, URL-decoded. */
+  path: Record<string, string>;
+  request: RequestContext;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** e.g. `/v1/customers/:id`; also the stats key after the method. */
+  pattern: string;
+  permission: Permission;
+  handle(ctx: RouteContext): object;
+}

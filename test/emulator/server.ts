@@ -1,0 +1,311 @@
+/**
+ * The HTTP server: runs every `/v1` request through Stripe's order of checks (faults and latency
+ * first, as the network would; then authentication, account selection, rate limit, routing,
+ * permissions, idempotency) and serves `/_emulator/*` admin endpoints without authentication,
+ * so a subprocess emulator can be driven from tests and scripts.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RequestContext } from './account.js';
+import { authorize, Keyring } from './auth.js';
+import { Clock } from './clock.js';
+import { ApiError, apiError, idempotencyMismatch, rateLimited, unrecognizedUrl } from './errors.js';
+import { type FaultSettings, Faults, SLOW_FAULT_MS } from './faults.js';
+import { newRequestId, readBody, type ResponseMeta, sendJson, sendTruncated } from './http.js';
+import { API_VERSION } from './model.js';
+import { parseParams } from './params.js';
+import { deriveSeed } from './prng.js';
+import { type AccountSpec, Registry } from './registry.js';
+import { matchRoute } from './routes/index.js';
+import { Stats, type StatsSnapshot } from './stats.js';
+
+export interface EmulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: any free port. */
+  port?: number;
+  /** Seeded customers in the default account (test mode; live mode gets as many), default 0. */
+  customers?: number;
+  /** Default 1. Same seed and clock: same data. */
+  seed?: number;
+  /** Default ['sk_test_emulator']; `sk_live_` keys act on live-mode data. */
+  apiKeys?: string[];
+  /** e.g. { rk_test_x: ['customers:read'] }; permissions: customers:read|customers:write|events:read. */
+  restrictedKeys?: Record<string, string[]>;
+  latencyMs?: number;
+  /** Requests per second per account and mode; beyond it, 429 like Stripe. 0/undefined: no limit. */
+  rateLimit?: number;
+  /** 0..1: share of requests failing (half 500 api_error, half a destroyed socket), seeded. */
+  failRate?: number;
+  /** Initial clock, unix seconds; default now. The clock then runs with real time. */
+  now?: number;
+  /** Connected accounts, selected with the `Stripe-Account` header; each has its own data. */
+  accounts?: Record<string, AccountSpec>;
+  /** API version event payloads are rendered in (the account's default); default the SDK's. */
+  eventApiVersion?: string;
+}
+
+export interface RunningEmulator {
+  url: string;
+  port: number;
+  /** The default account's id (the one named in Stripe's 403 messages). */
+  accountId: string;
+  close(): Promise<void>;
+  /** Emulator clock, unix seconds. */
+  now(): number;
+  advanceClock(seconds: number): void;
+  setFaults(f: FaultSettings): void;
+  stats(): StatsSnapshot;
+  resetStats(): void;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const emulator = new Emulator(options);
+  return emulator.listen(options.host ?? '127.0.0.1', options.port ?? 0);
+}
+
+class Emulator {
+  private readonly clock: Clock;
+  private readonly keyring: Keyring;
+  private readonly registry: Registry;
+  private readonly faults: Faults;
+  private readonly stats = new Stats();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly server: Server;
+
+  constructor(options: EmulatorOptions) {
+    const seed = options.seed ?? 1;
+    this.clock = new Clock(options.now);
+    this.keyring = new Keyring(
+      options.apiKeys ?? ['sk_test_emulator'],
+      options.restrictedKeys ?? {},
+    );
+    this.registry = new Registry(
+      this.clock,
+      seed,
+      options.customers ?? 0,
+      options.accounts ?? {},
+      options.eventApiVersion,
+    );
+    this.registry.warm();
+    this.faults = new Faults(deriveSeed(seed, 'faults'), {
+      latencyMs: options.latencyMs,
+      rateLimit: options.rateLimit,
+      failRate: options.failRate,
+    });
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        process.stderr.write(`stripe emulator: ${String((error as Error)?.stack ?? error)}\n`);
+        if (!res.headersSent) res.destroy();
+      });
+    });
+    // Longer than clients' idle sockets, so a reused keep-alive socket is not closed under them.
+    this.server.keepAliveTimeout = 30_000;
+    this.server.headersTimeout = 31_000;
+  }
+
+  listen(host: string, port: number): Promise<RunningEmulator> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        const bound = (this.server.address() as AddressInfo).port;
+        const shownHost = host.includes(':') ? `[${host}]` : host;
+        resolve({
+          url: `http://${shownHost}:${bound}`,
+          port: bound,
+          accountId: this.registry.defaultAccountId,
+          close: () => this.close(),
+          now: () => this.clock.now(),
+          advanceClock: (seconds) => this.clock.advance(seconds),
+          setFaults: (f) => this.faults.set(f),
+          stats: () => this.stats.snapshot(),
+          resetStats: () => this.stats.reset(),
+        });
+      });
+    });
+  }
+
+  private close(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  /** Never blocks the event loop; cleared on close. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    if (url.pathname.startsWith('/_emulator/')) return this.admin(req, res, method, url.pathname);
+
+    const match = url.pathname.startsWith('/v1/') ? matchRoute(method, url.pathname) : undefined;
+    this.stats.arrived(match ? `${method} ${match.route.pattern}` : `${method} (unrecognized)`);
+    const idempotencyKey = method === 'POST' ? (header(req, 'idempotency-key') ?? null) : null;
+    const requestId = newRequestId();
+    const meta = (extra?: Record<string, string>): ResponseMeta => ({
+      requestId,
+      stripeVersion: header(req, 'stripe-version') ?? API_VERSION,
+      dateMs: this.clock.nowMs(),
+      extraHeaders: { ...(idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}), ...extra },
+    });
+
+    let body: string;
+    try {
+      body = await readBody(req);
+    } catch {
+      this.stats.finished('reset');
+      req.socket.destroy();
+      return;
+    }
+    if (this.faults.latencyMs > 0) await this.sleep(this.faults.latencyMs);
+
+    const fault = this.faults.take(method, url.pathname, match?.route.pattern ?? url.pathname);
+    if (fault === 'reset') {
+      this.stats.finished('reset');
+      req.socket.destroy();
+      return;
+    }
+    if (fault === 'slow') await this.sleep(SLOW_FAULT_MS);
+    if (typeof fault === 'number') {
+      const error = fault === 429 ? rateLimited() : apiError(fault);
+      this.stats.finished(fault);
+      sendJson(res, fault, JSON.stringify({ error: error.body }, null, 2), meta());
+      return;
+    }
+
+    const result = this.respond(req, method, url, body, match, { requestId, idempotencyKey });
+    if (fault === 'truncate') {
+      this.stats.finished('truncate');
+      sendTruncated(res, result.status, result.body, meta(result.headers));
+    } else {
+      this.stats.finished(result.status);
+      sendJson(res, result.status, result.body, meta(result.headers));
+    }
+  }
+
+  /** Everything after the network: authentication through the handler. */
+  private respond(
+    req: IncomingMessage,
+    method: string,
+    url: URL,
+    body: string,
+    match: ReturnType<typeof matchRoute>,
+    ctx: RequestContext,
+  ): { status: number; body: string; headers?: Record<string, string> } {
+    let logUrl: string | undefined;
+    try {
+      const key = this.keyring.authenticate(header(req, 'authorization'));
+      const account = this.registry.resolve(key, header(req, 'stripe-account'));
+      logUrl = `https://dashboard.stripe.com/${key.livemode ? '' : 'test/'}logs/${ctx.requestId}?t=${this.clock.now()}`;
+      if (!this.faults.admit(`${account.id}:${key.livemode}`, performance.now())) {
+        throw rateLimited();
+      }
+      if (!match) throw unrecognizedUrl(method, url.pathname);
+      authorize(key, match.route.permission, account.id);
+
+      const params = parseParams(url.search.slice(1));
+      if (method === 'POST') parseParams(body, params);
+
+      const fingerprint = `${method} ${url.pathname}${url.search} ${body}`;
+      if (ctx.idempotencyKey) {
+        const previous = account.idempotentResult(ctx.idempotencyKey);
+        if (previous && previous.fingerprint !== fingerprint) {
+          throw idempotencyMismatch(ctx.idempotencyKey);
+        }
+        if (previous) {
+          return {
+            status: previous.status,
+            body: previous.body,
+            headers: { 'Idempotent-Replayed': 'true' },
+          };
+        }
+      }
+      const result = match.route.handle({ account, params, path: match.path, request: ctx });
+      const json = JSON.stringify(result, null, 2);
+      // Only requests that ran are replayed; validation errors are not saved (as at Stripe).
+      if (ctx.idempotencyKey) {
+        account.rememberResult(ctx.idempotencyKey, { fingerprint, status: 200, body: json });
+      }
+      return { status: 200, body: json };
+    } catch (error) {
+      const apiErr =
+        error instanceof ApiError
+          ? error
+          : (process.stderr.write(`stripe emulator: ${(error as Error)?.stack ?? error}\n`),
+            apiError(500));
+      const errorBody = logUrl ? { ...apiErr.body, request_log_url: logUrl } : apiErr.body;
+      return { status: apiErr.status, body: JSON.stringify({ error: errorBody }, null, 2) };
+    }
+  }
+
+  private async admin(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    pathname: string,
+  ): Promise<void> {
+    const meta: ResponseMeta = {
+      requestId: newRequestId(),
+      stripeVersion: API_VERSION,
+      dateMs: this.clock.nowMs(),
+    };
+    const reply = (status: number, value: unknown): void =>
+      sendJson(res, status, JSON.stringify(value), meta);
+    let input: Record<string, unknown> = {};
+    try {
+      const text = await readBody(req);
+      if (text.trim()) input = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return reply(400, {
+        error: { type: 'invalid_request_error', message: 'Body must be JSON.' },
+      });
+    }
+    try {
+      switch (`${method} ${pathname}`) {
+        case 'GET /_emulator/clock':
+          return reply(200, { now: this.clock.now() });
+        case 'POST /_emulator/clock':
+          this.clock.advance(Number(input.advance_seconds ?? 0));
+          return reply(200, { now: this.clock.now() });
+        case 'GET /_emulator/stats':
+          return reply(200, this.stats.snapshot());
+        case 'POST /_emulator/stats/reset':
+          this.stats.reset();
+          return reply(200, this.stats.snapshot());
+        case 'GET /_emulator/faults':
+          return reply(200, this.faults.settings());
+        case 'POST /_emulator/faults':
+          this.faults.set(input as FaultSettings);
+          return reply(200, this.faults.settings());
+        case 'GET /_emulator/account':
+          return reply(200, { id: this.registry.defaultAccountId });
+        default:
+          return reply(404, {
+            error: {
+              type: 'invalid_request_error',
+              message: `No admin endpoint ${method} ${pathname}`,
+            },
+          });
+      }
+    } catch (error) {
+      return reply(400, { error: { type: 'invalid_request_error', message: String(error) } });
+    }
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

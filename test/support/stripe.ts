@@ -1,0 +1,25 @@
+import Stripe from 'stripe';
+import type { RunningEmulator } from '../emulator';
+
+export const TEST_KEY = 'sk_test_emulator';
+
+/** The official SDK pointed at an emulator: how tests create, change and list customers. */
+export function sdkFor(emulator: RunningEmulator, key = TEST_KEY): Stripe {
+  return new Stripe(key, {
+    host: '127.0.0.1',
+    port: emulator.port,
+    protocol: 'http',
+    telemetry: false,
+    maxNetworkRetries: 3,
+  });
+}
+
+export async function listAllCustomerIds(stripe: Stripe): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const customer of stripe.customers.list({ limit: 100 })) ids.push(customer.id);
+  return ids;
+}
+
+export function configFor(emulator: RunningEmulator, extra: Record<string, unknown> = {}) {
+  return { api_key: TEST_KEY, api_base_url: emulator.url, requests_per_second: 100, ...extra };
+}
