@@ -17,11 +17,17 @@ COPY connector ./connector
 COPY protocol ./protocol
 RUN node /tools/node_modules/typescript/bin/tsc -p tsconfig.build.json
 
-# Stage 3: the runtime, as small as it can be while Python transformations (Pyodide) work offline.
+# Stage 3: what the runtime needs of the dependencies: no type declarations, no ES-module copies
+# of packages the CommonJS build never loads.
+FROM deps AS runtime-deps
+RUN find node_modules -name '*.d.ts' -delete -o -name '*.d.mts' -delete -o -name '*.d.cts' -delete -o -name '*.map' -delete \
+ && rm -rf node_modules/@types node_modules/stripe/esm
+
+# Stage 4: the runtime, as small as it can be while Python transformations (Pyodide) work offline.
 FROM node:22-bookworm-slim
 WORKDIR /airbyte/integration_code
 ENV NODE_ENV=production
-COPY --from=deps /app/node_modules ./node_modules
+COPY --from=runtime-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 USER node

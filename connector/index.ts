@@ -20,4 +20,5 @@ export { stateStartingNow } from './pipeline/start-now';
 export { StripeApi, type StripeConnection } from './stripe/api';
 export { ConnectorError, ConfigError, TransientError, type FailureKind } from './errors';
 export { redactSecrets } from './stripe/redact';
-export { OPERATORS } from './filter';
+export { OPERATORS, listFilterableProperties } from './filter';
+export { MODEL_TYPES } from './model';

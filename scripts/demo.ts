@@ -71,7 +71,10 @@ async function main(): Promise<void> {
       protocol: 'http',
       telemetry: false,
     });
-    const [a, b, c] = (await stripe.customers.list({ limit: 3 })).data;
+    const newest = (await stripe.customers.list({ limit: 20 })).data;
+    const [a, c] = newest;
+    // A customer not on the pro plan yet, so moving it there is a change (and enters pro_customers).
+    const b = newest.slice(2).find((customer) => customer.metadata.plan !== 'pro');
     await stripe.customers.create({
       email: 'ada@example.com',
       name: 'Ada Lovelace',

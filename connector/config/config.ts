@@ -83,6 +83,7 @@ export function parseConfig(raw: unknown, now: Date = new Date()): ConnectorConf
       apiBaseUrl: config.api_base_url,
       requestsPerSecond: config.requests_per_second,
       requestTimeoutMs: (config.request_timeout_seconds ?? 60) * 1000,
+      maxAttempts: config.max_attempts ?? 8,
     },
     startDate: config.start_date ? parseStartDate(config.start_date) : undefined,
     lookbackSeconds: (config.lookback_window_days ?? 0) * 86_400,
@@ -113,6 +114,7 @@ interface RawConfig {
   events_settle_seconds?: number;
   requests_per_second?: number;
   request_timeout_seconds?: number;
+  max_attempts?: number;
   concurrency?: number;
   use_search_api?: boolean;
   customer_model?: unknown;

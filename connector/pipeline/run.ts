@@ -35,6 +35,8 @@ export interface PipelineSummary {
   filteredOut: number;
   skippedByCode: number;
   failed: number;
+  /** Objects from Stripe too malformed to key (no id or created); reported and left out. */
+  malformed: number;
 }
 
 export interface PipelineRunOptions {
@@ -71,6 +73,7 @@ export async function* runPipeline(
     filteredOut: 0,
     skippedByCode: 0,
     failed: 0,
+    malformed: 0,
   };
   const { state } = options;
   const trusted =
@@ -146,6 +149,14 @@ async function* fullImport(
   for await (const page of pages) {
     // Changes from the moment the import began are read by the next run.
     eventsCursor ??= page.serverTime - options.settleSeconds;
+    if (page.malformed > 0) {
+      summary.malformed += page.malformed;
+      yield log(
+        'WARN',
+        pipeline,
+        `Stripe returned ${page.malformed} object(s) without a string id or an integer created time; they were left out.`,
+      );
+    }
     const selected = page.customers.filter((customer) => {
       const keep = pipeline.selector.matches(customer);
       if (!keep) summary.filteredOut++;

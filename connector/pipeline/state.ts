@@ -72,6 +72,7 @@ export function parsePipelineState(blob: unknown, stream: string): PipelineState
 function invalid(stream: string, why: string): ConfigError {
   return new ConfigError(
     `The saved state of stream "${stream}" is not one this connector wrote (${why}). ` +
-      'Reset the stream (Airbyte: Connection > Settings > Reset/Refresh this stream) to start with a full import.',
+      "Reset this stream's state to start again with a full import (in Airbyte: the connection's " +
+      'Settings > Refresh/Reset this stream).',
   );
 }

@@ -1,5 +1,5 @@
 import type { CustomerEvent, StripeApi } from './api';
-import type { StripeCustomer } from './customer-schema';
+import { isWellFormedCustomer, type StripeCustomer } from './customer-schema';
 
 /** Everything the events since the cursor say about one customer, collapsed. */
 export interface CustomerChange {
@@ -78,7 +78,7 @@ export async function collectCustomerChanges(
       until = Math.max(request.cursor, serverTime - request.settleSeconds);
     }
     for (const event of page.items) {
-      if (event.created >= until) continue;
+      if (event.created >= until || !isWellFormedCustomer(event.object)) continue;
       absorb(byId, event, api.apiVersion, wasSelected);
     }
     const last = page.items.at(-1);

@@ -158,3 +158,17 @@ export type StripeCustomer = {
 
 /** What Stripe returns for a customer that has been deleted. */
 export type DeletedStripeCustomer = { id: string; object: 'customer'; deleted: true };
+
+/**
+ * The least a listed object must be for the connector to key and page it: a string id and an
+ * integer `created`. Anything else is reported and left out, never allowed to derail paging.
+ */
+export function isWellFormedCustomer(value: unknown): value is StripeCustomer {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as { id?: unknown; created?: unknown };
+  return (
+    typeof candidate.id === 'string' &&
+    candidate.id.length > 0 &&
+    Number.isInteger(candidate.created)
+  );
+}

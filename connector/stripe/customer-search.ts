@@ -1,7 +1,7 @@
 import { ConnectorError, errorMessage } from '../errors';
 import type { CreatedSlice } from '../pipeline/state';
 import type { Page, StripeApi } from './api';
-import type { StripeCustomer } from './customer-schema';
+import { isWellFormedCustomer, type StripeCustomer } from './customer-schema';
 import type { SlicePage } from './customer-slices';
 
 /**
@@ -42,7 +42,13 @@ export async function* searchPages(
   let page = first;
   for (;;) {
     const done = !page.hasMore || !page.nextPage;
-    yield { customers: page.items, serverTime: page.serverTime, remaining: done ? [] : [range] };
+    const customers = page.items.filter(isWellFormedCustomer);
+    yield {
+      customers,
+      malformed: page.items.length - customers.length,
+      serverTime: page.serverTime,
+      remaining: done ? [] : [range],
+    };
     if (done) return;
     page = await api.searchCustomers(query, page.nextPage ?? undefined);
   }

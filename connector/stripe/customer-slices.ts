@@ -1,7 +1,7 @@
 import { BoundedQueue } from '../util/bounded-queue';
 import type { CreatedSlice } from '../pipeline/state';
 import type { StripeApi } from './api';
-import type { StripeCustomer } from './customer-schema';
+import { isWellFormedCustomer, type StripeCustomer } from './customer-schema';
 import { StaleCursorError } from './errors';
 
 export interface SliceReadOptions {
@@ -17,6 +17,8 @@ export type SliceStart =
 
 export interface SlicePage {
   customers: StripeCustomer[];
+  /** Objects in the page without a string id or an integer `created`, left out. */
+  malformed: number;
   /** Server time the page was read at. */
   serverTime: number;
   /**
@@ -58,6 +60,7 @@ class Slice {
 interface PageResult {
   slice: Slice;
   customers: StripeCustomer[];
+  malformed: number;
   serverTime: number;
   /** Read position after the page, or 'done' when the slice is exhausted. */
   next: number | 'done';
@@ -115,11 +118,12 @@ export async function* readCustomerSlices(
     slice.busy = true;
     for (let pages = 0; pages < maxPages && !slice.readDone && !stopped; pages++) {
       const page = await listPage(api, slice, options.email);
+      const wellFormed = page.items.filter(isWellFormedCustomer);
       // A split may have raised gte while this request was in flight: what falls below it now
       // belongs to the stolen slice.
-      const customers = page.items.filter((customer) => customer.created >= slice.gte);
+      const customers = wellFormed.filter((customer) => customer.created >= slice.gte);
       const last = customers.at(-1);
-      if (!page.hasMore || !last || customers.length < page.items.length) {
+      if (!page.hasMore || !last || customers.length < wellFormed.length) {
         slice.readDone = true;
       } else {
         slice.lastPageSpan = Math.max(1, (customers[0] as StripeCustomer).created - last.created);
@@ -130,6 +134,7 @@ export async function* readCustomerSlices(
       await queue.push({
         slice,
         customers,
+        malformed: page.items.length - wellFormed.length,
         serverTime: page.serverTime,
         next: slice.readDone ? 'done' : slice.readLte,
       });
@@ -166,6 +171,7 @@ export async function* readCustomerSlices(
       else result.slice.committedLte = result.next;
       yield {
         customers: result.customers,
+        malformed: result.malformed,
         serverTime: result.serverTime,
         remaining: slices
           .filter((slice) => !slice.committedDone)

@@ -70,6 +70,7 @@ export function toConnectorError(
       `Stripe rejected the API key (401 authentication_error): ${stripeMessage} ` +
         'Check `api_key`: use a secret key (sk_live_/sk_test_) or a restricted key (rk_live_/rk_test_) ' +
         'from Dashboard > Developers > API keys, and make sure it has not been rolled or deleted.',
+      { cause: error },
     );
   }
   if (error instanceof Stripe.errors.StripePermissionError) {
@@ -78,6 +79,7 @@ export function toConnectorError(
       `The API key may not read ${resource} (403 permission_error): ${stripeMessage} ` +
         `If it is a restricted key, enable the "${hint}" permission for it in ` +
         'Dashboard > Developers > API keys > (your restricted key) > Edit, or use a secret key.',
+      { cause: error },
     );
   }
   if (error instanceof Stripe.errors.StripeInvalidRequestError) {
@@ -95,17 +97,20 @@ export function toConnectorError(
     return new TransientError(
       `Could not reach the Stripe API: ${stripeMessage} Check network access to the API ` +
         '(and `api_base_url` if set); the read can be retried.',
+      { cause: error },
     );
   }
   if (error instanceof Stripe.errors.StripeRateLimitError) {
     return new TransientError(
       `Stripe kept answering 429 (rate limit) after all retries: ${stripeMessage} ` +
         'Lower `requests_per_second`, or run when other integrations on this account are quieter.',
+      { cause: error },
     );
   }
   if (error instanceof Stripe.errors.StripeError) {
     return new TransientError(
       `Stripe failed with ${error.statusCode ?? 'no status'} ${error.type}: ${stripeMessage}`,
+      { cause: error },
     );
   }
   return new ConnectorError('system', stripeMessage, { cause: error });

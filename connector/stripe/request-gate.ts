@@ -29,6 +29,15 @@ const BURST_SHARE = 0.03;
 const SLOWDOWN = 0.8;
 const RECOVERY_PER_SUCCESS = 0.002;
 const SLOWEST = 0.2;
+/** How long one call may keep waiting out 429s before the read gives up on it. */
+const RATE_LIMIT_BUDGET_MS = 5 * 60_000;
+const RATE_LIMIT_FIRST_DELAY_MS = 250;
+const RATE_LIMIT_MAX_DELAY_MS = 5_000;
+
+/** Exponential back-off with full jitter: a random delay up to first x 2^n, capped. */
+function backoffMs(firstMs: number, retry: number, maxMs: number): number {
+  return Math.random() * Math.min(maxMs, firstMs * 2 ** retry);
+}
 
 /**
  * Every request to Stripe passes this gate. A token bucket paces the whole run (all concurrent
@@ -61,7 +70,16 @@ export class RequestGate {
     return this.bucket.tokensPerInterval;
   }
 
+  /**
+   * Runs a call through the pace and the retry policy. Two budgets: failures (5xx, network,
+   * timeouts) get `maxAttempts` attempts with exponential back-off; 429s, which only say "not so
+   * fast", are retried for up to RATE_LIMIT_BUDGET_MS of waiting, with shorter back-off, since the
+   * pace is already slowing down for them.
+   */
   async run<T>(call: () => Promise<T>): Promise<T> {
+    let failures = 0;
+    let rateLimits = 0;
+    let rateLimitWaitMs = 0;
     return backOff(
       async () => {
         await this.waitForTurn();
@@ -74,28 +92,36 @@ export class RequestGate {
         return result;
       },
       {
-        numOfAttempts: this.options.maxAttempts,
-        startingDelay: this.options.initialDelayMs,
-        maxDelay: this.options.maxDelayMs,
-        timeMultiple: 2,
-        jitter: 'full',
+        // The budgets below decide when to stop; the library only loops (its own delay is 0).
+        numOfAttempts: Number.MAX_SAFE_INTEGER,
+        startingDelay: 0,
         retry: async (error) => {
           const failure = classifyFailure(error);
           if (!failure.retryable) return false;
-          this.stats.retries++;
+          let delayMs: number;
           if (failure.reason === 'rate_limit') {
+            if (rateLimitWaitMs >= RATE_LIMIT_BUDGET_MS) return false;
             this.stats.rateLimited++;
             this.bucket.tokensPerInterval = Math.max(
               this.fullPace * SLOWEST,
               this.bucket.tokensPerInterval * SLOWDOWN,
             );
+            this.onRateLimited(this.bucket.tokensPerInterval);
+            delayMs =
+              failure.retryAfterMs ??
+              backoffMs(RATE_LIMIT_FIRST_DELAY_MS, rateLimits++, RATE_LIMIT_MAX_DELAY_MS);
             if (failure.retryAfterMs !== undefined) {
               this.pausedUntil = Math.max(this.pausedUntil, Date.now() + failure.retryAfterMs);
             }
-            this.onRateLimited(this.bucket.tokensPerInterval);
-          } else if (failure.retryAfterMs !== undefined) {
-            await sleep(failure.retryAfterMs);
+            rateLimitWaitMs += delayMs;
+          } else {
+            if (++failures >= this.options.maxAttempts) return false;
+            delayMs =
+              failure.retryAfterMs ??
+              backoffMs(this.options.initialDelayMs, failures - 1, this.options.maxDelayMs);
           }
+          this.stats.retries++;
+          await sleep(delayMs);
           return true;
         },
       },

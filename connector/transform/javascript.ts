@@ -10,10 +10,16 @@
  * Promises and other values are errors.
  *
  * Limits: each customer has `timeout_ms` (default 1000) of run time, enforced by QuickJS'
- * interrupt handler; the runtime's heap is capped at `memory_limit_mb` (default 128). A timeout
- * stops that customer with an error; the runtime is then recreated (the source evaluated again)
- * and the batch continues with the next customer. Customers are passed in as one JSON string per
- * batch and results come back as one JSON string: one sandbox crossing per batch.
+ * interrupt handler (uncatchable for user code). Memory: QuickJS' heap limit is
+ * `memory_limit_mb` (default 128) and, because that limit does not see every allocation, each
+ * sandbox is a QuickJS WebAssembly instance of its own whose memory cannot grow past
+ * `memory_limit_mb` + 16 MB. QuickJS' stack is limited to 256 KB (about 1,300 nested calls) so
+ * runaway recursion ends as a "stack overflow" error inside the sandbox. A customer that times
+ * out or runs out of memory gets an error; the sandbox is then replaced (a new instance, the
+ * source evaluated again) and the batch continues with the next customer.
+ *
+ * Customers go in as one JSON string per batch and results come back as one JSON string: one
+ * sandbox crossing per batch, no host call per customer.
  */
 import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -385,17 +391,13 @@ class QuickJsSandbox {
     return output;
   }
 
-  /** Frees the runtime. Only for healthy sandboxes: a failed one is dropped whole instead. */
+  /**
+   * Lets go of the sandbox. Nothing is freed inside QuickJS: the instance and its memory are
+   * garbage once unreferenced, and freeing a runtime that user code left inconsistent (an
+   * out-of-memory it caught itself, say) makes QuickJS abort.
+   */
   dispose(): void {
-    try {
-      for (const handle of this.handles.splice(0)) {
-        if (handle.alive) handle.dispose();
-      }
-      this.vm.dispose();
-      this.runtime.dispose();
-    } catch {
-      // QuickJS refused a clean disposal; its whole instance is dropped with this object.
-    }
+    this.handles.length = 0;
   }
 }
 

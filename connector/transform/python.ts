@@ -171,11 +171,13 @@ class PythonProcess {
   private busy(): void {
     this.child.ref();
     this.child.channel?.ref();
+    (this.child.stderr as { ref?(): void } | null)?.ref?.();
   }
   private idle(): void {
     if (this.pending.size > 0) return;
     this.child.unref();
     this.child.channel?.unref();
+    (this.child.stderr as { unref?(): void } | null)?.unref?.();
   }
 
   run(json: string): Promise<string> {

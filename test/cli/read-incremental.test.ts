@@ -117,7 +117,7 @@ describe('incremental read', () => {
     const [error] = traceErrors(bad.messages);
     expect(error?.failure_type).toBe('config_error');
     expect(error?.message).toMatch(
-      /saved state of stream "customers" is not one this connector wrote.*Reset the stream/,
+      /saved state of stream "customers" is not one this connector wrote.*Reset this stream's state/,
     );
 
     const future = emulator.now() + 365 * 86_400;

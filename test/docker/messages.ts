@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { protocolErrors } from '../support/protocol-schema';
 
-const lines = readFileSync(process.argv[2] as string, 'utf8').split('\n').filter((line) => line.trim());
+const lines = readFileSync(process.argv[2] as string, 'utf8')
+  .split('\n')
+  .filter((line) => line.trim());
 const summary = {
   lines: lines.length,
   types: {} as Record<string, number>,
@@ -41,9 +43,14 @@ for (const line of lines) {
     summary.sample[stream] ??= data;
     if (data.is_deleted || data._stripe_is_deleted) summary.deletions++;
   } else if (message.type === 'STATE') {
-    summary.lastStates[message.state.stream.stream_descriptor.name] = { type: 'STREAM', stream: message.state.stream };
+    summary.lastStates[message.state.stream.stream_descriptor.name] = {
+      type: 'STREAM',
+      stream: message.state.stream,
+    };
   } else if (message.type === 'TRACE' && message.trace.type === 'STREAM_STATUS') {
-    summary.statuses.push(`${message.trace.stream_status.stream_descriptor.name}:${message.trace.stream_status.status}`);
+    summary.statuses.push(
+      `${message.trace.stream_status.stream_descriptor.name}:${message.trace.stream_status.status}`,
+    );
   } else if (message.type === 'TRACE' && message.trace.type === 'ERROR') {
     summary.errors.push(message.trace.error.message);
   } else if (message.type === 'CONNECTION_STATUS') {

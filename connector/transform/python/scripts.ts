@@ -38,6 +38,12 @@ Object.defineProperty(WebAssembly.Memory.prototype, 'grow', {
 
 const post = (message) => parentPort.postMessage(message);
 
+// Pyodide loads from the package's files only: no network API exists in this realm, so a
+// remote fetch (CDN) is impossible, not just unused.
+for (const name of ['fetch', 'WebSocket', 'EventSource', 'XMLHttpRequest', 'Request', 'Response', 'Headers', 'FormData']) {
+  try { delete globalThis[name]; } catch (e) { /* not configurable */ }
+}
+
 async function main() {
   const { loadPyodide } = require(pyodideDir + '/pyodide.js');
   const py = await loadPyodide({

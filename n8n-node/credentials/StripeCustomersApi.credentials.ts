@@ -1,0 +1,61 @@
+import type { IAuthenticateGeneric, Icon, ICredentialType, INodeProperties } from 'n8n-workflow';
+
+/**
+ * A Stripe API key for the Stripe Customers nodes. Tested by the nodes themselves
+ * (`testedBy: 'stripeCustomersApiTest'`): the engine's connection check reads one customer and
+ * one page of events, so a restricted key missing a permission is named in the test's message.
+ */
+export class StripeCustomersApi implements ICredentialType {
+  name = 'stripeCustomersApi';
+
+  displayName = 'Stripe Customers API';
+
+  icon: Icon = {
+    light: 'file:../nodes/StripeCustomers/stripeCustomers.svg',
+    dark: 'file:../nodes/StripeCustomers/stripeCustomers.dark.svg',
+  };
+
+  documentationUrl =
+    'https://github.com/source-stripe-customers/source-stripe-customers/tree/main/n8n-node#credential';
+
+  properties: INodeProperties[] = [
+    {
+      displayName: 'Secret or Restricted Key',
+      name: 'apiKey',
+      type: 'string',
+      typeOptions: { password: true },
+      required: true,
+      default: '',
+      placeholder: 'rk_live_...',
+      description:
+        'A secret key (sk_live_/sk_test_) or a restricted key (rk_live_/rk_test_) with "Customers: Read" and, for the trigger and "Only Changed Since Last Run", "Events: Read". Dashboard > Developers > API keys.',
+    },
+    {
+      displayName: 'Connected Account ID',
+      name: 'accountId',
+      type: 'string',
+      default: '',
+      placeholder: 'acct_1032D82eZvKYlo2C',
+      description:
+        'Stripe Connect: read the customers of this connected account instead of the key’s own account. Leave empty otherwise.',
+    },
+    {
+      displayName: 'API Base URL',
+      name: 'apiBaseUrl',
+      type: 'string',
+      default: 'https://api.stripe.com',
+      description:
+        'Where the Stripe API is. Keep the default unless you go through a proxy or use a Stripe test double.',
+    },
+  ];
+
+  /** Lets n8n's HTTP Request node reuse this credential for other Stripe calls. */
+  authenticate: IAuthenticateGeneric = {
+    type: 'generic',
+    properties: {
+      headers: {
+        Authorization: '=Bearer {{$credentials.apiKey}}',
+      },
+    },
+  };
+}

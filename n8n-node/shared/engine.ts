@@ -1,0 +1,27 @@
+/**
+ * The one door from the n8n shell into the engine (../../connector). Everything the nodes need
+ * from the engine goes through here, so the bundle boundary is one module.
+ */
+export {
+  DEFAULT_PIPELINE_NAME,
+  ConnectorError,
+  OPERATORS,
+  StripeApi,
+  checkConnection,
+  closePipeline,
+  openPipeline,
+  parseConfig,
+  parsePipelineState,
+  runPipeline,
+  stateStartingNow,
+} from '../../connector';
+export type {
+  ChangeKind,
+  ConnectorConfig,
+  EmittedRecord,
+  PipelineConfig,
+  PipelineState,
+  PipelineSummary,
+} from '../../connector';
+export { listFilterableProperties } from '../../connector/filter';
+export { MODEL_TYPES } from '../../connector/model';

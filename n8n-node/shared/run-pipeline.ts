@@ -1,0 +1,179 @@
+/**
+ * Runs the engine's one pipeline for a node: the config JSON is parsed (every mistake is the
+ * engine's ConfigError), the pipeline is opened, its events are collected into n8n items and the
+ * last checkpoint is kept as the cursor to save. The nodes decide only which sync mode, which
+ * saved state and when to stop.
+ */
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import {
+  StripeApi,
+  closePipeline,
+  openPipeline,
+  parseConfig,
+  parsePipelineState,
+  runPipeline,
+  stateStartingNow,
+  type ConnectorConfig,
+  type EmittedRecord,
+  type PipelineConfig,
+  type PipelineState,
+  type PipelineSummary,
+} from './engine';
+import { stripeFailures } from './errors';
+
+export type LogFn = (level: 'INFO' | 'WARN', message: string) => void;
+
+/** Where a node keeps its cursor in the workflow's static data ('node' scope). */
+export const STATE_KEY = 'pipelineState';
+
+/** The item field holding how the customer changed: created, updated, deleted or listed. */
+export const CHANGE_FIELD = '_stripe_change';
+
+/** Marks what StripeApi calls throw, so errors.ts can report them as API errors. */
+function tracked<T>(call: Promise<T>): Promise<T> {
+  return call.catch((error: unknown) => {
+    if (typeof error === 'object' && error !== null) stripeFailures.add(error);
+    return Promise.reject(error);
+  });
+}
+
+class TrackedStripeApi extends StripeApi {
+  override listCustomers(...args: Parameters<StripeApi['listCustomers']>) {
+    return tracked(super.listCustomers(...args));
+  }
+
+  override searchCustomers(...args: Parameters<StripeApi['searchCustomers']>) {
+    return tracked(super.searchCustomers(...args));
+  }
+
+  override retrieveCustomer(...args: Parameters<StripeApi['retrieveCustomer']>) {
+    return tracked(super.retrieveCustomer(...args));
+  }
+
+  override listCustomerEvents(...args: Parameters<StripeApi['listCustomerEvents']>) {
+    return tracked(super.listCustomerEvents(...args));
+  }
+}
+
+export interface RunOptions {
+  syncMode: 'full_refresh' | 'incremental';
+  state?: PipelineState;
+  /** Stop once this many records were emitted (full refresh only: the cursor would stall). */
+  limit?: number;
+  /** The execution was cancelled: stop at the next event. */
+  signal?: AbortSignal;
+  /** Asked at every checkpoint; true stops the run there (a poll's time budget). */
+  stopAtCheckpoint?: () => boolean;
+}
+
+export interface RunResult {
+  items: EmittedRecord[];
+  /** The last checkpoint: every item up to it is covered. Undefined if none was reached. */
+  state: PipelineState | undefined;
+  /** Undefined when the run stopped early (limit, budget, cancellation). */
+  summary: PipelineSummary | undefined;
+}
+
+/** One node execution's view of the engine: a parsed config with one pipeline. */
+export class CustomerImport {
+  readonly config: ConnectorConfig;
+
+  readonly pipeline: PipelineConfig;
+
+  readonly api: StripeApi;
+
+  constructor(
+    configJson: IDataObject,
+    private readonly log: LogFn,
+  ) {
+    this.config = parseConfig(configJson);
+    const [pipeline] = this.config.pipelines;
+    if (!pipeline) throw new Error('The engine returned no pipeline for the node.');
+    this.pipeline = pipeline;
+    this.api = new TrackedStripeApi(this.config.connection, (pauseMs) =>
+      log(
+        'WARN',
+        `Stripe answered 429 (rate limit): pausing requests for ${Math.round(pauseMs)} ms.`,
+      ),
+    );
+  }
+
+  /**
+   * The cursor saved by an earlier run, if it is one this engine wrote. A broken one is reported
+   * and ignored: the node then behaves as on its first run.
+   */
+  savedState(blob: unknown): PipelineState | undefined {
+    if (blob === undefined || blob === null) return undefined;
+    const parsed = (() => {
+      try {
+        return { state: parsePipelineState(blob, this.pipeline.name) };
+      } catch (error) {
+        return { problem: (error as Error).message };
+      }
+    })();
+    if ('problem' in parsed) {
+      this.log('WARN', `Ignoring the saved cursor: ${parsed.problem ?? ''}`);
+      return undefined;
+    }
+    return parsed.state;
+  }
+
+  /** Whether a saved state was written for the current filter, transformation and model. */
+  isCurrent(state: PipelineState): boolean {
+    return state.fingerprint === undefined || state.fingerprint === this.pipeline.fingerprint;
+  }
+
+  /** A cursor at Stripe's current time: only changes from now on will be read. */
+  startingNow(): Promise<PipelineState> {
+    return stateStartingNow(this.api, this.pipeline.fingerprint, this.config.settleSeconds);
+  }
+
+  async run(options: RunOptions): Promise<RunResult> {
+    const definition = await openPipeline(this.config, this.pipeline);
+    const result: RunResult = { items: [], state: undefined, summary: undefined };
+    try {
+      const run = runPipeline(definition, {
+        api: this.api,
+        syncMode: options.syncMode,
+        state: options.state,
+        fingerprint: this.pipeline.fingerprint,
+        startDate: this.config.startDate,
+        lookbackSeconds: this.config.lookbackSeconds,
+        settleSeconds: this.config.settleSeconds,
+        concurrency: this.config.concurrency,
+        ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      });
+      for (let step = await run.next(); ; step = await run.next()) {
+        if (step.done) {
+          result.summary = step.value;
+          break;
+        }
+        const event = step.value;
+        if (event.kind === 'records') {
+          result.items.push(...event.items);
+        } else if (event.kind === 'checkpoint') {
+          result.state = event.state;
+          if (options.stopAtCheckpoint?.()) {
+            this.log('INFO', 'Stopping at a checkpoint to stay within the poll’s time budget.');
+            await run.return(undefined as unknown as PipelineSummary);
+            break;
+          }
+        } else {
+          this.log(event.level, event.message);
+        }
+        if (options.signal?.aborted) {
+          await run.return(undefined as unknown as PipelineSummary);
+          break;
+        }
+      }
+    } finally {
+      await closePipeline(definition);
+    }
+    return result;
+  }
+}
+
+/** An n8n item: the engine's record as is, plus how the customer changed. */
+export function toItem(emitted: EmittedRecord, item: number): INodeExecutionData {
+  return { json: { ...emitted.record, [CHANGE_FIELD]: emitted.change }, pairedItem: { item } };
+}

@@ -1,0 +1,307 @@
+/**
+ * The Stripe Customers Trigger, built and loaded by n8n, polled by n8n-core's PollTriggerExecutor
+ * (scheduled polls of an active workflow, PollContext) and by WorkflowExecute in manual mode
+ * ("Fetch Test Event"), against the Stripe emulator. The cursor is carried from poll to poll in
+ * the workflow's static data, as n8n persists it.
+ */
+import type Stripe from 'stripe';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
+import { startEmulator, type RunningEmulator } from '../emulator';
+import { sdkFor, TEST_KEY } from '../support/stripe';
+import { loadPackage, takeLogs, type LoadedPackage, type PollRun } from './support/n8n';
+
+let pkg: LoadedPackage;
+let emulator: RunningEmulator;
+let stripe: Stripe;
+
+const STATIC_KEY = 'node:Stripe Customers Trigger';
+const itemsOf = (poll: PollRun) => poll.execution?.items ?? [];
+const changes = (poll: PollRun) =>
+  Object.fromEntries(
+    itemsOf(poll).map((item) => [item.id ?? item._stripe_id, item._stripe_change]),
+  );
+/** Lets events settle: the engine leaves the newest seconds for the next poll. */
+const settle = () => emulator.advanceClock(60);
+
+beforeAll(async () => {
+  [pkg, emulator] = await Promise.all([
+    loadPackage(),
+    startEmulator({
+      customers: 120,
+      seed: 5,
+      restrictedKeys: { rk_test_customers_only: ['customers:read'] },
+    }),
+  ]);
+  emulator.advanceClock(3_600);
+  stripe = sdkFor(emulator);
+  await pkg.setCredential({ apiKey: TEST_KEY, apiBaseUrl: emulator.url });
+  await pkg.setCredential(
+    { apiKey: 'rk_test_customers_only', apiBaseUrl: emulator.url },
+    'no-events',
+  );
+});
+
+afterAll(async () => {
+  await emulator?.close();
+  pkg?.remove();
+});
+
+beforeEach(() => {
+  settle();
+  takeLogs();
+});
+
+/** Polls like an active workflow does: first the activation poll, then scheduled ones. */
+async function activate(parameters: INodeParameters) {
+  let staticData: IDataObject = {};
+  const first = await pkg.poll({ parameters, staticData, activation: true });
+  staticData = first.staticData;
+  return {
+    first,
+    poll: async () => {
+      const run = await pkg.poll({ parameters, staticData });
+      staticData = run.staticData;
+      return run;
+    },
+    get staticData() {
+      return staticData;
+    },
+  };
+}
+
+describe('polling', () => {
+  it('starts from now, then emits each created, updated and deleted customer once', async () => {
+    const trigger = await activate({ firstPoll: 'startNow' });
+    expect(trigger.first.execution).toBeNull();
+    expect(trigger.first.errors).toEqual([]);
+    expect(trigger.staticData[STATIC_KEY]).toMatchObject({
+      pipelineState: { version: 1, phase: 'incremental', events_cursor: expect.any(Number) },
+    });
+
+    const created = await stripe.customers.create({ email: 'poll-new@example.com', name: 'New' });
+    const { data } = await stripe.customers.list({
+      limit: 2,
+      created: { lt: emulator.now() - 60 },
+    });
+    const [updated, deleted] = data;
+    await stripe.customers.update(updated!.id, { name: 'Changed Once' });
+    await stripe.customers.update(updated!.id, { name: 'Changed Twice' });
+    await stripe.customers.del(deleted!.id);
+    settle();
+
+    const second = await trigger.poll();
+    expect(second.errors).toEqual([]);
+    expect(changes(second)).toEqual({
+      [created.id]: 'created',
+      [updated!.id]: 'updated',
+      [deleted!.id]: 'deleted',
+    });
+    const byId = new Map(itemsOf(second).map((item) => [item.id, item]));
+    expect(byId.get(updated!.id)).toMatchObject({ name: 'Changed Twice', is_deleted: false });
+    expect(byId.get(deleted!.id)).toMatchObject({ deleted: true, is_deleted: true });
+    // The execution n8n starts with the emitted items carries them unchanged.
+    expect(second.execution?.run.status).toBe('success');
+
+    settle();
+    const third = await trigger.poll();
+    expect(third.execution).toBeNull();
+    expect(third.staticData[STATIC_KEY]).not.toEqual(second.staticData[STATIC_KEY]);
+  });
+
+  it('imports all existing customers on the first poll when asked to, then only changes', async () => {
+    const everyone: string[] = [];
+    for await (const customer of stripe.customers.list({ limit: 100 })) everyone.push(customer.id);
+    const trigger = await activate({ firstPoll: 'importAll' });
+    expect(trigger.first.errors).toEqual([]);
+    const imported = itemsOf(trigger.first);
+    expect(imported.map((item) => item.id).sort()).toEqual(everyone.sort());
+    expect(new Set(imported.map((item) => item._stripe_change))).toEqual(new Set(['listed']));
+
+    const created = await stripe.customers.create({ email: 'after-import@example.com' });
+    settle();
+    const second = await trigger.poll();
+    expect(changes(second)).toEqual({ [created.id]: 'created' });
+  });
+
+  it('filters and maps what it emits; a customer leaving the filter is a deletion', async () => {
+    const parameters = {
+      firstPoll: 'startNow',
+      filterMode: 'conditions',
+      filterConditions: {
+        condition: [{ property: 'metadata.<key>', key: 'tier', operator: 'is', value: 'gold' }],
+      },
+      transformation: 'mapping',
+      customerModel: {
+        field: [
+          { name: 'email', type: 'string' },
+          { name: 'tier', type: 'string' },
+        ],
+      },
+      mappings: {
+        mapping: [
+          { to: 'email', from: 'lower(email)' },
+          { to: 'tier', from: 'upper(metadata.tier)' },
+        ],
+      },
+    };
+    const trigger = await activate(parameters);
+    const gold = await stripe.customers.create({
+      email: 'GOLD@example.com',
+      metadata: { tier: 'gold' },
+    });
+    await stripe.customers.create({ email: 'silver@example.com', metadata: { tier: 'silver' } });
+    settle();
+    const second = await trigger.poll();
+    expect(itemsOf(second)).toEqual([
+      {
+        email: 'gold@example.com',
+        tier: 'GOLD',
+        _stripe_id: gold.id,
+        _stripe_updated: expect.any(Number),
+        _stripe_is_deleted: false,
+        _ab_cdc_deleted_at: null,
+        _stripe_change: 'created',
+      },
+    ]);
+
+    await stripe.customers.update(gold.id, { metadata: { tier: 'silver' } });
+    settle();
+    const third = await trigger.poll();
+    expect(itemsOf(third)).toEqual([
+      expect.objectContaining({
+        _stripe_id: gold.id,
+        _stripe_change: 'deleted',
+        _stripe_is_deleted: true,
+      }),
+    ]);
+  });
+
+  it('treats a changed filter like a first poll instead of re-importing everyone', async () => {
+    const trigger = await activate({ firstPoll: 'startNow' });
+    const cursor = trigger.staticData;
+    const changed = await pkg.poll({
+      parameters: {
+        firstPoll: 'startNow',
+        filterMode: 'conditions',
+        filterConditions: { condition: [{ property: 'email', operator: 'is_not_empty' }] },
+      },
+      staticData: cursor,
+    });
+    expect(changed.execution).toBeNull();
+    expect(changed.staticData[STATIC_KEY]).not.toEqual(cursor[STATIC_KEY]);
+  });
+
+  it('stops at a checkpoint when the poll budget runs out and resumes on the next poll', async () => {
+    const everyone = new Set<string>();
+    for await (const customer of stripe.customers.list({ limit: 100 })) everyone.add(customer.id);
+    const seen = new Set<string>();
+    let staticData: IDataObject = {};
+    let polls = 0;
+    for (; polls < 10; polls++) {
+      const run = await pkg.poll({
+        parameters: { firstPoll: 'importAll', options: { requestsPerSecond: 100 } },
+        staticData,
+        pollBudgetMs: 1,
+      });
+      staticData = run.staticData;
+      for (const item of itemsOf(run)) seen.add(item.id as string);
+      if (
+        (staticData[STATIC_KEY] as IDataObject).pipelineState &&
+        ((staticData[STATIC_KEY] as IDataObject).pipelineState as IDataObject).phase ===
+          'incremental'
+      )
+        break;
+    }
+    expect(polls).toBeGreaterThan(0);
+    expect(seen).toEqual(everyone);
+    expect(takeLogs().join('\n')).toMatch(/time budget/);
+  });
+});
+
+describe('manual mode (Fetch Test Event)', () => {
+  it('returns a small filtered, mapped sample and leaves the cursor alone', async () => {
+    const trigger = await activate({ firstPoll: 'startNow' });
+    const sample = await pkg.fetchTestEvent({
+      parameters: {
+        transformation: 'javascript',
+        javascriptCode:
+          'function transform(c) { return { email: c.email, id_length: c.id.length }; }',
+      },
+      staticData: trigger.staticData,
+    });
+    expect(sample.error).toBeUndefined();
+    expect(sample.items.length).toBeGreaterThan(0);
+    expect(sample.items.length).toBeLessThanOrEqual(5);
+    expect(sample.items[0]).toMatchObject({
+      id_length: expect.any(Number),
+      _stripe_change: 'listed',
+    });
+    expect(sample.staticData).toEqual(trigger.staticData);
+  });
+});
+
+describe('errors', () => {
+  it('a key without the events permission fails the poll with that permission named', async () => {
+    const node = {
+      credentials: { stripeCustomersApi: { id: 'no-events', name: 'customers only' } },
+    };
+    const activation = await pkg.poll({
+      parameters: { firstPoll: 'startNow' },
+      activation: true,
+      node,
+    });
+    expect(activation.errors).toHaveLength(1);
+    expect(activation.errors[0]).toMatchObject({ name: 'NodeApiError', httpCode: '403' });
+    expect(activation.errors[0]!.message).toContain('Events: Read');
+    expect(activation.staticData[STATIC_KEY] ?? {}).toEqual({});
+
+    // A scheduled poll hands the error to n8n (__emitError) and keeps the saved cursor.
+    const saved = {
+      [STATIC_KEY]: {
+        pipelineState: { version: 1, phase: 'incremental', events_cursor: emulator.now() - 120 },
+      },
+    };
+    const scheduled = await pkg.poll({
+      parameters: { firstPoll: 'startNow' },
+      staticData: saved,
+      node,
+    });
+    expect(scheduled.errors).toHaveLength(1);
+    expect(scheduled.errors[0]!.message).toContain('Events: Read');
+    expect(scheduled.staticData).toEqual(saved);
+  });
+
+  it('failing user code stops the poll naming the customer, without moving the cursor', async () => {
+    const parameters = {
+      firstPoll: 'startNow',
+      transformation: 'javascript',
+      javascriptCode:
+        "function transform(c) { if (c.email === 'boom@example.com') throw new Error('boom'); return { email: c.email }; }",
+    };
+    const trigger = await activate(parameters);
+    const boom = await stripe.customers.create({ email: 'boom@example.com' });
+    settle();
+    const failed = await trigger.poll();
+    expect(failed.errors[0]).toMatchObject({ name: 'NodeOperationError' });
+    expect(failed.errors[0]!.message).toMatch(new RegExp(`customer ${boom.id}.*boom`));
+    expect(failed.execution).toBeNull();
+    expect(failed.staticData).toEqual(trigger.first.staticData);
+  });
+});
+
+describe('activation in n8n', () => {
+  it('schedules the node from its Poll Times and runs the first poll at activation', async () => {
+    const active = await pkg.activate({
+      pollTimes: { item: [{ mode: 'everyHour', minute: 5 }] },
+      firstPoll: 'importAll',
+    });
+    try {
+      expect([...active.registered]).toEqual(['trigger-node']);
+      expect(active.emitted).toHaveLength(1);
+      expect(active.emitted[0]![0]!.length).toBeGreaterThan(0);
+    } finally {
+      await active.deactivate();
+    }
+  });
+});

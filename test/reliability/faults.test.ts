@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../emulator';
+import {
+  catalogFor,
+  records,
+  runCli,
+  streamStatuses,
+  traceErrors,
+  writeFiles,
+} from '../support/connector';
+import { configFor, listAllCustomerIds } from '../support/stripe';
+
+const CUSTOMERS = 800;
+let emulator: RunningEmulator;
+let all: string[];
+
+beforeAll(async () => {
+  emulator = await startEmulator({ customers: CUSTOMERS, seed: 17 });
+  all = await listAllCustomerIds(
+    new (await import('stripe')).default('sk_test_emulator', {
+      host: '127.0.0.1',
+      port: emulator.port,
+      protocol: 'http',
+      telemetry: false,
+    }),
+  );
+});
+afterAll(() => emulator.close());
+
+const read = (config: object) => {
+  const files = writeFiles({
+    config,
+    catalog: catalogFor([{ name: 'customers', syncMode: 'full_refresh' }]),
+  });
+  return runCli(['read', '--config', files.config as string, '--catalog', files.catalog as string]);
+};
+
+const expectEveryCustomerOnce = (ids: string[]) => {
+  expect(ids).toHaveLength(all.length);
+  expect([...ids].sort()).toEqual([...all].sort());
+};
+
+describe('faults: reads finish with every customer exactly once', () => {
+  it('through 429 storms, 500/502/503, resets, truncated bodies and slow responses', async () => {
+    emulator.setFaults({
+      failNext: [
+        ...Array.from({ length: 8 }, () => ({ status: 429 as const })),
+        { status: 500 },
+        { status: 502 },
+        { status: 503 },
+        { status: 'reset' },
+        { status: 'truncate' },
+        { status: 'slow' },
+      ],
+    });
+    // The first page is read alone, so one request may meet every fault in a row.
+    const run = await read(
+      configFor(emulator, { concurrency: 3, request_timeout_seconds: 2, max_attempts: 10 }),
+    );
+    expect(traceErrors(run.messages)).toEqual([]);
+    expect(run.exitCode).toBe(0);
+    expectEveryCustomerOnce(records(run.messages).map((r) => r.id));
+    const stats = emulator.stats();
+    for (const status of ['429', '500', '502', '503', 'reset', 'truncate']) {
+      expect(stats.byStatus[status] ?? 0, status).toBeGreaterThan(0);
+    }
+  });
+
+  it('through a random 30% failure rate under a tight rate limit', async () => {
+    emulator.setFaults({ failRate: 0.3, rateLimit: 6 });
+    try {
+      const run = await read(
+        configFor(emulator, { concurrency: 4, requests_per_second: 20, max_attempts: 12 }),
+      );
+      expect(traceErrors(run.messages)).toEqual([]);
+      expectEveryCustomerOnce(records(run.messages).map((r) => r.id));
+    } finally {
+      emulator.setFaults({ failRate: 0, rateLimit: 0 });
+    }
+  });
+
+  it('ends with a transient_error after a bounded retry budget, never a partial read reported complete', async () => {
+    emulator.setFaults({ failRate: 1 });
+    try {
+      const started = Date.now();
+      const run = await read(configFor(emulator, { max_attempts: 3 }));
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(run.exitCode).not.toBe(0);
+      const [error] = traceErrors(run.messages);
+      expect(error?.failure_type).toBe('transient_error');
+      expect(streamStatuses(run.messages)).toEqual(['customers:STARTED', 'customers:INCOMPLETE']);
+    } finally {
+      emulator.setFaults({ failRate: 0 });
+    }
+  });
+});

@@ -1,0 +1,126 @@
+import type Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../emulator';
+import { catalogFor, runCli, stateFileFrom, writeFiles, type Message } from '../support/connector';
+import { configFor, sdkFor } from '../support/stripe';
+
+/** A small seeded PRNG, so the kill points are the same on every run. */
+function mulberry32(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** What a deduplicating destination ends up with: the latest record per id, deletions applied. */
+class Warehouse {
+  readonly rows = new Map<string, Record<string, any>>();
+  apply(messages: Message[]): void {
+    for (const message of messages) {
+      if (message.type !== 'RECORD') continue;
+      const data = message.record.data;
+      if (data.is_deleted) this.rows.delete(data.id);
+      else this.rows.set(data.id, data);
+    }
+  }
+}
+
+const TOTAL_KILLS = 50;
+
+describe('killed at random points and resumed from the last STATE', () => {
+  let emulator: RunningEmulator;
+  let stripe: Stripe;
+  beforeAll(async () => {
+    emulator = await startEmulator({ customers: 3_000, seed: 77, latencyMs: 3 });
+    emulator.advanceClock(3_600);
+    stripe = sdkFor(emulator);
+  });
+  afterAll(() => emulator.close());
+
+  it("converges to Stripe's final state across 50 kills, with a concurrent writer", async () => {
+    const random = mulberry32(2026);
+    const config = configFor(emulator, { concurrency: 4 });
+    const files = writeFiles({ config, catalog: catalogFor([{ name: 'customers' }]) });
+    const warehouse = new Warehouse();
+    let history: Message[] = [];
+    let kills = 0;
+    let completedRuns = 0;
+
+    const runOnce = async (killAfter: number | undefined) => {
+      const stateFile = writeFiles({ state: stateFileFrom(history) }).state as string;
+      const run = await runCli(
+        [
+          'read',
+          '--config',
+          files.config as string,
+          '--catalog',
+          files.catalog as string,
+          '--state',
+          stateFile,
+        ],
+        { onMessage: (_m, seen) => killAfter !== undefined && seen.length >= killAfter },
+      );
+      warehouse.apply(run.messages);
+      history = [...history, ...run.messages.filter((m) => m.type === 'STATE')].slice(-5);
+      if (run.signal === 'SIGKILL') kills++;
+      else {
+        expect(run.exitCode).toBe(0);
+        completedRuns++;
+      }
+      return run;
+    };
+
+    // Phase 1: the first full import, killed again and again until a run gets to its end.
+    const phase = () => history.at(-1)?.state.stream.stream_state.phase;
+    while (phase() !== 'incremental') await runOnce(10 + Math.floor(random() * 240));
+    const fullImportKills = kills;
+
+    // Phase 2: incremental runs, killed at random, while a writer creates, updates and deletes.
+    let writing = true;
+    const deleted = new Set<string>();
+    const writer = (async () => {
+      let n = 0;
+      while (writing) {
+        const page = await stripe.customers.list({ limit: 20 });
+        const target = page.data[Math.floor(random() * page.data.length)];
+        const roll = random();
+        if (roll < 0.3) await stripe.customers.create({ email: `writer-${n}@example.com` });
+        else if (roll < 0.8 && target)
+          await stripe.customers.update(target.id, { metadata: { touched: String(n) } });
+        else if (target) {
+          await stripe.customers.del(target.id);
+          deleted.add(target.id);
+        }
+        n++;
+        if (n % 10 === 0) emulator.advanceClock(5);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    while (kills < TOTAL_KILLS) await runOnce(3 + Math.floor(random() * 28));
+    writing = false;
+    await writer;
+
+    // Let every event settle, then one clean run to converge.
+    emulator.advanceClock(120);
+    await runOnce(undefined);
+
+    const truth = new Map<string, Stripe.Customer>();
+    for await (const customer of stripe.customers.list({ limit: 100 }))
+      truth.set(customer.id, customer);
+    expect(kills).toBe(TOTAL_KILLS);
+    expect(fullImportKills).toBeGreaterThan(10);
+    expect(deleted.size).toBeGreaterThan(0);
+    for (const id of deleted)
+      expect(warehouse.rows.has(id), `deleted ${id} still in the warehouse`).toBe(false);
+    expect([...warehouse.rows.keys()].sort()).toEqual([...truth.keys()].sort());
+    for (const [id, customer] of truth) {
+      const row = warehouse.rows.get(id);
+      expect(row?.email, id).toBe(customer.email);
+      expect(row?.metadata, id).toEqual(customer.metadata);
+    }
+    expect(completedRuns).toBeGreaterThan(0);
+  }, 300_000);
+});
