@@ -126,7 +126,7 @@ async function main(): Promise<void> {
       `${incremental.records} records, ${incStats.requests} requests (${incStats.byRoute['GET /v1/events'] ?? 0} event pages, ${incStats.byRoute['GET /v1/customers/:id'] ?? 0} re-fetches), ${incremental.seconds.toFixed(1)} s`,
     ]);
 
-    for (const [name, perCore] of await benchTransformations(20_000)) {
+    for (const [name, perCore] of await benchTransformations(100_000)) {
       rows.push([`per-record work: ${name}`, `${fmt(perCore)} records/s per core`]);
     }
     rows.push(...(await benchPushDown(20_000)));
