@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { errorMessage } from '../connector/errors';
-import { checkCommand, discoverCommand, failureTypeOf, readCommand, specCommand } from './commands';
+import { checkCommand, discoverCommand, readCommand, specCommand, traceError } from './commands';
 import { MessageWriter } from './output';
 
 /**
@@ -71,12 +71,7 @@ export async function runCli(
           'config_error',
         );
     } else {
-      await out.error(errorMessage(error), failureTypeOf(error), {
-        internal:
-          failureTypeOf(error) === 'system_error' && error instanceof Error
-            ? error.stack
-            : undefined,
-      });
+      await traceError(out, error);
     }
   } finally {
     process.off('SIGTERM', onTerm);

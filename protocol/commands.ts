@@ -192,15 +192,24 @@ async function readStream(
     return 'complete';
   } catch (error) {
     await out.streamStatus(stream, 'INCOMPLETE');
-    const kind = error instanceof ConnectorError ? error.kind : 'system';
-    await out.error(`Stream "${name}": ${errorMessage(error)}`, FAILURE_TYPES[kind], {
-      stream,
-      internal: error instanceof Error && kind === 'system' ? error.stack : undefined,
-    });
+    await traceError(out, error, { prefix: `Stream "${name}": `, stream });
     return 'failed';
   }
 }
 
-export function failureTypeOf(error: unknown): FailureType {
+function failureTypeOf(error: unknown): FailureType {
   return FAILURE_TYPES[error instanceof ConnectorError ? error.kind : 'system'];
+}
+
+/** Reports a failure as a TRACE ERROR; only system errors (our bugs) carry their stack. */
+export function traceError(
+  out: MessageWriter,
+  error: unknown,
+  context: { prefix?: string; stream?: { name: string } } = {},
+): Promise<void> {
+  const failureType = failureTypeOf(error);
+  return out.error(`${context.prefix ?? ''}${errorMessage(error)}`, failureType, {
+    stream: context.stream,
+    internal: failureType === 'system_error' && error instanceof Error ? error.stack : undefined,
+  });
 }

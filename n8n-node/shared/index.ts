@@ -9,5 +9,10 @@ export {
 } from './config-from-parameters';
 export { CREDENTIAL_TEST, testStripeCustomersCredential } from './credential-test';
 export { toNodeError } from './errors';
-export { filterProperties, sharedOptions, transformationProperties } from './parameters';
+export {
+  filterProperties,
+  optionsProperty,
+  sharedOptions,
+  transformationProperties,
+} from './parameters';
 export { CHANGE_FIELD, CustomerImport, STATE_KEY, toItem, type LogFn } from './run-pipeline';

@@ -472,3 +472,13 @@ export const sharedOptions: INodeProperties[] = [
       'Whether to pre-filter full imports with Stripe’s Search API (email, name, phone, metadata, created); results lag about a minute behind',
   },
 ];
+
+/** The "Options" collection both nodes show, holding sharedOptions. */
+export const optionsProperty: INodeProperties = {
+  displayName: 'Options',
+  name: 'options',
+  type: 'collection',
+  placeholder: 'Add Option',
+  default: {},
+  options: sharedOptions,
+};

@@ -8,7 +8,7 @@ import {
   traceErrors,
   writeFiles,
 } from '../support/connector';
-import { configFor, listAllCustomerIds } from '../support/stripe';
+import { configFor, listAllCustomerIds, sdkFor } from '../support/stripe';
 
 const CUSTOMERS = 800;
 let emulator: RunningEmulator;
@@ -16,14 +16,7 @@ let all: string[];
 
 beforeAll(async () => {
   emulator = await startEmulator({ customers: CUSTOMERS, seed: 17 });
-  all = await listAllCustomerIds(
-    new (await import('stripe')).default('sk_test_emulator', {
-      host: '127.0.0.1',
-      port: emulator.port,
-      protocol: 'http',
-      telemetry: false,
-    }),
-  );
+  all = await listAllCustomerIds(sdkFor(emulator));
 });
 afterAll(() => emulator.close());
 

@@ -12,7 +12,7 @@ import {
   STATE_KEY,
   configFromParameters,
   filterProperties,
-  sharedOptions,
+  optionsProperty,
   testStripeCustomersCredential,
   toItem,
   toNodeError,
@@ -70,14 +70,7 @@ export class StripeCustomers implements INodeType {
       },
       ...filterProperties,
       ...transformationProperties,
-      {
-        displayName: 'Options',
-        name: 'options',
-        type: 'collection',
-        placeholder: 'Add Option',
-        default: {},
-        options: sharedOptions,
-      },
+      optionsProperty,
     ],
   };
 

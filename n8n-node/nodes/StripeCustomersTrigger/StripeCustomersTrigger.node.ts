@@ -12,7 +12,7 @@ import {
   STATE_KEY,
   configFromParameters,
   filterProperties,
-  sharedOptions,
+  optionsProperty,
   testStripeCustomersCredential,
   toItem,
   toNodeError,
@@ -73,14 +73,7 @@ export class StripeCustomersTrigger implements INodeType {
       },
       ...filterProperties,
       ...transformationProperties,
-      {
-        displayName: 'Options',
-        name: 'options',
-        type: 'collection',
-        placeholder: 'Add Option',
-        default: {},
-        options: sharedOptions,
-      },
+      optionsProperty,
     ],
   };
 
