@@ -167,13 +167,10 @@ async function readStream(
           for (const item of event.items) await out.record(name, item.record, emittedAt);
           sinceCheckpoint += event.items.length;
         } else if (event.kind === 'checkpoint') {
-          await out.write({
-            type: 'STATE',
-            state: {
-              type: 'STREAM',
-              stream: { stream_descriptor: stream, stream_state: event.state },
-              sourceStats: { recordCount: sinceCheckpoint },
-            },
+          await out.checkpoint({
+            type: 'STREAM',
+            stream: { stream_descriptor: stream, stream_state: event.state },
+            sourceStats: { recordCount: sinceCheckpoint },
           });
           sinceCheckpoint = 0;
           if (stopRequested()) {

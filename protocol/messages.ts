@@ -41,6 +41,13 @@ export interface AirbyteStreamState {
   stream_state?: Record<string, unknown>;
 }
 
+/** Per-stream state only: this connector never emits the legacy or global shapes. */
+export interface AirbyteStateMessage {
+  type: 'STREAM';
+  stream: AirbyteStreamState;
+  sourceStats?: { recordCount: number };
+}
+
 export type AirbyteMessage =
   | { type: 'LOG'; log: { level: LogLevel; message: string; stack_trace?: string } }
   | {
@@ -68,14 +75,7 @@ export type AirbyteMessage =
         namespace?: string;
       };
     }
-  | {
-      type: 'STATE';
-      state: {
-        type: 'STREAM';
-        stream: AirbyteStreamState;
-        sourceStats?: { recordCount: number };
-      };
-    }
+  | { type: 'STATE'; state: AirbyteStateMessage }
   | { type: 'TRACE'; trace: AirbyteTrace };
 
 export type AirbyteTrace =

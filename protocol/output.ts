@@ -2,20 +2,22 @@ import type { Writable } from 'node:stream';
 import { redactSecrets } from '../connector/stripe/redact';
 import type {
   AirbyteMessage,
+  AirbyteStateMessage,
   FailureType,
   LogLevel,
   StreamDescriptor,
   StreamStatus,
 } from './messages';
 
-/**
- * Writes protocol messages as JSON lines. Writes are buffered into chunks and `flush` waits for
- * the stream to drain, so a slow reader of stdout (the platform) slows the connector down instead
- * of letting memory grow. Every line passes the secret scrubber: whatever a message holds,
- * no API key leaves the process.
- */
 /** Lines are encoded straight into chunks of this size: no joining, one UTF-8 encoding each. */
 const CHUNK_BYTES = 512 * 1024;
+
+/**
+ * A STATE line is what makes progress durable, so one is never held in the buffer for longer than
+ * this: a slow stream (few records, rate-limited re-fetches) still shows its progress to the
+ * platform, and a kill loses at most this much work.
+ */
+const CHECKPOINT_DELAY_MS = 1_000;
 
 /**
  * Writes protocol messages as JSON lines. Lines are encoded into a chunk buffer, and a full chunk
@@ -26,11 +28,15 @@ const CHUNK_BYTES = 512 * 1024;
 export class MessageWriter {
   private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
   private used = 0;
+  private lastFlushAt: number;
 
   constructor(
     private readonly out: Writable,
     private readonly secrets: string[] = [],
-  ) {}
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.lastFlushAt = clock();
+  }
 
   /** Registers a secret (the config's API key) to scrub from every non-record line. */
   addSecret(secret: string): void {
@@ -51,6 +57,12 @@ export class MessageWriter {
     );
   }
 
+  /** A STATE message: written like any line, and flushed when the buffer has waited too long. */
+  async checkpoint(state: AirbyteStateMessage): Promise<void> {
+    await this.write({ type: 'STATE', state });
+    if (this.clock() - this.lastFlushAt >= CHECKPOINT_DELAY_MS) await this.flush();
+  }
+
   private async push(line: string): Promise<void> {
     // Worst case 3 bytes per UTF-16 unit, plus the newline.
     if (this.used + line.length * 3 + 1 > this.chunk.length) {
@@ -65,6 +77,7 @@ export class MessageWriter {
   }
 
   async flush(): Promise<void> {
+    this.lastFlushAt = this.clock();
     if (this.used === 0) return;
     const full = this.chunk.subarray(0, this.used);
     // The stream may hold on to the written buffer: the next lines go into a fresh one.

@@ -75,7 +75,7 @@ describe('killed at random points and resumed from the last STATE', () => {
 
     // Phase 1: the first full import, killed again and again until a run gets to its end.
     const phase = () => history.at(-1)?.state.stream.stream_state.phase;
-    while (phase() !== 'incremental') await runOnce(10 + Math.floor(random() * 240));
+    while (phase() !== 'incremental') await runOnce(5 + Math.floor(random() * 100));
     const fullImportKills = kills;
 
     // Phase 2: incremental runs, killed at random, while a writer creates, updates and deletes.
@@ -111,7 +111,9 @@ describe('killed at random points and resumed from the last STATE', () => {
     for await (const customer of stripe.customers.list({ limit: 100 }))
       truth.set(customer.id, customer);
     expect(kills).toBe(TOTAL_KILLS);
-    expect(fullImportKills).toBeGreaterThan(10);
+    // A killed run gets about one 512 KB output chunk (~250 customers here) out before it dies,
+    // so the 3,000-customer import takes around ten runs: asserting more would test the timing.
+    expect(fullImportKills).toBeGreaterThanOrEqual(5);
     expect(deleted.size).toBeGreaterThan(0);
     for (const id of deleted)
       expect(warehouse.rows.has(id), `deleted ${id} still in the warehouse`).toBe(false);
