@@ -149,7 +149,6 @@ async function readStream(
         syncMode,
         state,
         fingerprint: pipelineConfig.fingerprint,
-        startDate: config.startDate,
         lookbackSeconds: config.lookbackSeconds,
         settleSeconds: config.settleSeconds,
         concurrency: config.concurrency,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors';
-import { compileFilter, type CompiledFilter } from '../filter';
+import { compileFilter, restrictToCreatedFrom, type CompiledFilter } from '../filter';
 import { compileCustomerModel, type CustomerModel } from '../model';
 import type { StripeConnection } from '../stripe/api';
 import type { OnError } from '../pipeline/definition';
@@ -48,6 +48,7 @@ export function parseConfig(raw: unknown, now: Date = new Date()): ConnectorConf
   const rawPipelines = config.pipelines?.length
     ? config.pipelines
     : [{ name: DEFAULT_PIPELINE_NAME }];
+  const startDate = config.start_date ? parseStartDate(config.start_date) : undefined;
   const seen = new Set<string>();
   const pipelines = rawPipelines.map((pipeline, index): PipelineConfig => {
     const where = config.pipelines?.length
@@ -64,7 +65,10 @@ export function parseConfig(raw: unknown, now: Date = new Date()): ConnectorConf
       description: pipeline.description,
       enabled: pipeline.enabled ?? true,
       incremental: pipeline.incremental ?? true,
-      filter: compileFilter(pipeline.filter, { pipeline: pipeline.name, now }),
+      filter: restrictToCreatedFrom(
+        compileFilter(pipeline.filter, { pipeline: pipeline.name, now }),
+        startDate,
+      ),
       transformation: pipeline.transformation,
       onError: pipeline.on_error ?? 'fail',
       where,
@@ -85,7 +89,7 @@ export function parseConfig(raw: unknown, now: Date = new Date()): ConnectorConf
       requestTimeoutMs: (config.request_timeout_seconds ?? 60) * 1000,
       maxAttempts: config.max_attempts ?? 8,
     },
-    startDate: config.start_date ? parseStartDate(config.start_date) : undefined,
+    startDate,
     lookbackSeconds: (config.lookback_window_days ?? 0) * 86_400,
     settleSeconds: config.events_settle_seconds ?? 10,
     concurrency: config.concurrency ?? 32,

@@ -19,7 +19,6 @@ import {
 import { type PushDown, derivePushDown, withStartDate } from './pushdown.js';
 
 export type { CompileContext, ConditionSpec, FilterSpec, Logical, PushDown };
-export { withStartDate };
 export { FilterConfigError, type FilterIssue } from './issues.js';
 export {
   OPERATORS,
@@ -46,6 +45,25 @@ export interface CompiledFilter {
   pushDown: PushDown;
   /** true when the filter is absent/empty (matches everything). */
   matchesAll: boolean;
+}
+
+/**
+ * The filter with `start_date` folded in: customers created before it never match, locally (so
+ * an incremental run does not bring back what the full import left out) nor in the push-down.
+ */
+export function restrictToCreatedFrom(
+  filter: CompiledFilter,
+  startDate: number | undefined,
+): CompiledFilter {
+  if (startDate === undefined) return filter;
+  return {
+    matches: (customer) =>
+      typeof customer.created === 'number' &&
+      customer.created >= startDate &&
+      filter.matches(customer),
+    pushDown: withStartDate(filter.pushDown, startDate),
+    matchesAll: false,
+  };
 }
 
 /**

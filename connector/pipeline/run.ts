@@ -7,7 +7,6 @@ import {
   type SlicePage,
 } from '../stripe/customer-slices';
 import { SEARCH_LAG_SECONDS, searchPages, startSearch } from '../stripe/customer-search';
-import { withStartDate } from '../filter';
 import type { StripeCustomer } from '../stripe/customer-schema';
 import type { PipelineDefinition } from './definition';
 import { deletionRecord, type OutputRecord } from './records';
@@ -46,8 +45,6 @@ export interface PipelineRunOptions {
   state: PipelineState | undefined;
   /** Identifies filter + transformation; a state written under another one is not trusted. */
   fingerprint: string;
-  /** Customers created before this (unix seconds) are never imported. */
-  startDate?: number;
   lookbackSeconds: number;
   settleSeconds: number;
   concurrency: number;
@@ -118,7 +115,7 @@ async function* fullImport(
   resumedCursor: number | undefined,
 ): AsyncGenerator<PipelineEvent> {
   summary.mode = 'full_import';
-  const pushDown = withStartDate(pipeline.selector.pushDown, options.startDate);
+  const { pushDown } = pipeline.selector;
   const range: CreatedSlice = [pushDown.created?.gte ?? 0, pushDown.created?.lte ?? OPEN_END];
   let eventsCursor = resumedCursor;
   let pages: AsyncIterable<SlicePage> | undefined;

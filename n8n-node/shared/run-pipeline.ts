@@ -137,7 +137,6 @@ export class CustomerImport {
         syncMode: options.syncMode,
         state: options.state,
         fingerprint: this.pipeline.fingerprint,
-        startDate: this.config.startDate,
         lookbackSeconds: this.config.lookbackSeconds,
         settleSeconds: this.config.settleSeconds,
         concurrency: this.config.concurrency,

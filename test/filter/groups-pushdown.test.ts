@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { withStartDate, type PushDown } from '../../connector/filter/index.js';
+import type { PushDown } from '../../connector/filter/index.js';
+import { withStartDate } from '../../connector/filter/pushdown.js';
 import { DAY, at, compile } from './helpers.js';
 
 describe('groups', () => {
