@@ -79,7 +79,8 @@ export async function* runPipeline(
     yield log(
       'WARN',
       pipeline,
-      'its filter or transformation changed since the last run, so every customer is imported again to match the new definition.',
+      'its filter, transformation, Customer Model or start_date changed since the last run, so every customer is imported again to match the new definition. ' +
+        'Rows imported before that the new definition leaves out are not deleted by this import: refresh the stream (in Airbyte, "Refresh and remove records") to drop them.',
     );
   }
   if (trusted && state.phase === 'full_import') {
@@ -159,7 +160,10 @@ async function* fullImport(
       if (!keep) summary.filteredOut++;
       return keep;
     });
-    const shaped = await shapeCustomers(pipeline, selected, () => page.serverTime);
+    // Listed records carry the import's events cursor as their version: it is at or before every
+    // event the next run reads, so a later change or deletion always outranks them.
+    const version = eventsCursor;
+    const shaped = await shapeCustomers(pipeline, selected, () => version);
     const items = shaped.records.map((record) => ({ record, change: 'listed' as const }));
     yield* report(pipeline, summary, shaped, items);
     if (options.limit !== undefined && summary.emitted >= options.limit) return;
@@ -209,7 +213,8 @@ async function* readChanges(
       pipeline,
       `the saved cursor (${iso(cursor)}) is older than Stripe's 30-day event retention ` +
         `(Stripe's clock: ${iso(collected.serverTime)}), so changes may have been purged: ` +
-        'running a full import instead. Sync at least every few weeks to stay incremental.',
+        'running a full import instead. Customers deleted during the gap cannot be detected (Stripe lists only live customers): ' +
+        'refresh the stream (in Airbyte, "Refresh and remove records") to drop them. Sync at least every few weeks to stay incremental.',
     );
     return 'expired';
   }
@@ -236,17 +241,27 @@ async function* readChanges(
     pipeline,
     `reading changes since ${iso(cursor)}: ${changes.length} customer(s) changed (${collected.pages} page(s) of events).`,
   );
+  if (collected.malformed > 0) {
+    summary.malformed += collected.malformed;
+    yield log(
+      'WARN',
+      pipeline,
+      `${collected.malformed} event(s) carried an object without a string id or an integer created time; they were left out.`,
+    );
+  }
   for (let offset = 0; offset < changes.length; offset += CHANGE_BATCH) {
     const batch = changes.slice(offset, offset + CHANGE_BATCH);
     const items = yield* emitChanges(pipeline, options, summary, batch);
     if (options.limit !== undefined && summary.emitted >= options.limit && items > 0) return 'done';
-    const last = batch[batch.length - 1] as CustomerChange;
+    const next = changes[offset + CHANGE_BATCH];
+    if (!next) break;
+    // A resumed run must read every event of the changes still to emit, their first included.
     yield {
       kind: 'checkpoint',
       state: {
         version: 1,
         phase: 'incremental',
-        events_cursor: last.lastEventAt,
+        events_cursor: Math.max(cursor, next.firstEventAt),
         fingerprint: options.fingerprint,
       },
     };
@@ -272,28 +287,31 @@ async function* emitChanges(
   batch: CustomerChange[],
 ): AsyncGenerator<PipelineEvent, number> {
   const current = await Promise.all(
-    batch.map(async (change) => {
-      if (change.deleted) return { customer: undefined, observedAt: change.lastEventAt };
-      if (change.latest) return { customer: change.latest, observedAt: change.lastEventAt };
+    batch.map(async (change): Promise<StripeCustomer | undefined> => {
+      if (change.deleted) return undefined;
+      if (change.latest) return change.latest;
       const fetched = await options.api.retrieveCustomer(change.id);
-      const customer =
-        'deleted' in fetched.customer && fetched.customer.deleted
-          ? undefined
-          : (fetched.customer as StripeCustomer);
-      return { customer, observedAt: Math.max(fetched.serverTime, change.lastEventAt) };
+      return 'deleted' in fetched.customer && fetched.customer.deleted
+        ? undefined
+        : (fetched.customer as StripeCustomer);
     }),
   );
+  // Every record of a change carries its latest event time as its version: never later than an
+  // event the next run reads (so a later deletion outranks a re-fetch that raced it), and later
+  // than whatever was emitted for the customer before.
+  const versionOf = new Map(batch.map((change) => [change.id, change.lastEventAt]));
   const deletions: EmittedRecord[] = [];
   const toShape: StripeCustomer[] = [];
-  const observedAt = new Map<string, number>();
   batch.forEach((change, index) => {
-    const { customer, observedAt: at } = current[index] as (typeof current)[number];
+    const customer = current[index];
     if (customer && pipeline.selector.matches(customer)) {
       toShape.push(customer);
-      observedAt.set(customer.id, at);
     } else if (change.everSelected) {
       // Deleted in Stripe, or no longer matching the filter: the warehouse must drop it.
-      deletions.push({ record: deletionRecord(pipeline.layout, change.id, at), change: 'deleted' });
+      deletions.push({
+        record: deletionRecord(pipeline.layout, change.id, change.lastEventAt),
+        change: 'deleted',
+      });
     } else {
       summary.filteredOut++;
     }
@@ -301,7 +319,7 @@ async function* emitChanges(
   const shaped = await shapeCustomers(
     pipeline,
     toShape,
-    (customer) => observedAt.get(customer.id) ?? 0,
+    (customer) => versionOf.get(customer.id) ?? 0,
   );
   const created = new Set(
     batch.filter((change) => change.createdInWindow).map((change) => change.id),

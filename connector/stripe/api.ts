@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { ConfigError } from '../errors';
 import type { DeletedStripeCustomer, StripeCustomer } from './customer-schema';
-import { toConnectorError } from './errors';
+import { MissingObjectError, toConnectorError } from './errors';
 import { RequestGate, type GateStats } from './request-gate';
 
 /** Where and how to reach Stripe: the connection part of the config, shared by every pipeline. */
@@ -131,11 +131,23 @@ export class StripeApi {
     };
   }
 
-  /** The customer as it is now, or its deleted stub. */
+  /**
+   * The customer as it is now, or its deleted stub. A customer Stripe no longer knows at all
+   * (test data wiped from the dashboard deletes customers without events) counts as deleted.
+   */
   async retrieveCustomer(
     id: string,
   ): Promise<{ customer: StripeCustomer | DeletedStripeCustomer; serverTime: number }> {
-    const customer = await this.call('customers', () => this.stripe.customers.retrieve(id));
+    let customer: Stripe.Response<Stripe.Customer | Stripe.DeletedCustomer>;
+    try {
+      customer = await this.call('customers', () => this.stripe.customers.retrieve(id));
+    } catch (error) {
+      if (!(error instanceof MissingObjectError)) throw error;
+      return {
+        customer: { id, object: 'customer', deleted: true },
+        serverTime: Math.floor(Date.now() / 1000),
+      };
+    }
     return {
       customer: customer as unknown as StripeCustomer | DeletedStripeCustomer,
       serverTime: serverTimeOf(customer),

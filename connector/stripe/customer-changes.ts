@@ -1,11 +1,19 @@
 import type { CustomerEvent, StripeApi } from './api';
 import { isWellFormedCustomer, type StripeCustomer } from './customer-schema';
+import { StaleCursorError } from './errors';
 
 /** Everything the events since the cursor say about one customer, collapsed. */
 export interface CustomerChange {
   id: string;
-  /** Time of the customer's latest event: its place in the emitting order and its checkpoint. */
+  /**
+   * Time of the customer's oldest event in the window. Changes are emitted in this order, and a
+   * checkpoint never passes the first event of a change not yet emitted: a resumed run must see
+   * all of a customer's events to know whether the warehouse may hold it.
+   */
+  firstEventAt: number;
+  /** Time of the customer's latest event: the version (cursor value) of what is emitted for it. */
   lastEventAt: number;
+  /** A `customer.deleted` event is in the window (ids are never reused, so this is final). */
   deleted: boolean;
   /** The oldest event in the window created the customer (so it is new to the warehouse). */
   createdInWindow: boolean;
@@ -38,7 +46,17 @@ const RETENTION_MARGIN_SECONDS = 3600;
 const FUTURE_TOLERANCE_SECONDS = 300;
 
 export type ChangeCollection =
-  | { kind: 'changes'; changes: CustomerChange[]; until: number; pages: number; serverTime: number }
+  | {
+      kind: 'changes';
+      /** In the order to emit them: by first event time. */
+      changes: CustomerChange[];
+      /** Exclusive upper bound of the window read; the cursor once every change is emitted. */
+      until: number;
+      pages: number;
+      serverTime: number;
+      /** Events whose object was too malformed to key (no id or created); left out. */
+      malformed: number;
+    }
   /** The cursor is older than Stripe's event retention: changes may have been purged. */
   | { kind: 'expired'; serverTime: number }
   /** The cursor is ahead of Stripe's clock: not a state this connector could have written. */
@@ -49,7 +67,7 @@ const MAX_KEPT_PAYLOADS = 20_000;
 
 /**
  * Reads the customer.created/updated/deleted events of a window (newest first, as Stripe lists
- * them) and collapses them to one change per customer, ordered by latest event time. Events
+ * them) and collapses them to one change per customer, ordered by first event time. Events
  * rendered in the API version the connector pins carry a complete, current object; others are
  * left for the caller to re-fetch, so records never arrive in an old shape.
  */
@@ -61,11 +79,25 @@ export async function collectCustomerChanges(
   const byId = new Map<string, CustomerChange>();
   const from = Math.max(0, request.cursor - request.lookbackSeconds);
   let pages = 0;
+  let malformed = 0;
   let until = Infinity;
   let serverTime = 0;
   let startingAfter: string | undefined;
+  // Set when the event a page cursor named was purged meanwhile: paging restarts at its second
+  // (absorbing an event twice changes nothing).
+  let notAfter: number | undefined;
   for (;;) {
-    const page = await api.listCustomerEvents({ created: { gte: from }, startingAfter });
+    let page: Awaited<ReturnType<StripeApi['listCustomerEvents']>>;
+    try {
+      page = await api.listCustomerEvents({
+        created: { gte: from, ...(notAfter !== undefined ? { lte: notAfter } : {}) },
+        startingAfter,
+      });
+    } catch (error) {
+      if (!(error instanceof StaleCursorError) || startingAfter === undefined) throw error;
+      startingAfter = undefined;
+      continue;
+    }
     pages++;
     if (pages === 1) {
       // Stripe's clock, not ours, decides what "now" and "30 days ago" are.
@@ -78,17 +110,19 @@ export async function collectCustomerChanges(
       until = Math.max(request.cursor, serverTime - request.settleSeconds);
     }
     for (const event of page.items) {
-      if (event.created >= until || !isWellFormedCustomer(event.object)) continue;
-      absorb(byId, event, api.apiVersion, wasSelected);
+      if (event.created >= until) continue;
+      if (!isWellFormedCustomer(event.object)) malformed++;
+      else absorb(byId, event, api.apiVersion, wasSelected);
     }
     const last = page.items.at(-1);
     if (!page.hasMore || !last) break;
     startingAfter = last.id;
+    notAfter = last.created;
   }
   const changes = [...byId.values()].sort(
-    (a, b) => a.lastEventAt - b.lastEventAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    (a, b) => a.firstEventAt - b.firstEventAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
-  return { kind: 'changes', changes, until, pages, serverTime };
+  return { kind: 'changes', changes, until, pages, serverTime, malformed };
 }
 
 function absorb(
@@ -103,20 +137,28 @@ function absorb(
     wasSelected(customer) ||
     (event.type === 'customer.updated' &&
       wasSelected(applyPrevious(customer, event.previousAttributes)));
+  const deleted = event.type === 'customer.deleted';
   const known = byId.get(customer.id);
   if (known) {
-    // Events come newest first: this one is older than what we have.
+    // Stripe lists newest first, but leaves the order within one second undocumented: nothing
+    // here may depend on which of two same-second events comes first.
     known.everSelected ||= selected;
-    known.createdInWindow = event.type === 'customer.created';
+    known.createdInWindow ||= event.type === 'customer.created';
+    known.deleted ||= deleted;
+    known.firstEventAt = Math.min(known.firstEventAt, event.created);
+    // Which payload is the latest is unknown when events share the latest second: re-fetch.
+    if (event.created >= known.lastEventAt || known.deleted) known.latest = undefined;
+    known.lastEventAt = Math.max(known.lastEventAt, event.created);
     return;
   }
   const keepPayload = event.apiVersion === pinnedVersion && byId.size < MAX_KEPT_PAYLOADS;
   byId.set(customer.id, {
     id: customer.id,
+    firstEventAt: event.created,
     lastEventAt: event.created,
-    deleted: event.type === 'customer.deleted',
+    deleted,
     createdInWindow: event.type === 'customer.created',
-    latest: event.type !== 'customer.deleted' && keepPayload ? customer : undefined,
+    latest: !deleted && keepPayload ? customer : undefined,
     everSelected: selected,
   });
 }

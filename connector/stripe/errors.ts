@@ -16,6 +16,14 @@ export class StaleCursorError extends ConnectorError {
   }
 }
 
+/** The object asked for by id does not exist (404 resource_missing). */
+export class MissingObjectError extends ConnectorError {
+  constructor(message: string) {
+    super('system', message);
+    this.name = 'MissingObjectError';
+  }
+}
+
 export type StripeFailure =
   | {
       retryable: true;
@@ -84,6 +92,9 @@ export function toConnectorError(
   }
   if (error instanceof Stripe.errors.StripeInvalidRequestError) {
     if (error.param === 'starting_after') return new StaleCursorError(stripeMessage);
+    if (error.code === 'resource_missing' && error.param === 'id') {
+      return new MissingObjectError(stripeMessage);
+    }
     const param = error.param ? ` (parameter \`${error.param}\`)` : '';
     if (error.code === 'account_invalid' || /account/i.test(error.param ?? '')) {
       return new ConfigError(

@@ -98,7 +98,7 @@ describe('incremental read', () => {
     const second = await read(config, stateFileFrom(first.messages));
     expect(second.exitCode).toBe(0);
     expect(logs(second.messages).join('\n')).toMatch(
-      /WARN .*older than Stripe's 30-day event retention.*full import instead/,
+      /WARN .*older than Stripe's 30-day event retention.*full import instead.*deleted during the gap.*Refresh and remove records/,
     );
     expect(records(second.messages)).toHaveLength(total);
     expect(lastState(second.messages)?.stream.stream_state.phase).toBe('incremental');

@@ -10,7 +10,7 @@ import { API_VERSION, type Customer, type DeletedCustomer, type StripeEvent } fr
 import type { ParamTree } from './params.js';
 import { deriveSeed, Rng } from './prng.js';
 import { generateSeed } from './seed.js';
-import { CustomerStore, EventStore } from './store.js';
+import { CustomerStore, EventStore, type SameSecondEventOrder } from './store.js';
 
 export interface RequestContext {
   requestId: string;
@@ -29,7 +29,7 @@ const IDEMPOTENCY_MAX_KEYS = 10_000;
 
 export class Account {
   readonly customers: CustomerStore;
-  readonly events = new EventStore();
+  readonly events: EventStore;
   private readonly rng: Rng;
   private readonly idempotency = new Map<string, IdempotentResult>();
   /**
@@ -44,7 +44,9 @@ export class Account {
     private readonly clock: Clock,
     seed: number,
     customerCount: number,
+    sameSecondEvents?: SameSecondEventOrder,
   ) {
+    this.events = new EventStore(sameSecondEvents);
     // Its own stream, so ids of customers created through the API do not depend on seeding.
     this.rng = new Rng(deriveSeed(seed, 'api'));
     const data = generateSeed({ count: customerCount, now: clock.now(), livemode, seed });

@@ -11,6 +11,7 @@ import { maskKey } from './auth.js';
 import type { Clock } from './clock.js';
 import { accountInvalid } from './errors.js';
 import { deriveSeed, Rng } from './prng.js';
+import type { SameSecondEventOrder } from './store.js';
 
 export interface AccountSpec {
   customers: number;
@@ -27,7 +28,7 @@ export class Registry {
     seed: number,
     customers: number,
     connected: Record<string, AccountSpec>,
-    private readonly eventApiVersion?: string,
+    private readonly events: { apiVersion?: string; sameSecondOrder?: SameSecondEventOrder } = {},
   ) {
     this.defaultAccountId = new Rng(deriveSeed(seed, 'account-id')).id('acct_', 16);
     this.specs.set(this.defaultAccountId, { customers, seed });
@@ -39,6 +40,10 @@ export class Registry {
   /** Builds the default test-mode data now, so startup pays for seeding, not the first request. */
   warm(): void {
     this.get(this.defaultAccountId, false);
+  }
+
+  defaultTestAccount(): Account {
+    return this.get(this.defaultAccountId, false);
   }
 
   resolve(key: ApiKey, stripeAccount: string | undefined): Account {
@@ -53,8 +58,15 @@ export class Registry {
     if (!account) {
       const spec = this.specs.get(id) as { customers: number; seed: number };
       const seed = livemode ? deriveSeed(spec.seed, 'live') : spec.seed;
-      account = new Account(id, livemode, this.clock, seed, spec.customers);
-      if (this.eventApiVersion) account.eventApiVersion = this.eventApiVersion;
+      account = new Account(
+        id,
+        livemode,
+        this.clock,
+        seed,
+        spec.customers,
+        this.events.sameSecondOrder,
+      );
+      if (this.events.apiVersion) account.eventApiVersion = this.events.apiVersion;
       this.built.set(bucket, account);
     }
     return account;

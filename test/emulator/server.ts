@@ -18,6 +18,7 @@ import { deriveSeed } from './prng.js';
 import { type AccountSpec, Registry } from './registry.js';
 import { matchRoute } from './routes/index.js';
 import { Stats, type StatsSnapshot } from './stats.js';
+import type { SameSecondEventOrder } from './store.js';
 
 export interface EmulatorOptions {
   /** Default 127.0.0.1. */
@@ -43,6 +44,8 @@ export interface EmulatorOptions {
   accounts?: Record<string, AccountSpec>;
   /** API version event payloads are rendered in (the account's default); default the SDK's. */
   eventApiVersion?: string;
+  /** How events of the same second are listed (Stripe leaves it undocumented); default newest first. */
+  sameSecondEvents?: SameSecondEventOrder;
 }
 
 export interface RunningEmulator {
@@ -54,6 +57,11 @@ export interface RunningEmulator {
   /** Emulator clock, unix seconds. */
   now(): number;
   advanceClock(seconds: number): void;
+  /**
+   * Makes a test-mode customer of the default account vanish without an event, as Stripe's
+   * "Delete all test data" does: retrieving it then answers 404 resource_missing.
+   */
+  purgeCustomer(id: string): boolean;
   setFaults(f: FaultSettings): void;
   stats(): StatsSnapshot;
   resetStats(): void;
@@ -85,7 +93,7 @@ class Emulator {
       seed,
       options.customers ?? 0,
       options.accounts ?? {},
-      options.eventApiVersion,
+      { apiVersion: options.eventApiVersion, sameSecondOrder: options.sameSecondEvents },
     );
     this.registry.warm();
     this.faults = new Faults(deriveSeed(seed, 'faults'), {
@@ -117,6 +125,7 @@ class Emulator {
           close: () => this.close(),
           now: () => this.clock.now(),
           advanceClock: (seconds) => this.clock.advance(seconds),
+          purgeCustomer: (id) => this.registry.defaultTestAccount().customers.purge(id),
           setFaults: (f) => this.faults.set(f),
           stats: () => this.stats.snapshot(),
           resetStats: () => this.stats.reset(),

@@ -84,6 +84,13 @@ export class CustomerStore {
     return c;
   }
 
+  /** Forgets a customer entirely, with no event (Dashboard > "Delete all test data" does this). */
+  purge(id: string): boolean {
+    const slot = this.live.get(id);
+    if (slot) this.ordered.remove({ created: slot.created, tie: slot.id });
+    return this.live.delete(id) || this.deleted.delete(id);
+  }
+
   page(query: CustomerQuery): Page<Customer> {
     const { email, testClock } = query;
     const filter =
@@ -123,10 +130,20 @@ interface StoredEvent {
   event: StripeEvent;
 }
 
+/**
+ * Stripe does not document the order of events created in the same second. `newest_first` is
+ * what it appears to do; `oldest_first` lets tests prove a client does not depend on it.
+ */
+export type SameSecondEventOrder = 'newest_first' | 'oldest_first';
+
 export class EventStore {
-  private readonly ordered = new Ordered<StoredEvent>((e) => e.seq);
+  private readonly ordered: Ordered<StoredEvent>;
   private readonly byId = new Map<string, StoredEvent>();
   private seq = 0;
+
+  constructor(order: SameSecondEventOrder = 'newest_first') {
+    this.ordered = new Ordered<StoredEvent>(order === 'newest_first' ? (e) => e.seq : (e) => -e.seq);
+  }
 
   /** `events` in the order they happened. */
   load(events: StripeEvent[]): void {
@@ -144,7 +161,7 @@ export class EventStore {
 
   cursor(id: string): Cursor | undefined {
     const e = this.byId.get(id);
-    return e ? { created: e.created, tie: e.seq } : undefined;
+    return e ? this.ordered.cursorOf(e) : undefined;
   }
 
   get size(): number {

@@ -4,11 +4,13 @@ import {
   catalogFor,
   records,
   runCli,
+  stateFileFrom,
   streamStatuses,
   traceErrors,
   writeFiles,
 } from '../support/connector';
 import { configFor, listAllCustomerIds, sdkFor } from '../support/stripe';
+import { DedupWarehouse } from '../support/warehouse';
 
 const CUSTOMERS = 800;
 let emulator: RunningEmulator;
@@ -20,12 +22,19 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 
-const read = (config: object) => {
+const read = (
+  config: object,
+  syncMode: 'full_refresh' | 'incremental' = 'full_refresh',
+  state?: unknown,
+) => {
   const files = writeFiles({
     config,
-    catalog: catalogFor([{ name: 'customers', syncMode: 'full_refresh' }]),
+    catalog: catalogFor([{ name: 'customers', syncMode }]),
+    ...(state !== undefined ? { state } : {}),
   });
-  return runCli(['read', '--config', files.config as string, '--catalog', files.catalog as string]);
+  const args = ['read', '--config', files.config as string, '--catalog', files.catalog as string];
+  if (files.state) args.push('--state', files.state);
+  return runCli(args);
 };
 
 const expectEveryCustomerOnce = (ids: string[]) => {
@@ -82,6 +91,46 @@ describe('faults: reads finish with every customer exactly once', () => {
       const [error] = traceErrors(run.messages);
       expect(error?.failure_type).toBe('transient_error');
       expect(streamStatuses(run.messages)).toEqual(['customers:STARTED', 'customers:INCOMPLETE']);
+    } finally {
+      emulator.setFaults({ failRate: 0 });
+    }
+  });
+
+  // Last: it changes the account the tests above compare with.
+  it('an incremental read through faults lands every create, update and delete', async () => {
+    const stripe = sdkFor(emulator);
+    emulator.advanceClock(3_600);
+    const config = configFor(emulator, { concurrency: 4, max_attempts: 12 });
+    const base = await read(config, 'incremental');
+    expect(base.exitCode).toBe(0);
+    const ids = await listAllCustomerIds(stripe);
+    for (const [index, id] of ids.slice(0, 260).entries()) {
+      if (index % 13 === 0) await stripe.customers.del(id);
+      else await stripe.customers.update(id, { name: `Faulty ${index}` });
+      if (index % 50 === 0) emulator.advanceClock(1);
+    }
+    for (let n = 0; n < 30; n++) await stripe.customers.create({ email: `new-${n}@example.com` });
+    emulator.advanceClock(60);
+
+    emulator.setFaults({
+      failRate: 0.25,
+      failNext: [
+        { status: 429, path: '/v1/events' },
+        { status: 'truncate', path: '/v1/events' },
+        { status: 'reset', path: '/v1/events' },
+        { status: 503, path: '/v1/events' },
+      ],
+    });
+    try {
+      const next = await read(config, 'incremental', stateFileFrom(base.messages));
+      expect(traceErrors(next.messages)).toEqual([]);
+      expect(next.exitCode).toBe(0);
+      const rows = new DedupWarehouse().apply(base.messages).apply(next.messages).rows;
+      const truth = new Map<string, string | null | undefined>();
+      for await (const customer of stripe.customers.list({ limit: 100 }))
+        truth.set(customer.id, customer.name);
+      expect([...rows.keys()].sort()).toEqual([...truth.keys()].sort());
+      for (const [id, name] of truth) expect(rows.get(id)?.name, id).toBe(name);
     } finally {
       emulator.setFaults({ failRate: 0 });
     }

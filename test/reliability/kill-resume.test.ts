@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import { catalogFor, runCli, stateFileFrom, writeFiles, type Message } from '../support/connector';
 import { configFor, sdkFor } from '../support/stripe';
+import { DedupWarehouse } from '../support/warehouse';
 
 /** A small seeded PRNG, so the kill points are the same on every run. */
 function mulberry32(seed: number): () => number {
@@ -13,19 +14,6 @@ function mulberry32(seed: number): () => number {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-/** What a deduplicating destination ends up with: the latest record per id, deletions applied. */
-class Warehouse {
-  readonly rows = new Map<string, Record<string, any>>();
-  apply(messages: Message[]): void {
-    for (const message of messages) {
-      if (message.type !== 'RECORD') continue;
-      const data = message.record.data;
-      if (data.is_deleted) this.rows.delete(data.id);
-      else this.rows.set(data.id, data);
-    }
-  }
 }
 
 const TOTAL_KILLS = 50;
@@ -44,7 +32,7 @@ describe('killed at random points and resumed from the last STATE', () => {
     const random = mulberry32(2026);
     const config = configFor(emulator, { concurrency: 4 });
     const files = writeFiles({ config, catalog: catalogFor([{ name: 'customers' }]) });
-    const warehouse = new Warehouse();
+    const warehouse = new DedupWarehouse();
     let history: Message[] = [];
     let kills = 0;
     let completedRuns = 0;
@@ -115,11 +103,12 @@ describe('killed at random points and resumed from the last STATE', () => {
     // so the 3,000-customer import takes around ten runs: asserting more would test the timing.
     expect(fullImportKills).toBeGreaterThanOrEqual(5);
     expect(deleted.size).toBeGreaterThan(0);
+    const rows = warehouse.rows;
     for (const id of deleted)
-      expect(warehouse.rows.has(id), `deleted ${id} still in the warehouse`).toBe(false);
-    expect([...warehouse.rows.keys()].sort()).toEqual([...truth.keys()].sort());
+      expect(rows.has(id), `deleted ${id} still in the warehouse`).toBe(false);
+    expect([...rows.keys()].sort()).toEqual([...truth.keys()].sort());
     for (const [id, customer] of truth) {
-      const row = warehouse.rows.get(id);
+      const row = rows.get(id);
       expect(row?.email, id).toBe(customer.email);
       expect(row?.metadata, id).toEqual(customer.metadata);
     }

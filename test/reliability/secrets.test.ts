@@ -33,7 +33,7 @@ const base = (key: string, extra: object = {}) => ({
   ...extra,
 });
 
-async function everyCommand(config: object, state?: unknown): Promise<CliRun[]> {
+async function everyCommand(config: object | string, state?: unknown): Promise<CliRun[]> {
   const files = writeFiles({
     config,
     catalog: catalogFor([{ name: 'customers' }, { name: 'ghost' }]),
@@ -49,7 +49,7 @@ async function everyCommand(config: object, state?: unknown): Promise<CliRun[]> 
 }
 
 describe('API keys never leave the process', () => {
-  const cases: Array<[string, () => object, unknown?]> = [
+  const cases: Array<[string, () => object | string, unknown?]> = [
     ['a key Stripe does not know (401)', () => base(CANARY_UNKNOWN)],
     ['a restricted key without Events: Read (403)', () => base(CANARY_RESTRICTED)],
     [
@@ -103,6 +103,8 @@ describe('API keys never leave the process', () => {
       ],
     ],
     ['a successful read', () => base(CANARY_SECRET)],
+    // JSON.parse's own message quotes the text where it stopped: here, the key.
+    ['a config file that is not JSON', () => `{"api_key": ${CANARY_SECRET}}`],
   ];
 
   for (const [name, config, state] of cases) {
