@@ -235,46 +235,49 @@ async function* readChanges(
     };
     return 'done';
   }
-  const { changes, until } = collected;
-  yield log(
-    'INFO',
-    pipeline,
-    `reading changes since ${iso(cursor)}: ${changes.length} customer(s) changed (${collected.pages} page(s) of events).`,
-  );
-  if (collected.malformed > 0) {
-    summary.malformed += collected.malformed;
-    yield log(
-      'WARN',
-      pipeline,
-      `${collected.malformed} event(s) carried an object without a string id or an integer created time; they were left out.`,
-    );
-  }
-  for (let offset = 0; offset < changes.length; offset += CHANGE_BATCH) {
-    const batch = changes.slice(offset, offset + CHANGE_BATCH);
-    const items = yield* emitChanges(pipeline, options, summary, batch);
-    if (options.limit !== undefined && summary.emitted >= options.limit && items > 0) return 'done';
-    const next = changes[offset + CHANGE_BATCH];
-    if (!next) break;
-    // A resumed run must read every event of the changes still to emit, their first included.
-    yield {
-      kind: 'checkpoint',
-      state: {
-        version: 1,
-        phase: 'incremental',
-        events_cursor: Math.max(cursor, next.firstEventAt),
-        fingerprint: options.fingerprint,
-      },
-    };
-  }
-  yield {
+  const { until } = collected;
+  yield log('INFO', pipeline, `reading changes from ${iso(cursor)} to ${iso(until)}.`);
+  const checkpointAt = (eventsCursor: number): PipelineEvent => ({
     kind: 'checkpoint',
     state: {
       version: 1,
       phase: 'incremental',
-      events_cursor: until,
+      events_cursor: eventsCursor,
       fingerprint: options.fingerprint,
     },
-  };
+  });
+  let saved = cursor;
+  for await (const window of collected.windows) {
+    const { changes } = window;
+    yield log(
+      'INFO',
+      pipeline,
+      `${changes.length} customer(s) changed from ${iso(window.from)} to ${iso(window.until)} (${window.pages} page(s) of events).`,
+    );
+    if (window.malformed > 0) {
+      summary.malformed += window.malformed;
+      yield log(
+        'WARN',
+        pipeline,
+        `${window.malformed} event(s) carried an object without a string id or an integer created time; they were left out.`,
+      );
+    }
+    for (let offset = 0; offset < changes.length; offset += CHANGE_BATCH) {
+      const batch = changes.slice(offset, offset + CHANGE_BATCH);
+      const items = yield* emitChanges(pipeline, options, summary, batch);
+      if (options.limit !== undefined && summary.emitted >= options.limit && items > 0) {
+        return 'done';
+      }
+      const next = changes[offset + CHANGE_BATCH];
+      if (!next) break;
+      // A resumed run must read every event of the changes still to emit, their first included.
+      saved = Math.max(cursor, next.firstEventAt);
+      yield checkpointAt(saved);
+    }
+    saved = Math.max(cursor, window.until);
+    yield checkpointAt(saved);
+  }
+  if (saved !== until) yield checkpointAt(until);
   yield log('INFO', pipeline, `changes read: ${describe(summary)}.`);
   return 'done';
 }

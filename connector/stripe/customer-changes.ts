@@ -45,17 +45,27 @@ const RETENTION_MARGIN_SECONDS = 3600;
 /** Clock skew tolerated before a saved cursor counts as being in the future. */
 const FUTURE_TOLERANCE_SECONDS = 300;
 
+/** One stretch of the event log, collapsed: emitted and checkpointed before the next is read. */
+export interface ChangeWindow {
+  /** Inclusive lower bound of the events read (unix seconds). */
+  from: number;
+  /** Exclusive upper bound: the cursor once every change of the window is emitted. */
+  until: number;
+  /** In the order to emit them: by first event time. */
+  changes: CustomerChange[];
+  pages: number;
+  /** Events whose object was too malformed to key (no id or created); left out. */
+  malformed: number;
+}
+
 export type ChangeCollection =
   | {
       kind: 'changes';
-      /** In the order to emit them: by first event time. */
-      changes: CustomerChange[];
-      /** Exclusive upper bound of the window read; the cursor once every change is emitted. */
+      /** Exclusive upper bound of everything read: the cursor once every window is emitted. */
       until: number;
-      pages: number;
       serverTime: number;
-      /** Events whose object was too malformed to key (no id or created); left out. */
-      malformed: number;
+      /** Oldest first. Each is read only when asked for, so a backlog never sits in memory. */
+      windows: AsyncGenerator<ChangeWindow>;
     }
   /** The cursor is older than Stripe's event retention: changes may have been purged. */
   | { kind: 'expired'; serverTime: number }
@@ -66,63 +76,119 @@ export type ChangeCollection =
 const MAX_KEPT_PAYLOADS = 20_000;
 
 /**
- * Reads the customer.created/updated/deleted events of a window (newest first, as Stripe lists
- * them) and collapses them to one change per customer, ordered by first event time. Events
- * rendered in the API version the connector pins carry a complete, current object; others are
- * left for the caller to re-fetch, so records never arrive in an old shape.
+ * A window is sized to hold about this many events (ten pages), judged from the density of what
+ * was just read: a backlog is emitted and checkpointed every few pages, so a run killed while
+ * reading it loses little, and memory does not grow with the backlog.
+ */
+const EVENTS_PER_WINDOW = 1_000;
+const MIN_WINDOW_SECONDS = 60;
+/** A window at most this many times longer than the one before, so a burst cannot be skipped over blindly. */
+const MAX_WINDOW_GROWTH = 8;
+
+/**
+ * Opens the customer.created/updated/deleted events since the cursor. The first page (newest
+ * first, as Stripe lists them) gives Stripe's clock, which decides whether the cursor is usable;
+ * a window that fits that page is the only one, so a quiet account costs one request. A backlog
+ * is read oldest window first, each collapsed to one change per customer. Events rendered in the
+ * API version the connector pins carry a complete, current object; others are left for the
+ * caller to re-fetch, so records never arrive in an old shape.
  */
 export async function collectCustomerChanges(
   api: StripeApi,
   request: ChangeWindowRequest,
   wasSelected: (customer: StripeCustomer) => boolean,
 ): Promise<ChangeCollection> {
-  const byId = new Map<string, CustomerChange>();
   const from = Math.max(0, request.cursor - request.lookbackSeconds);
-  let pages = 0;
-  let malformed = 0;
-  let until = Infinity;
-  let serverTime = 0;
+  const first = await api.listCustomerEvents({ created: { gte: from } });
+  // Stripe's clock, not ours, decides what "now" and "30 days ago" are.
+  const serverTime = first.serverTime;
+  if (request.cursor < serverTime - EVENT_RETENTION_SECONDS + RETENTION_MARGIN_SECONDS) {
+    return { kind: 'expired', serverTime };
+  }
+  if (request.cursor > serverTime + FUTURE_TOLERANCE_SECONDS) return { kind: 'future', serverTime };
+  const until = Math.max(request.cursor, serverTime - request.settleSeconds);
+  const collapse = (pages: Array<{ items: CustomerEvent[] }>, window: [number, number]) =>
+    collapseEvents(pages, window, api.apiVersion, wasSelected);
+
+  async function* windows(): AsyncGenerator<ChangeWindow> {
+    if (!first.hasMore) {
+      yield collapse([first], [from, until]);
+      return;
+    }
+    let length = windowLength(first.items, MIN_WINDOW_SECONDS);
+    for (let start = from; start < until;) {
+      const end = Math.min(until, start + length);
+      const pages = await readWindow(api, start, end);
+      const window = collapse(pages, [start, end]);
+      yield window;
+      const events = pages.reduce((sum, page) => sum + page.items.length, 0);
+      length = Math.min(length * MAX_WINDOW_GROWTH, windowLengthFor(events, end - start));
+      start = end;
+    }
+  }
+  return { kind: 'changes', until, serverTime, windows: windows() };
+}
+
+/** From a page of events (newest first): a window length that holds about EVENTS_PER_WINDOW. */
+function windowLength(items: CustomerEvent[], fallback: number): number {
+  const newest = items[0];
+  const oldest = items.at(-1);
+  if (!newest || !oldest) return fallback;
+  return windowLengthFor(items.length, newest.created - oldest.created + 1);
+}
+
+function windowLengthFor(events: number, seconds: number): number {
+  const perSecond = Math.max(events, 1) / Math.max(seconds, 1);
+  return Math.max(MIN_WINDOW_SECONDS, Math.floor(EVENTS_PER_WINDOW / perSecond));
+}
+
+/** Every page of events created in [start, end). */
+async function readWindow(
+  api: StripeApi,
+  start: number,
+  end: number,
+): Promise<Array<{ items: CustomerEvent[] }>> {
+  const pages: Array<{ items: CustomerEvent[] }> = [];
+  let upTo = end - 1;
   let startingAfter: string | undefined;
-  // Set when the event a page cursor named was purged meanwhile: paging restarts at its second
-  // (absorbing an event twice changes nothing).
-  let notAfter: number | undefined;
   for (;;) {
     let page: Awaited<ReturnType<StripeApi['listCustomerEvents']>>;
     try {
-      page = await api.listCustomerEvents({
-        created: { gte: from, ...(notAfter !== undefined ? { lte: notAfter } : {}) },
-        startingAfter,
-      });
+      page = await api.listCustomerEvents({ created: { gte: start, lte: upTo }, startingAfter });
     } catch (error) {
+      // The event the page cursor named was purged meanwhile: restart at its second (absorbing
+      // an event twice changes nothing).
       if (!(error instanceof StaleCursorError) || startingAfter === undefined) throw error;
       startingAfter = undefined;
       continue;
     }
-    pages++;
-    if (pages === 1) {
-      // Stripe's clock, not ours, decides what "now" and "30 days ago" are.
-      serverTime = page.serverTime;
-      if (request.cursor < serverTime - EVENT_RETENTION_SECONDS + RETENTION_MARGIN_SECONDS) {
-        return { kind: 'expired', serverTime };
-      }
-      if (request.cursor > serverTime + FUTURE_TOLERANCE_SECONDS)
-        return { kind: 'future', serverTime };
-      until = Math.max(request.cursor, serverTime - request.settleSeconds);
-    }
-    for (const event of page.items) {
-      if (event.created >= until) continue;
-      if (!isWellFormedCustomer(event.object)) malformed++;
-      else absorb(byId, event, api.apiVersion, wasSelected);
-    }
+    pages.push(page);
     const last = page.items.at(-1);
-    if (!page.hasMore || !last) break;
+    if (!page.hasMore || !last) return pages;
     startingAfter = last.id;
-    notAfter = last.created;
+    upTo = last.created;
+  }
+}
+
+function collapseEvents(
+  pages: Array<{ items: CustomerEvent[] }>,
+  [from, until]: [number, number],
+  pinnedVersion: string,
+  wasSelected: (customer: StripeCustomer) => boolean,
+): ChangeWindow {
+  const byId = new Map<string, CustomerChange>();
+  let malformed = 0;
+  for (const page of pages) {
+    for (const event of page.items) {
+      if (event.created >= until || event.created < from) continue;
+      if (!isWellFormedCustomer(event.object)) malformed++;
+      else absorb(byId, event, pinnedVersion, wasSelected);
+    }
   }
   const changes = [...byId.values()].sort(
     (a, b) => a.firstEventAt - b.firstEventAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
-  return { kind: 'changes', changes, until, pages, serverTime, malformed };
+  return { from, until, changes, pages: pages.length, malformed };
 }
 
 function absorb(

@@ -9,6 +9,7 @@ import { startEmulator, type RunningEmulator } from '../emulator';
 import {
   catalogFor,
   lastState,
+  logs,
   records,
   runCli,
   stateFileFrom,
@@ -223,5 +224,58 @@ describe('record versions', () => {
     const [record] = records(next.messages);
     expect(record?.updated).toBeGreaterThanOrEqual(baseCursor);
     expect(record?.updated).toBeLessThanOrEqual(nextCursor);
+  });
+});
+
+describe('a backlog of four weeks of events', () => {
+  let emulator: RunningEmulator;
+  beforeAll(async () => {
+    // About 1,100 customer events spread over the last 30 days.
+    emulator = await startEmulator({ customers: 20_000, seed: 45 });
+  });
+  afterAll(() => emulator.close());
+
+  it('is read a window at a time, each checkpointed, and resumes from any checkpoint', async () => {
+    const config = configFor(emulator);
+    const state = [
+      {
+        type: 'STREAM',
+        stream: {
+          stream_descriptor: { name: 'customers' },
+          stream_state: {
+            version: 1,
+            phase: 'incremental',
+            events_cursor: emulator.now() - 29 * 86_400,
+          },
+        },
+      },
+    ];
+    emulator.resetStats();
+    const clean = await read(config, state);
+    expect(clean.exitCode).toBe(0);
+    const windows = logs(clean.messages).filter((line) => /customer\(s\) changed from/.test(line));
+    expect(windows.length).toBeGreaterThanOrEqual(2);
+    // Each window costs at most one page more than its events need.
+    const eventPages = emulator.stats().byRoute['GET /v1/events'] ?? 0;
+    expect(eventPages).toBeLessThanOrEqual(Math.ceil(1_200 / 100) + windows.length + 1);
+
+    const everything = new DedupWarehouse().apply(clean.messages).rows;
+    expect(everything.size).toBeGreaterThan(500);
+    const checkpoints = clean.messages
+      .map((message, index) => ({ message, index }))
+      .filter(({ message }) => message.type === 'STATE')
+      .slice(0, -1);
+    expect(checkpoints.length).toBeGreaterThanOrEqual(windows.length + 2);
+    // Every third checkpoint, to keep the test short; the first and the last window's included.
+    for (const { message, index } of checkpoints.filter((_, n) => n % 3 === 0)) {
+      const resumed = await read(config, stateFileFrom([message]));
+      expect(resumed.exitCode).toBe(0);
+      const rows = new DedupWarehouse()
+        .apply(clean.messages.slice(0, index + 1))
+        .apply(resumed.messages).rows;
+      expect([...rows.keys()].sort(), `resumed at message ${index}`).toEqual(
+        [...everything.keys()].sort(),
+      );
+    }
   });
 });
