@@ -1,5 +1,6 @@
 import type { ConnectorConfig, PipelineConfig } from './config/config';
 import { STRIPE_CUSTOMER_SCHEMA, type JsonSchema } from './stripe/customer-schema';
+import { transformationColumns } from './transform';
 import {
   CDC_DELETED_AT,
   MAPPED_LAYOUT,
@@ -30,14 +31,18 @@ export function describeStreams(config: ConnectorConfig): StreamDescription[] {
       return {
         name: pipeline.name,
         description: pipeline.description,
-        jsonSchema: streamSchema(config, layout),
+        jsonSchema: streamSchema(config, pipeline, layout),
         layout,
         incremental: pipeline.incremental,
       };
     });
 }
 
-function streamSchema(config: ConnectorConfig, layout: RecordLayout): JsonSchema {
+function streamSchema(
+  config: ConnectorConfig,
+  pipeline: PipelineConfig,
+  layout: RecordLayout,
+): JsonSchema {
   const bookkeeping: Record<string, JsonSchema> = {
     [layout.cursorField]: {
       type: 'integer',
@@ -65,13 +70,17 @@ function streamSchema(config: ConnectorConfig, layout: RecordLayout): JsonSchema
     };
   }
   const model = config.model?.jsonSchema;
+  // Without a model, a mapping still names and types its columns, so typed destinations get
+  // them as columns; code transformations stay open (their columns are only known at run time).
+  const columns =
+    model?.properties ?? transformationColumns(pipeline.transformation, pipeline.where);
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     type: 'object',
     additionalProperties: model ? false : true,
     required: [layout.primaryKey],
     properties: {
-      ...(model?.properties ?? {}),
+      ...(columns ?? {}),
       [layout.primaryKey]: { type: 'string', description: 'The Stripe customer id (cus_...).' },
       ...bookkeeping,
     },

@@ -49,17 +49,26 @@ export function parseConfig(raw: unknown, now: Date = new Date()): ConnectorConf
     ? config.pipelines
     : [{ name: DEFAULT_PIPELINE_NAME }];
   const startDate = config.start_date ? parseStartDate(config.start_date) : undefined;
-  const seen = new Set<string>();
+  // Keyed by lower case: stream names become warehouse table names, and most warehouses fold
+  // case, so "Customers" and "customers" would land in one table.
+  const seen = new Map<string, number>();
   const pipelines = rawPipelines.map((pipeline, index): PipelineConfig => {
     const where = config.pipelines?.length
       ? `pipelines[${index}] ("${pipeline.name}")`
       : 'the default pipeline';
-    if (seen.has(pipeline.name)) {
+    const key = pipeline.name.toLowerCase();
+    const previous = seen.get(key);
+    if (previous !== undefined) {
+      const first = rawPipelines[previous]?.name ?? pipeline.name;
+      const clash =
+        first === pipeline.name
+          ? `is already used by pipelines[${previous}]`
+          : `clashes with pipelines[${previous}] ("${first}"), which differs only in upper/lower case`;
       throw new ConfigError(
-        `${where}: the name "${pipeline.name}" is used twice; every pipeline needs its own name (it names the stream).`,
+        `${where}: the name "${pipeline.name}" ${clash}; every pipeline needs its own name, whatever its case (it names the stream and the destination table). Rename one of them.`,
       );
     }
-    seen.add(pipeline.name);
+    seen.set(key, index);
     return {
       name: pipeline.name,
       description: pipeline.description,
@@ -125,11 +134,18 @@ interface RawConfig {
   pipelines?: RawPipeline[];
 }
 
+/** `start_date` already matches the spec's pattern; this also refuses days the calendar lacks. */
 function parseStartDate(value: string): number {
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const calendarDay = new Date(Date.UTC(year, month - 1, day));
   const millis = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
-  if (!Number.isFinite(millis)) {
+  if (
+    calendarDay.getUTCMonth() !== month - 1 ||
+    calendarDay.getUTCDate() !== day ||
+    !Number.isFinite(millis)
+  ) {
     throw new ConfigError(
-      `\`start_date\` is not a date: expected a UTC date-time like 2024-01-01T00:00:00Z.`,
+      `\`start_date\` is not a real date: write a UTC date like 2024-01-01 or a date-time like 2024-01-01T00:00:00Z.`,
     );
   }
   return Math.floor(millis / 1000);

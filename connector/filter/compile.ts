@@ -165,6 +165,25 @@ const VALUE_EXAMPLES: Record<PropertyType, { one: string; two: string; many: str
 
 const NUMERIC_TEXT = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
 
+/** "Is Not", "is-not", "IS_NOT" -> "is_not": how operator labels are written in forms and docs. */
+function normalizeOperator(raw: string): string {
+  return raw
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, '_');
+}
+
+/**
+ * The operator an id names, also when spelled like its label ("is not", "IS", "Is One Of"): the
+ * normalized spelling is an exact id, so accepting it cannot pick the wrong operator. Aliases
+ * from other languages ("=", "in", "like") are not accepted, only suggested: their meaning here
+ * can differ (SQL's like is a pattern, our contains is a substring).
+ */
+function resolveOperator(raw: unknown): OperatorInfo | undefined {
+  if (typeof raw !== 'string') return undefined;
+  return getOperator(raw) ?? getOperator(normalizeOperator(raw));
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -278,7 +297,7 @@ class Validator {
     rawOperator: unknown,
     type: PropertyType | undefined,
   ): string | undefined {
-    if (typeof rawOperator === 'string' && getOperator(rawOperator)) return undefined;
+    if (resolveOperator(rawOperator)) return undefined;
     const allowed = type ? operatorsForType(type).map((o) => o.id) : [...OPERATOR_IDS];
     const allowedText = type
       ? `Operators for ${type} properties: ${allowed.join(', ')}.`
@@ -289,16 +308,9 @@ class Validator {
     if (typeof rawOperator !== 'string') {
       return `"operator" must be text, got ${describeKind(rawOperator)}. ${allowedText}`;
     }
-    const normalized = rawOperator
-      .trim()
-      .toLowerCase()
-      .replace(/[\s-]+/g, '_');
+    const normalized = normalizeOperator(rawOperator);
     const alias = OPERATOR_ALIASES.get(normalized);
-    const suggestion = getOperator(normalized)
-      ? [normalized]
-      : alias
-        ? [alias]
-        : closestMatches(normalized, allowed);
+    const suggestion = alias ? [alias] : closestMatches(normalized, allowed);
     return `unknown operator ${JSON.stringify(rawOperator)}.${formatSuggestions(suggestion)} ${allowedText}`;
   }
 
@@ -329,7 +341,7 @@ class Validator {
     // operator
     const operatorProblem = this.operatorProblem(raw.operator, property?.type);
     if (operatorProblem) this.report(position, operatorProblem);
-    const operator = operatorProblem ? undefined : getOperator(raw.operator as string);
+    const operator = operatorProblem ? undefined : resolveOperator(raw.operator);
 
     // case_sensitive
     let caseSensitive = false;

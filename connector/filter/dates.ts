@@ -4,9 +4,9 @@
  *
  * | value                                   | range                                      |
  * |-----------------------------------------|--------------------------------------------|
- * | 1706659200 (number or numeric string)   | [t, t]                                     |
+ * | 1706659200 (number or numeric string)   | [t, t] (at least 5 digits: see below)      |
  * | "2024-01-31" (a calendar day, UTC)      | [00:00:00, 23:59:59] of that day (UTC)     |
- * | "2024-01-31T10:00:00Z", "...+02:00"     | [t, t] (fractions of a second dropped; no offset = UTC) |
+ * | "2024-01-31T10:00:00Z", "...+02:00"     | [t, t] (t keeps its fraction of a second; no offset = UTC) |
  * | "now"                                   | [now, now]                                 |
  * | "today" / "yesterday" / "tomorrow"      | that whole UTC day                         |
  * | "30 days ago", "2 weeks ago", "1 year ago" (second/minute/hour/day/week/month/year) | [now - N units, same] (months/years are calendar months, clamped to the month's last day) |
@@ -14,6 +14,15 @@
  * Operators then use the range: `is` = inside it, `is_before`/`less_than` = before its start,
  * `is_after`/`greater_than` = after its end, `is_on_or_before` = up to its end, etc. So
  * `created is 2024-01-31` means "some time that day" and `is_after 2024-01-31` starts at Feb 1.
+ *
+ * Fractions of a second are kept, not dropped: customers' times are whole seconds, so
+ * `is_before "10:00:00.5Z"` includes 10:00:00 and `is_after` it starts at 10:00:01 (push-down
+ * rounds such bounds to whole seconds the same way).
+ *
+ * Numbers below 10000 (fewer than 5 digits before any fraction) are refused: as unix seconds
+ * they are the first hours of 1970-01-01, so `"2024"` or `2024` is almost surely a year, and
+ * reading it as seconds would silently match (or exclude) everyone. Reading it as a year would
+ * be a guess too ("is_after 2024": from 2024-01-01 or from 2025?), so the error asks for a date.
  */
 
 export interface TimeRange {
@@ -30,6 +39,8 @@ export const TIME_VALUE_HELP =
 const DAY = 86_400;
 /** Unix seconds beyond this are taken for milliseconds (it is the year 5138). */
 const MAX_SECONDS = 1e11;
+/** Unix seconds below this (in absolute value) are taken for years or typos (see above). */
+const MIN_SECONDS = 10_000;
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME =
@@ -74,6 +85,12 @@ function fromUnixNumber(n: number, shown: string): TimeParse {
     return {
       ok: false,
       problem: `${shown} looks like milliseconds; timestamps are unix seconds (divide by 1000: ${Math.trunc(n / 1000)})`,
+    };
+  }
+  if (Math.abs(n) < MIN_SECONDS) {
+    return {
+      ok: false,
+      problem: `${shown} is too short for unix seconds (they have at least 5 digits) and is not read as a year: write a date like "${Number.isInteger(n) && n >= 1000 ? n : 2024}-01-01", or unix seconds like 1706659200`,
     };
   }
   return { ok: true, range: point(n) };
@@ -142,6 +159,8 @@ export function parseTimeValue(raw: unknown, now: Date): TimeParse {
       number,
     ];
     const s = dateTime[6] === undefined ? 0 : Number(dateTime[6]);
+    // Kept exactly (not rounded): operators compare whole-second times against it.
+    const fraction = dateTime[7] === undefined ? 0 : Number(`0.${dateTime[7]}`);
     if (!validDate(y, mo, d) || h > 23 || mi > 59 || s > 59) {
       return { ok: false, problem: `${shown} is not a valid date and time` };
     }
@@ -155,7 +174,7 @@ export function parseTimeValue(raw: unknown, now: Date): TimeParse {
       if (oh > 23 || om > 59) return { ok: false, problem: `${shown} has an invalid UTC offset` };
       offsetSeconds = sign * (oh * 3600 + om * 60);
     }
-    return { ok: true, range: point(utcSeconds(y, mo, d, h, mi, s) - offsetSeconds) };
+    return { ok: true, range: point(utcSeconds(y, mo, d, h, mi, s) - offsetSeconds + fraction) };
   }
 
   return { ok: false, problem: `${shown} is not a date this filter understands` };

@@ -11,7 +11,8 @@
  * | boolean    | booleans; 1/0; "true"/"false", "1"/"0", "yes"/"no" (any case)                     |
  * | datetime   | Unix seconds (numbers or numeric strings, as Stripe sends), ISO 8601 strings      |
  * | date, time | the same, in UTC; also "YYYY-MM-DD" for date and "HH:MM[:SS[.fff]]" for time      |
- * | year       | integers 1-9999 and "2024" as years; other numbers as Unix seconds; ISO strings   |
+ * | year       | integers 1-9999 and "2024" as years; numbers >= 10000 as Unix seconds; ISO dates  |
+ * |            | (0, negatives, fractions below 10000 and digit text of 5+ digits are refused)     |
  * | uuid       | 8-4-4-4-12 hexadecimal strings (emitted lower-case)                               |
  * | ip         | IPv4 and IPv6 address strings                                                     |
  * | json       | any value, as is                                                                  |
@@ -126,8 +127,17 @@ function scalarConverter(model: ModelType): Converter {
       return (v, path) =>
         toTime(v) ?? fail(path, 'a time ("HH:MM:SS", Unix seconds or an ISO 8601 date-time)', v);
     case 'year':
-      return (v, path) =>
-        toYear(v) ?? fail(path, 'a year (1-9999, Unix seconds or an ISO 8601 date)', v);
+      return (v, path) => {
+        const result = toYear(v);
+        return result.ok
+          ? result.year
+          : fail(
+              path,
+              'a year (1-9999, Unix seconds of 10000 or more, or an ISO 8601 date)',
+              v,
+              result.reason,
+            );
+      };
     case 'uuid':
       return (v, path) =>
         typeof v === 'string' && UUID.test(v)

@@ -4,7 +4,8 @@
  * Numbers (and numeric strings) are Unix timestamps in seconds, as Stripe sends them (fractions
  * are milliseconds). Strings are ISO 8601 / RFC 3339: a `T` or a space between date and time,
  * an optional fraction and an optional `Z`/`+hh:mm` offset; a date-time without an offset is
- * taken as UTC. Everything is normalised to UTC with millisecond precision.
+ * taken as UTC. Everything is normalised to UTC with millisecond precision. `year` is the
+ * exception: small numbers are years there (see `toYear`).
  */
 
 const MIN_MS = -62_135_596_800_000; // 0001-01-01T00:00:00Z
@@ -134,20 +135,68 @@ export function toTime(value: unknown): string | undefined {
   return ms === undefined ? undefined : parts(ms).time;
 }
 
-/** A year 1-9999: small integers are years already; other numbers are Unix timestamps. */
-export function toYear(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 9999) {
-    return value;
-  }
-  if (typeof value === 'string') {
-    const text = value.trim();
-    if (/^\d{1,4}$/.test(text)) {
-      const year = Number(text);
-      return year >= 1 ? year : undefined;
+/** A year, or why the value cannot be one (for the conversion error; never quotes the value). */
+export type YearResult = { ok: true; year: number } | { ok: false; reason?: string };
+
+/**
+ * The smallest number read as Unix seconds; smaller numbers are years. Years have at most 4
+ * digits (1-9999), and Unix seconds below 10000 are the first 2 hours 46 minutes of 1970-01-01,
+ * a time no Stripe timestamp has: so the two readings never overlap, and a number that is
+ * neither (0, negatives, 2024.5) is refused instead of silently becoming 1970.
+ */
+const FIRST_UNIX_SECONDS = 10_000;
+
+const yearOf = (ms: number): YearResult => ({ ok: true, year: parts(ms).year });
+
+/**
+ * A year 1-9999:
+ * - numbers: integers 1-9999 are years; numbers of 10000 or more are Unix seconds (see above);
+ *   fractions below 10000, 0 and negatives are refused.
+ * - text of digits: 1-4 digits are a year ("2024", "0999"; "0" refused). 5 or more digits are
+ *   refused: text that long is more likely a mistyped year than a timestamp, and Stripe sends
+ *   timestamps as numbers. Other numeric text ("2024.5", "-12") is refused too.
+ * - ISO 8601 dates and date-times: their (UTC) year.
+ */
+export function toYear(value: unknown): YearResult {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return { ok: false };
+    if (value >= FIRST_UNIX_SECONDS) {
+      const ms = toEpochMs(value);
+      return ms === undefined ? { ok: false, reason: 'beyond the year 9999' } : yearOf(ms);
     }
-    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-    if (m) return isRealDate(Number(m[1]), Number(m[2]), Number(m[3])) ? Number(m[1]) : undefined;
+    if (!Number.isInteger(value)) {
+      return { ok: false, reason: 'it has a fraction; a year is a whole number 1-9999' };
+    }
+    if (value < 1) {
+      return {
+        ok: false,
+        reason: 'years start at 1, and Unix seconds are numbers of 10000 or more',
+      };
+    }
+    return { ok: true, year: value };
   }
-  const ms = toEpochMs(value);
-  return ms === undefined ? undefined : parts(ms).year;
+  if (typeof value !== 'string') return { ok: false };
+  const text = value.trim();
+  if (/^\d{1,4}$/.test(text)) {
+    const result = Number(text);
+    return result >= 1 ? { ok: true, year: result } : { ok: false, reason: 'years start at 1' };
+  }
+  if (/^\d{5,}$/.test(text)) {
+    return {
+      ok: false,
+      reason:
+        'text of 5 or more digits is not a year (1-9999); give Unix seconds as a number, not as text',
+    };
+  }
+  if (NUMERIC.test(text)) {
+    return { ok: false, reason: 'numeric text must be a whole year 1-9999 like "2024"' };
+  }
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (m) {
+    return Number(m[1]) >= 1 && isRealDate(Number(m[1]), Number(m[2]), Number(m[3]))
+      ? { ok: true, year: Number(m[1]) }
+      : { ok: false, reason: 'not a calendar date' };
+  }
+  const ms = toEpochMs(text);
+  return ms === undefined ? { ok: false } : yearOf(ms);
 }

@@ -21,7 +21,8 @@
 import { ConfigError } from '../errors';
 import { didYouMean, type CustomerModel } from '../model';
 import { createJavaScriptTransformer } from './javascript';
-import { compileMapping } from './mapping';
+import { compileMapping, mappingColumnSchemas } from './mapping';
+import type { JsonSchema } from '../stripe/customer-schema';
 import { createPythonTransformer } from './python';
 import {
   type CodeLimits,
@@ -130,5 +131,25 @@ export async function createTransformer(
       throw new ConfigError(
         `${prefix}.type: ${typeof type === 'string' ? `"${type}" is not a transformation type${didYouMean(type, TYPES)}` : 'is required'}; use one of ${TYPES.map((t) => `"${t}"`).join(', ')}`,
       );
+  }
+}
+
+/**
+ * The typed columns of a transformation used without a Customer Model, for `discover`: a
+ * mapping's `to` names with the types of their expressions. undefined for code transformations
+ * (their columns are only known when they run) and for a mapping with config errors: `check`
+ * and `read` report those when they load the transformation, per pipeline, so describing the
+ * streams does not fail every stream over one pipeline's mistake.
+ */
+export function transformationColumns(
+  spec: unknown,
+  where: string,
+): Record<string, JsonSchema> | undefined {
+  if (!isPlainObject(spec) || spec.type !== 'mapping') return undefined;
+  try {
+    return mappingColumnSchemas(spec, `${where}.transformation`);
+  } catch (error) {
+    if (error instanceof ConfigError) return undefined;
+    throw error;
   }
 }

@@ -38,7 +38,8 @@ import { ConfigError } from '../errors';
 import { type CustomerModel, columnNameProblem, didYouMean } from '../model';
 import { compileNode, EvaluationError, type Evaluator } from './expression/compile';
 import { ExpressionError, parseExpression } from './expression/parser';
-import { describe, incompatibility } from './expression/types';
+import { type StaticType, describe, incompatibility, jsonSchemaOf } from './expression/types';
+import type { JsonSchema } from '../stripe/customer-schema';
 import type { TransformOutcome, Transformer } from './types';
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
@@ -48,6 +49,8 @@ interface CompiledMapping {
   to: string;
   index: number;
   evaluate: Evaluator;
+  /** What the expression can give, as far as it is known when the config is loaded. */
+  type: StaticType;
 }
 
 function expressionError(where: string, source: string, error: ExpressionError): ConfigError {
@@ -56,11 +59,12 @@ function expressionError(where: string, source: string, error: ExpressionError):
   return new ConfigError(`${where}, column ${column}: ${error.message}${snippet}`);
 }
 
-export function compileMapping(
+/** Validates and compiles every mapping (ConfigError naming `prefix.mappings[i]` and the fix). */
+function parseMappings(
   spec: Record<string, unknown>,
   model: CustomerModel | undefined,
   prefix: string,
-): Transformer {
+): CompiledMapping[] {
   for (const key of Object.keys(spec)) {
     if (key !== 'type' && key !== 'mappings') {
       throw new ConfigError(
@@ -75,7 +79,8 @@ export function compileMapping(
     );
   }
   const mappings: CompiledMapping[] = [];
-  const seen = new Map<string, number>();
+  /** Filled columns by lower-cased name. */
+  const seen = new Map<string, { index: number; to: string }>();
   raw.forEach((entry, index) => {
     const where = `${prefix}.mappings[${index}]`;
     if (!isPlainObject(entry)) {
@@ -104,13 +109,19 @@ export function compileMapping(
       const problem = columnNameProblem(to);
       if (problem) throw new ConfigError(`${where}.to: ${problem}`);
     }
-    const previous = seen.get(to);
-    if (previous !== undefined) {
+    // Compared case-insensitively, as the model's names are: warehouses fold column names, so
+    // "Email" and "email" would be one column filled twice.
+    const previous = seen.get(to.toLowerCase());
+    if (previous) {
+      const note =
+        previous.to === to
+          ? ''
+          : ` (as "${previous.to}"; column names are compared case-insensitively, as warehouses do)`;
       throw new ConfigError(
-        `${where}.to: "${to}" is already filled by ${prefix}.mappings[${previous}]: keep one of them`,
+        `${where}.to: "${to}" is already filled by ${prefix}.mappings[${previous.index}]${note}: keep one of them`,
       );
     }
-    seen.set(to, index);
+    seen.set(to.toLowerCase(), { index, to });
 
     const from = entry.from;
     if (typeof from !== 'string') {
@@ -151,15 +162,23 @@ export function compileMapping(
           );
         }
       }
-      mappings.push({ to, index, evaluate: () => value });
+      // Objects and arrays (array(...), json_parse('{...}')) are copied per record: records are
+      // handed on (n8n items, code steps) and one changed in place must not change the others.
+      // Primitives are immutable and keep the copy-free path.
+      const shared = value;
+      const evaluate: Evaluator =
+        typeof shared === 'object' && shared !== null
+          ? () => structuredClone(shared)
+          : () => shared;
+      mappings.push({ to, index, evaluate, type: compiled.type });
     } else {
-      mappings.push({ to, index, evaluate: compiled.evaluate });
+      mappings.push({ to, index, evaluate: compiled.evaluate, type: compiled.type });
     }
   });
 
   if (model) {
     for (const property of model.properties) {
-      if (!property.nullable && !seen.has(property.name)) {
+      if (!property.nullable && !seen.has(property.name.toLowerCase())) {
         throw new ConfigError(
           `${prefix}.mappings: customer_model property "${property.name}" is not nullable but no mapping fills it: add { "to": "${property.name}", "from": "..." } or make it nullable`,
         );
@@ -167,6 +186,32 @@ export function compileMapping(
     }
   }
 
+  return mappings;
+}
+
+/**
+ * The columns a mapping fills when there is no Customer Model, for `discover`: one JSON Schema
+ * per `to`, from the expression's static type (`{}` where that is a mix or unknown, e.g. a
+ * JSONPath with wildcards). Every column is nullable: paths can be missing, and deletion records
+ * carry no columns. Throws ConfigError like compileMapping.
+ */
+export function mappingColumnSchemas(
+  spec: Record<string, unknown>,
+  prefix: string,
+): Record<string, JsonSchema> {
+  const columns: Record<string, JsonSchema> = {};
+  for (const mapping of parseMappings(spec, undefined, prefix)) {
+    columns[mapping.to] = jsonSchemaOf(mapping.type, true);
+  }
+  return columns;
+}
+
+export function compileMapping(
+  spec: Record<string, unknown>,
+  model: CustomerModel | undefined,
+  prefix: string,
+): Transformer {
+  const mappings = parseMappings(spec, model, prefix);
   // Output columns in model order (unmapped ones null), or in mapping order without a model.
   const byName = new Map(mappings.map((m) => [m.to, m]));
   const columns: Array<{ to: string; mapping: CompiledMapping | undefined }> = model

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import { ofType, runCli, writeFiles } from '../support/connector';
 import { configFor } from '../support/stripe';
+import { parseConfig } from '../../connector/config/config';
+import { ConfigError } from '../../connector/errors';
 
 let emulator: RunningEmulator;
 
@@ -127,6 +129,16 @@ describe('check', () => {
     expect(malformed.message).toMatch(/`lookback_window_days` must be <= 29/);
     expect(malformed.stdout).not.toContain('pk_test_publishable');
   });
+
+  it('accepts a date-only start_date, and says how to write a malformed one', async () => {
+    const dateOnly = await connectionStatus({ ...configFor(emulator), start_date: '2024-01-01' });
+    expect(dateOnly.status).toBe('SUCCEEDED');
+    const malformed = await connectionStatus({ ...configFor(emulator), start_date: '01/02/2024' });
+    expect(malformed.status).toBe('FAILED');
+    expect(malformed.message).toContain(
+      '`start_date` is malformed: A UTC date like 2024-01-01 or a date-time like 2024-01-01T00:00:00Z',
+    );
+  });
 });
 
 describe('discover', () => {
@@ -157,6 +169,54 @@ describe('discover', () => {
     );
   });
 
+  it('types the columns of a mapping without a Customer Model', async () => {
+    const files = writeFiles({
+      config: {
+        ...configFor(emulator),
+        pipelines: [
+          {
+            name: 'mapped',
+            transformation: {
+              type: 'mapping',
+              mappings: [
+                { to: 'email', from: 'lower(email)' },
+                { to: 'country', from: 'address.country' },
+                { to: 'signed_up', from: 'created' },
+                { to: 'locales', from: 'preferred_locales' },
+                { to: 'anything', from: 'json_parse(metadata.extra)' },
+              ],
+            },
+          },
+        ],
+      },
+    });
+    const run = await runCli(['discover', '--config', files.config as string]);
+    expect(run.exitCode).toBe(0);
+    const [catalog] = ofType(run.messages, 'CATALOG');
+    const [stream] = catalog?.catalog.streams;
+    expect(stream).toMatchObject({ name: 'mapped', source_defined_primary_key: [['_stripe_id']] });
+    const properties = stream.json_schema.properties;
+    expect(Object.keys(properties)).toEqual([
+      'email',
+      'country',
+      'signed_up',
+      'locales',
+      'anything',
+      '_stripe_id',
+      '_stripe_updated',
+      '_stripe_is_deleted',
+      '_ab_cdc_deleted_at',
+    ]);
+    expect(properties.email).toEqual({ type: ['null', 'string'] });
+    expect(properties.country).toEqual({ type: ['null', 'string'] });
+    expect(properties.signed_up).toEqual({ type: ['null', 'integer'] });
+    expect(properties.locales).toMatchObject({
+      type: ['null', 'array'],
+      items: { type: 'string' },
+    });
+    expect(properties.anything).toEqual({});
+  });
+
   it('fails with a config_error trace for an invalid config', async () => {
     const files = writeFiles({ config: { api_key: 42 } });
     const run = await runCli(['discover', '--config', files.config as string]);
@@ -172,5 +232,41 @@ describe('discover', () => {
     const [trace] = ofType(run.messages, 'TRACE');
     expect(trace?.trace.error.message).toMatch(/--catalog/);
     expect(trace?.trace.error.failure_type).toBe('config_error');
+  });
+});
+
+describe('config', () => {
+  const base = { api_key: 'sk_test_config' };
+
+  it('refuses pipeline names that differ only in case (they name one warehouse table)', () => {
+    expect(() =>
+      parseConfig({ ...base, pipelines: [{ name: 'Customers' }, { name: 'customers' }] }),
+    ).toThrow(
+      new ConfigError(
+        'pipelines[1] ("customers"): the name "customers" clashes with pipelines[0] ("Customers"), which differs only in upper/lower case; every pipeline needs its own name, whatever its case (it names the stream and the destination table). Rename one of them.',
+      ),
+    );
+    expect(() =>
+      parseConfig({ ...base, pipelines: [{ name: 'eu' }, { name: 'us' }, { name: 'eu' }] }),
+    ).toThrow(
+      'pipelines[2] ("eu"): the name "eu" is already used by pipelines[0]; every pipeline needs its own name',
+    );
+  });
+
+  it('reads a date-only start_date as that day at 00:00 UTC', () => {
+    expect(parseConfig({ ...base, start_date: '2024-01-01' }).startDate).toBe(1_704_067_200);
+    expect(parseConfig({ ...base, start_date: '2024-01-01T00:00:00Z' }).startDate).toBe(
+      1_704_067_200,
+    );
+    expect(parseConfig({ ...base, start_date: '2024-02-29T01:00:00+02:00' }).startDate).toBe(
+      1_709_161_200,
+    );
+  });
+
+  it('refuses a start_date the calendar does not have, instead of rolling it over', () => {
+    for (const start_date of ['2024-02-30', '2023-02-29', '2024-13-01', '2024-04-31T00:00:00Z'])
+      expect(() => parseConfig({ ...base, start_date }), start_date).toThrow(
+        '`start_date` is not a real date: write a UTC date like 2024-01-01',
+      );
   });
 });

@@ -149,6 +149,23 @@ describe('push-down', () => {
     });
   });
 
+  it('fractions of a second in ISO times: strict bounds stay exact, locally and pushed down', () => {
+    const ten = at('2024-01-31T10:00:00Z');
+    const half = '2024-01-31T10:00:00.5Z';
+    const matches = (operator: string, createdAt: number) =>
+      compile(created(operator, half)).matches({ id: 'cus_1', created: createdAt });
+    // 10:00:00 is before 10:00:00.5 and not after it; 10:00:01 the other way round.
+    expect(matches('is_before', ten)).toBe(true);
+    expect(matches('is_before', ten + 1)).toBe(false);
+    expect(matches('is_after', ten)).toBe(false);
+    expect(matches('is_after', ten + 1)).toBe(true);
+    expect(matches('is_on_or_before', ten)).toBe(true);
+    expect(matches('is_on_or_after', ten + 1)).toBe(true);
+    expect(matches('is', ten)).toBe(false);
+    expect(pushDownOf(created('is_before', half))).toEqual({ created: { lte: ten } });
+    expect(pushDownOf(created('is_after', half))).toEqual({ created: { gte: ten + 1 } });
+  });
+
   it('intersects several created conditions, flattening nested "all" groups and single-branch "any"', () => {
     expect(
       compile({

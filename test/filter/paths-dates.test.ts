@@ -81,7 +81,7 @@ describe('time values', () => {
     expect(range('2024-01-31')).toEqual([d, d + 86_399]);
     expect(range('2024-01-31T10:00:00Z')).toEqual([d + 36_000, d + 36_000]);
     expect(range('2024-01-31T10:00Z')).toEqual([d + 36_000, d + 36_000]);
-    expect(range('2024-01-31T10:00:00.999Z')).toEqual([d + 36_000, d + 36_000]);
+    expect(range('2024-01-31T10:00:00.5Z')).toEqual([d + 36_000.5, d + 36_000.5]);
     expect(range('2024-01-31 10:00:00')).toEqual([d + 36_000, d + 36_000]);
     expect(range('2024-01-31T10:00:00+02:00')).toEqual([d + 28_800, d + 28_800]);
     expect(range('2024-01-31T10:00:00-0530')).toEqual([d + 36_000 + 19_800, d + 36_000 + 19_800]);
@@ -91,7 +91,25 @@ describe('time values', () => {
   it('unix seconds as numbers or numeric text', () => {
     expect(range(1706659200)).toEqual([1706659200, 1706659200]);
     expect(range('1706659200')).toEqual([1706659200, 1706659200]);
-    expect(range(0)).toEqual([0, 0]);
+    expect(range(10_000)).toEqual([10_000, 10_000]);
+    expect(range('-86400')).toEqual([-86_400, -86_400]);
+  });
+
+  it('refuses numbers of fewer than 5 digits: a year or a typo, not unix seconds', () => {
+    expect(range('2024')).toBe(
+      '"2024" is too short for unix seconds (they have at least 5 digits) and is not read as a year: write a date like "2024-01-01", or unix seconds like 1706659200',
+    );
+    expect(range(2024)).toMatch(/^2024 is too short for unix seconds .* "2024-01-01"/);
+    for (const raw of [0, '0', ' 99 ', 9999, '9999.5', -5, '-1']) {
+      expect(range(raw), JSON.stringify(raw)).toMatch(/is too short for unix seconds/);
+    }
+  });
+
+  it('keeps fractions of a second, so strict bounds are right for whole-second times', () => {
+    const t = at('2024-01-31T10:00:00Z');
+    expect(range('2024-01-31T10:00:00.5Z')).toEqual([t + 0.5, t + 0.5]);
+    expect(range('2024-01-31T10:00:00,25+01:00')).toEqual([t - 3600 + 0.25, t - 3600 + 0.25]);
+    expect(range('2024-01-31T10:00:00.000Z')).toEqual([t, t]);
   });
 
   it('relative values against the injected now', () => {

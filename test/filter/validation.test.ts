@@ -37,8 +37,8 @@ describe('validation messages name the pipeline, the position, the problem and t
     ],
     [
       'unknown operator (spelling)',
-      one({ property: 'email', operator: 'Is Not', values: ['a@b.co'] }),
-      `pipeline "eu_pro" filter.conditions[0]: unknown operator "Is Not". Did you mean "is_not"? Operators for string properties: ${STRING_OPS}.`,
+      one({ property: 'email', operator: 'Does Not Contian', values: ['a@b.co'] }),
+      `pipeline "eu_pro" filter.conditions[0]: unknown operator "Does Not Contian". Did you mean "does_not_contain"? Operators for string properties: ${STRING_OPS}.`,
     ],
     [
       'operator not fitting the type, nested position',
@@ -113,6 +113,11 @@ describe('validation messages name the pipeline, the position, the problem and t
       'milliseconds instead of seconds',
       one({ property: 'created', operator: 'is_after', values: [1706659200000] }),
       `pipeline "eu_pro" filter.conditions[0]: values[0] is not a valid date for "created": 1706659200000 looks like milliseconds; timestamps are unix seconds (divide by 1000: 1706659200). ${DATE_HELP}`,
+    ],
+    [
+      'a year as text, not unix seconds',
+      one({ property: 'created', operator: 'is_after', values: ['2024'] }),
+      `pipeline "eu_pro" filter.conditions[0]: values[0] is not a valid date for "created": "2024" is too short for unix seconds (they have at least 5 digits) and is not read as a year: write a date like "2024-01-01", or unix seconds like 1706659200. ${DATE_HELP}`,
     ],
     [
       'bad logical',
@@ -284,6 +289,42 @@ describe('validation messages name the pipeline, the position, the problem and t
 
   it('validates context (a programming error, not a config error)', () => {
     expect(() => compileFilter({}, { pipeline: 'p', now: new Date('nope') })).toThrow(TypeError);
+  });
+});
+
+describe('operators written like their labels', () => {
+  const customer = { id: 'cus_1', email: 'a@b.co', address: { country: 'US' }, balance: 5 };
+  const cases: Array<[string, string, string, unknown[], boolean]> = [
+    ['email', 'is not', 'is_not', ['x@y.z'], true],
+    ['email', 'IS', 'is', ['A@B.CO'], true],
+    ['address.country', 'Is One Of', 'is_one_of', ['us', 'de'], true],
+    ['balance', 'greater-than', 'greater_than', [10], false],
+    ['email', ' Is  Not  Empty ', 'is_not_empty', [], true],
+    ['balance', 'Less Than Or_Equal', 'less_than_or_equal', [5], true],
+  ];
+  for (const [property, spelled, id, values, expected] of cases) {
+    it(`${JSON.stringify(spelled)} is ${id}`, () => {
+      const asWritten = compileFilter(one({ property, operator: spelled, values }), {
+        pipeline: 'eu_pro',
+        now: NOW,
+      });
+      const asId = compileFilter(one({ property, operator: id, values }), {
+        pipeline: 'eu_pro',
+        now: NOW,
+      });
+      expect(asWritten.matches(customer)).toBe(expected);
+      expect(asId.matches(customer)).toBe(expected);
+      expect(asWritten.pushDown).toEqual(asId.pushDown);
+    });
+  }
+
+  it('names the operator by its id in later errors, and still refuses unknown ones', () => {
+    expect(errorOf(one({ property: 'email', operator: 'Is True' })).message).toBe(
+      `pipeline "eu_pro" filter.conditions[0]: operator "is_true" does not apply to string property "email". Operators for string properties: ${STRING_OPS}.`,
+    );
+    expect(errorOf(one({ property: 'email', operator: 'in', values: ['a'] })).message).toBe(
+      `pipeline "eu_pro" filter.conditions[0]: unknown operator "in". Did you mean "is_one_of"? Operators for string properties: ${STRING_OPS}.`,
+    );
   });
 });
 

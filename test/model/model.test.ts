@@ -319,6 +319,30 @@ describe('conversions', () => {
     expect(convError({ type: 'year' }, 'MMXXIV')).toContain('expected a year');
   });
 
+  it('year: small numbers are years, numbers from 10000 on are Unix seconds, the rest is refused', () => {
+    const t = { type: 'year' };
+    expect(conv(t, 1)).toBe(1);
+    expect(conv(t, 9999)).toBe(9999);
+    expect(conv(t, '0999')).toBe(999);
+    expect(conv(t, 10_000)).toBe(1970); // 1970-01-01T02:46:40Z: the first Unix seconds accepted
+    expect(conv(t, 1_706_659_200.5)).toBe(2024);
+    // Each of these used to fall through to Unix seconds and become 1970.
+    expect(convError(t, 2024.5)).toBe(
+      'v: expected a year (1-9999, Unix seconds of 10000 or more, or an ISO 8601 date), got a number (it has a fraction; a year is a whole number 1-9999)',
+    );
+    expect(convError(t, 0)).toContain('(years start at 1, and Unix seconds are numbers of 10000');
+    expect(convError(t, -5)).toContain('years start at 1');
+    expect(convError(t, -1_706_659_200)).toContain('years start at 1');
+    expect(convError(t, '0')).toContain('got a string (years start at 1)');
+    expect(convError(t, '10000')).toContain(
+      'got a string (text of 5 or more digits is not a year (1-9999); give Unix seconds as a number',
+    );
+    expect(convError(t, '99999')).toContain('text of 5 or more digits is not a year');
+    expect(convError(t, '2024.5')).toContain('numeric text must be a whole year 1-9999');
+    expect(convError(t, '0000-01-01')).toContain('expected a year');
+    expect(convError(t, 1e15)).toContain('beyond the year 9999');
+  });
+
   it('uuid and ip', () => {
     expect(conv({ type: 'uuid' }, '123E4567-E89B-12D3-A456-426614174000')).toBe(
       '123e4567-e89b-12d3-a456-426614174000',

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../connector/errors';
 import { compileCustomerModel, type CustomerModel } from '../../connector/model';
 import { createTransformer, type TransformOutcome } from '../../connector/transform';
+import { mappingColumnSchemas } from '../../connector/transform/mapping';
 import { bareStripeCustomer, manyCustomers, stripeCustomer } from './fixtures';
 
 const WHERE = 'pipelines[0] ("eu_pro")';
@@ -243,6 +244,17 @@ describe('compile-time errors name the field, the column and the fix', () => {
     ).toContain(
       'mappings[1].to: "a" is already filled by pipelines[0] ("eu_pro").transformation.mappings[0]',
     );
+    expect(
+      await configError({
+        type: 'mapping',
+        mappings: [
+          { to: 'Email', from: 'email' },
+          { to: 'email', from: 'lower(email)' },
+        ],
+      }),
+    ).toBe(
+      `${WHERE}.transformation.mappings[1].to: "email" is already filled by ${WHERE}.transformation.mappings[0] (as "Email"; column names are compared case-insensitively, as warehouses do): keep one of them`,
+    );
     expect(await configError({ type: 'mappings' })).toBe(
       `${WHERE}.transformation.type: "mappings" is not a transformation type (did you mean "mapping"?); use one of "mapping", "javascript", "python"`,
     );
@@ -369,6 +381,104 @@ describe('with a Customer Model', () => {
     ).toBe(
       `${WHERE}.transformation.mappings: customer_model property "email" is not nullable but no mapping fills it: add { "to": "email", "from": "..." } or make it nullable`,
     );
+  });
+});
+
+describe('constants', () => {
+  it('gives every record its own copy of an array or object constant', async () => {
+    const transformer = await createTransformer(
+      {
+        type: 'mapping',
+        mappings: [
+          { to: 'tags', from: 'array("a", "b")' },
+          { to: 'settings', from: `json_parse('{"tier": {"name": "pro"}, "seats": [1]}')` },
+          { to: 'source', from: '"stripe"' },
+        ],
+      },
+      undefined,
+      WHERE,
+    );
+    const [first, second] = await transformer.transformBatch(manyCustomers(2));
+    if (first?.kind !== 'record' || second?.kind !== 'record') throw new Error('expected records');
+    // What an n8n step (or any consumer) may do to one item in place:
+    (first.record.tags as string[]).push('c');
+    const settings = first.record.settings as { tier: { name: string }; seats: number[] };
+    settings.tier.name = 'changed';
+    settings.seats.push(2);
+    expect(second.record).toEqual({
+      tags: ['a', 'b'],
+      settings: { tier: { name: 'pro' }, seats: [1] },
+      source: 'stripe',
+    });
+    const [third] = await transformer.transformBatch(manyCustomers(1));
+    expect(third).toEqual({ kind: 'record', record: second.record });
+    await transformer.close();
+  });
+});
+
+describe('column schemas without a model (discover)', () => {
+  it('types each column from its expression, nullable; {} where the type is a mix or unknown', () => {
+    const columns = mappingColumnSchemas(
+      {
+        type: 'mapping',
+        mappings: [
+          { to: 'email', from: 'lower(email)' },
+          { to: 'created_at', from: 'created' },
+          { to: 'balance', from: 'balance' },
+          { to: 'ratio', from: '0.5' },
+          { to: 'vip', from: 'eq(metadata.plan, "pro")' },
+          { to: 'full_name', from: 'concat(name, " ", phone)' },
+          { to: 'locales', from: 'map(preferred_locales, upper(item))' },
+          { to: 'parts', from: 'split(email, "@")' },
+          { to: 'plan', from: 'metadata.plan' },
+          { to: 'metadata', from: 'metadata' },
+          { to: 'mixed', from: 'coalesce(email, balance)' },
+          { to: 'anything', from: '$.invoice_settings.custom_fields[*].value' },
+          { to: 'parsed', from: 'json_parse(metadata.settings)' },
+        ],
+      },
+      WHERE,
+    );
+    expect(columns).toEqual({
+      email: { type: ['null', 'string'] },
+      created_at: { type: ['null', 'integer'] },
+      balance: { type: ['null', 'integer'] },
+      ratio: { type: ['null', 'number'] },
+      vip: { type: ['null', 'boolean'] },
+      full_name: { type: ['null', 'string'] },
+      locales: { type: ['null', 'array'], items: { type: 'string' } },
+      parts: { type: ['null', 'array'], items: { type: 'string' } },
+      plan: { type: ['null', 'string'] },
+      metadata: {
+        type: ['null', 'object'],
+        additionalProperties: { type: 'string' },
+        description: 'Set of key-value pairs (strings) attached to the object.',
+      },
+      mixed: {},
+      anything: {},
+      parsed: {},
+    });
+    expect(Object.keys(columns)).toEqual([
+      'email',
+      'created_at',
+      'balance',
+      'ratio',
+      'vip',
+      'full_name',
+      'locales',
+      'parts',
+      'plan',
+      'metadata',
+      'mixed',
+      'anything',
+      'parsed',
+    ]);
+  });
+
+  it('throws the same config errors as loading the mapping', () => {
+    expect(() =>
+      mappingColumnSchemas({ type: 'mapping', mappings: [{ to: 'x', from: 'emial' }] }, WHERE),
+    ).toThrow(ConfigError);
   });
 });
 

@@ -138,3 +138,38 @@ export function incompatibility(type: StaticType, model: ModelType): string | un
   }
   return undefined;
 }
+
+/**
+ * JSON Schema of the values of `type`, for `discover` when no Customer Model types a mapped
+ * column. One JSON type (plus null when the kinds include it, or when `nullable`) where the
+ * kinds allow it; `{}` (any JSON value) for mixes such as text-or-number, since a typed
+ * destination column would reject some of the values.
+ */
+export function jsonSchemaOf(type: StaticType, nullable = (type.kinds & NULL) !== 0): JsonSchema {
+  let kinds = type.kinds & ~NULL;
+  if (kinds & NUMBER) kinds |= INTEGER; // every integer is a number
+  const typed = (name: string, rest: JsonSchema = {}): JsonSchema => ({
+    type: nullable ? ['null', name] : name,
+    ...rest,
+  });
+  switch (kinds) {
+    case STRING:
+      return typed('string');
+    case INTEGER:
+      return typed('integer');
+    case NUMERIC:
+      return typed('number');
+    case BOOLEAN:
+      return typed('boolean');
+    case ARRAY:
+      return typed('array', type.items ? { items: jsonSchemaOf(type.items) } : {});
+    case OBJECT: {
+      if (!type.schema) return typed('object');
+      // The Stripe schema of that object (address, metadata, ...), minus what only a root has.
+      const { $schema: _root, type: _type, ...rest } = type.schema;
+      return typed('object', rest);
+    }
+    default:
+      return {};
+  }
+}
