@@ -194,6 +194,8 @@ function plural(n: number, word: string): string {
 
 class Validator {
   readonly issues: FilterIssue[] = [];
+  /** Some date value is relative ("30 days ago"): the filter's meaning moves with time. */
+  relativeDates = false;
 
   constructor(private readonly context: CompileContext) {}
 
@@ -556,6 +558,7 @@ class Validator {
             );
             return;
           }
+          if (parsed.relative) this.relativeDates = true;
           out.push(parsed.range);
           return;
         }
@@ -596,7 +599,13 @@ function simplify(node: FilterNode): FilterNode | undefined {
  * Parses and validates a raw filter config. Returns the simplified tree (undefined when the
  * filter matches everything) or throws FilterConfigError with every problem found.
  */
-export function parseFilter(spec: unknown, context: CompileContext): FilterNode | undefined {
+export interface ParsedFilter {
+  root: FilterNode | undefined;
+  /** A date value is relative ("30 days ago"), resolved against `context.now`. */
+  relativeDates: boolean;
+}
+
+export function parseFilter(spec: unknown, context: CompileContext): ParsedFilter {
   if (typeof context?.pipeline !== 'string')
     throw new TypeError('compileFilter: context.pipeline must be a string');
   if (!(context.now instanceof Date) || Number.isNaN(context.now.getTime())) {
@@ -605,7 +614,7 @@ export function parseFilter(spec: unknown, context: CompileContext): FilterNode 
   const validator = new Validator(context);
   let raw = spec;
   if (typeof raw === 'string') {
-    if (raw.trim() === '') return undefined;
+    if (raw.trim() === '') return { root: undefined, relativeDates: false };
     try {
       raw = JSON.parse(raw) as unknown;
     } catch (error) {
@@ -613,7 +622,7 @@ export function parseFilter(spec: unknown, context: CompileContext): FilterNode 
       throw new FilterConfigError(context.pipeline, validator.issues);
     }
   }
-  if (raw === undefined || raw === null) return undefined;
+  if (raw === undefined || raw === null) return { root: undefined, relativeDates: false };
   let root: FilterNode | undefined;
   if (Array.isArray(raw)) {
     validator.report(
@@ -629,7 +638,7 @@ export function parseFilter(spec: unknown, context: CompileContext): FilterNode 
     root = conditionish ? validator.node(raw, 'filter') : validator.group(raw, 'filter');
   }
   if (validator.issues.length > 0) throw new FilterConfigError(context.pipeline, validator.issues);
-  return root ? simplify(root) : undefined;
+  return { root: root ? simplify(root) : undefined, relativeDates: validator.relativeDates };
 }
 
 export type Matcher = (customer: Record<string, unknown>) => boolean;

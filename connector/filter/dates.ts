@@ -31,7 +31,9 @@ export interface TimeRange {
   readonly end: number;
 }
 
-export type TimeParse = { ok: true; range: TimeRange } | { ok: false; problem: string };
+export type TimeParse =
+  /** `relative`: resolved against `now` ("30 days ago", "today"), so it moves from run to run. */
+  { ok: true; range: TimeRange; relative?: true } | { ok: false; problem: string };
 
 export const TIME_VALUE_HELP =
   'Use an ISO 8601 date ("2024-01-31") or datetime ("2024-01-31T10:00:00Z"), unix seconds (1706659200), or a relative date ("now", "today", "yesterday", "30 days ago", "2 weeks ago", "6 months ago", "1 year ago")';
@@ -117,10 +119,10 @@ export function parseTimeValue(raw: unknown, now: Date): TimeParse {
   const lower = text.toLowerCase();
 
   if (NUMERIC.test(text)) return fromUnixNumber(Number(text), shown);
-  if (lower === 'now') return { ok: true, range: point(nowSeconds) };
-  if (lower === 'today') return { ok: true, range: dayRange(nowSeconds) };
-  if (lower === 'yesterday') return { ok: true, range: dayRange(nowSeconds - DAY) };
-  if (lower === 'tomorrow') return { ok: true, range: dayRange(nowSeconds + DAY) };
+  if (lower === 'now') return { ok: true, relative: true, range: point(nowSeconds) };
+  if (lower === 'today') return { ok: true, relative: true, range: dayRange(nowSeconds) };
+  if (lower === 'yesterday') return { ok: true, relative: true, range: dayRange(nowSeconds - DAY) };
+  if (lower === 'tomorrow') return { ok: true, relative: true, range: dayRange(nowSeconds + DAY) };
 
   const relative = RELATIVE.exec(text);
   if (relative) {
@@ -136,10 +138,11 @@ export function parseTimeValue(raw: unknown, now: Date): TimeParse {
       week: 7 * DAY,
     };
     const perUnit = seconds[unit];
-    if (perUnit !== undefined) return { ok: true, range: point(nowSeconds - amount * perUnit) };
+    if (perUnit !== undefined)
+      return { ok: true, relative: true, range: point(nowSeconds - amount * perUnit) };
     const months = unit === 'year' ? amount * 12 : amount;
     if (months > 12 * 10_000) return { ok: false, problem: `${shown} is too far in the past` };
-    return { ok: true, range: point(monthsAgo(now, months)) };
+    return { ok: true, relative: true, range: point(monthsAgo(now, months)) };
   }
 
   const dateOnly = DATE_ONLY.exec(text);

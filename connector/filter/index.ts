@@ -45,6 +45,11 @@ export interface CompiledFilter {
   pushDown: PushDown;
   /** true when the filter is absent/empty (matches everything). */
   matchesAll: boolean;
+  /**
+   * A date value is relative ("30 days ago"), resolved when the filter is compiled: customers
+   * cross its boundary with the passing of time alone, which no Stripe event reports.
+   */
+  relativeDates: boolean;
 }
 
 /**
@@ -63,6 +68,7 @@ export function restrictToCreatedFrom(
       filter.matches(customer),
     pushDown: withStartDate(filter.pushDown, startDate),
     matchesAll: false,
+    relativeDates: filter.relativeDates,
   };
 }
 
@@ -74,12 +80,13 @@ export function compileFilter(
   spec: unknown,
   context: { pipeline: string; now: Date },
 ): CompiledFilter {
-  const root = parseFilter(spec, context);
-  if (!root) return { matches: () => true, pushDown: {}, matchesAll: true };
+  const { root, relativeDates } = parseFilter(spec, context);
+  if (!root) return { matches: () => true, pushDown: {}, matchesAll: true, relativeDates: false };
   const matcher = toMatcher(root);
   return {
     matches: (customer) => matcher(customer),
     pushDown: derivePushDown(root),
     matchesAll: false,
+    relativeDates,
   };
 }

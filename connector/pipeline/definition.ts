@@ -5,6 +5,8 @@ import type { RecordLayout } from './records';
 export interface CustomerSelector {
   matches(customer: Record<string, unknown>): boolean;
   matchesAll: boolean;
+  /** A date value in the filter is relative ("30 days ago"): it moves with time alone. */
+  relativeDates: boolean;
   pushDown: { created?: { gte?: number; lte?: number }; email?: string; searchQuery?: string };
 }
 

@@ -237,6 +237,13 @@ async function* readChanges(
   }
   const { until } = collected;
   yield log('INFO', pipeline, `reading changes from ${iso(cursor)} to ${iso(until)}.`);
+  if (selector.relativeDates) {
+    yield log(
+      'WARN',
+      pipeline,
+      'its filter has a relative date ("30 days ago", "today"), resolved afresh each run. A customer that crosses that boundary only because time passed has no Stripe event, so incremental runs neither import nor delete it. Use an absolute date, or a full refresh, for such filters.',
+    );
+  }
   const checkpointAt = (eventsCursor: number): PipelineEvent => ({
     kind: 'checkpoint',
     state: {

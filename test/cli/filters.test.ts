@@ -126,6 +126,28 @@ describe('filters through the CLI', () => {
     expect(byId.has(outsider.id)).toBe(false);
   });
 
+  it('warns in incremental runs that a relative date moves with time, and only then', async () => {
+    const since = (value: string) =>
+      withFilter({
+        logical: 'all',
+        conditions: [{ property: 'created', operator: 'is_after', values: [value] }],
+      });
+    const relativeDates = /WARN .*relative date .*neither import nor delete it/;
+    for (const [value, warns] of [
+      ['400 days ago', true],
+      ['2020-01-01', false],
+    ] as const) {
+      const first = await read(since(value));
+      expect(first.exitCode).toBe(0);
+      const second = await read(since(value), ['customers'], stateFileFrom(first.messages));
+      expect(second.exitCode).toBe(0);
+      expect(
+        logs(second.messages).some((line) => relativeDates.test(line)),
+        value,
+      ).toBe(warns);
+    }
+  });
+
   it('rejects an invalid filter before any request, naming the pipeline and the condition', async () => {
     const filter = {
       logical: 'all',
