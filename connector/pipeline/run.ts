@@ -7,7 +7,7 @@ import {
   type SlicePage,
 } from '../stripe/customer-slices';
 import { SEARCH_LAG_SECONDS, searchPages, startSearch } from '../stripe/customer-search';
-import type { StripeCustomer } from '../stripe/customer-schema';
+import { isWellFormedCustomer, type StripeCustomer } from '../stripe/customer-schema';
 import type { PipelineDefinition } from './definition';
 import { deletionRecord, type OutputRecord } from './records';
 import { shapeCustomers, type ShapeResult } from './shape';
@@ -266,7 +266,7 @@ async function* readChanges(
       yield log(
         'WARN',
         pipeline,
-        `${window.malformed} event(s) carried an object without a string id or an integer created time; they were left out.`,
+        `${window.malformed} event(s) were malformed (not an event, or a customer without a string id or an integer created time); they were left out.`,
       );
     }
     for (let offset = 0; offset < changes.length; offset += CHANGE_BATCH) {
@@ -297,15 +297,23 @@ async function* emitChanges(
   batch: CustomerChange[],
 ): AsyncGenerator<PipelineEvent, number> {
   const current = await Promise.all(
-    batch.map(async (change): Promise<StripeCustomer | undefined> => {
+    batch.map(async (change): Promise<StripeCustomer | undefined | 'malformed'> => {
       if (change.deleted) return undefined;
       if (change.latest) return change.latest;
-      const fetched = await options.api.retrieveCustomer(change.id);
-      return 'deleted' in fetched.customer && fetched.customer.deleted
-        ? undefined
-        : (fetched.customer as StripeCustomer);
+      const { customer } = await options.api.retrieveCustomer(change.id);
+      if ('deleted' in customer && customer.deleted) return undefined;
+      return isWellFormedCustomer(customer) && customer.id === change.id ? customer : 'malformed';
     }),
   );
+  const malformed = batch.filter((_, index) => current[index] === 'malformed');
+  if (malformed.length > 0) {
+    summary.malformed += malformed.length;
+    yield log(
+      'WARN',
+      pipeline,
+      `Stripe answered a retrieve of ${malformed.map((change) => change.id).join(', ')} with an object lacking its id or an integer created time; left out of this run.`,
+    );
+  }
   // Every record of a change carries its latest event time as its version: never later than an
   // event the next run reads (so a later deletion outranks a re-fetch that raced it), and later
   // than whatever was emitted for the customer before.
@@ -314,6 +322,7 @@ async function* emitChanges(
   const toShape: StripeCustomer[] = [];
   batch.forEach((change, index) => {
     const customer = current[index];
+    if (customer === 'malformed') return;
     if (customer && pipeline.selector.matches(customer)) {
       toShape.push(customer);
     } else if (change.everSelected) {

@@ -41,6 +41,11 @@ export interface Page<T> {
   serverTime: number;
 }
 
+/** A page of events: `malformed` counts the entries that were not events at all. */
+export interface EventPage extends Page<CustomerEvent> {
+  malformed: number;
+}
+
 export interface CreatedRange {
   gte?: number;
   lte?: number;
@@ -159,7 +164,7 @@ export class StripeApi {
     created: CreatedRange;
     startingAfter?: string;
     limit?: number;
-  }): Promise<Page<CustomerEvent>> {
+  }): Promise<EventPage> {
     const list = await this.call('events', () =>
       this.stripe.events.list({
         limit: params.limit ?? PAGE_SIZE,
@@ -169,8 +174,12 @@ export class StripeApi {
         ...(params.startingAfter ? { starting_after: params.startingAfter } : {}),
       }),
     );
+    // An entry that is not even an event cannot be placed or paged after: it is counted and
+    // left out, and the caller reports it.
+    const items = (list.data as unknown[]).filter(isEventShaped).map(toCustomerEvent);
     return {
-      items: list.data.map(toCustomerEvent),
+      items,
+      malformed: list.data.length - items.length,
       hasMore: list.has_more,
       serverTime: serverTimeOf(list),
     };
@@ -183,6 +192,18 @@ export class StripeApi {
       throw toConnectorError(error, resource, this.secrets);
     }
   }
+}
+
+function isEventShaped(value: unknown): value is Stripe.Event {
+  if (typeof value !== 'object' || value === null) return false;
+  const event = value as { id?: unknown; type?: unknown; created?: unknown; data?: unknown };
+  return (
+    typeof event.id === 'string' &&
+    typeof event.type === 'string' &&
+    Number.isInteger(event.created) &&
+    typeof event.data === 'object' &&
+    event.data !== null
+  );
 }
 
 function toCustomerEvent(event: Stripe.Event): CustomerEvent {

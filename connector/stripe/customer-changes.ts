@@ -1,4 +1,4 @@
-import type { CustomerEvent, StripeApi } from './api';
+import type { CustomerEvent, EventPage, StripeApi } from './api';
 import { isWellFormedCustomer, type StripeCustomer } from './customer-schema';
 import { StaleCursorError } from './errors';
 
@@ -107,7 +107,7 @@ export async function collectCustomerChanges(
   }
   if (request.cursor > serverTime + FUTURE_TOLERANCE_SECONDS) return { kind: 'future', serverTime };
   const until = Math.max(request.cursor, serverTime - request.settleSeconds);
-  const collapse = (pages: Array<{ items: CustomerEvent[] }>, window: [number, number]) =>
+  const collapse = (pages: EventPage[], window: [number, number]) =>
     collapseEvents(pages, window, api.apiVersion, wasSelected);
 
   async function* windows(): AsyncGenerator<ChangeWindow> {
@@ -143,16 +143,12 @@ function windowLengthFor(events: number, seconds: number): number {
 }
 
 /** Every page of events created in [start, end). */
-async function readWindow(
-  api: StripeApi,
-  start: number,
-  end: number,
-): Promise<Array<{ items: CustomerEvent[] }>> {
-  const pages: Array<{ items: CustomerEvent[] }> = [];
+async function readWindow(api: StripeApi, start: number, end: number): Promise<EventPage[]> {
+  const pages: EventPage[] = [];
   let upTo = end - 1;
   let startingAfter: string | undefined;
   for (;;) {
-    let page: Awaited<ReturnType<StripeApi['listCustomerEvents']>>;
+    let page: EventPage;
     try {
       page = await api.listCustomerEvents({ created: { gte: start, lte: upTo }, startingAfter });
     } catch (error) {
@@ -171,7 +167,7 @@ async function readWindow(
 }
 
 function collapseEvents(
-  pages: Array<{ items: CustomerEvent[] }>,
+  pages: EventPage[],
   [from, until]: [number, number],
   pinnedVersion: string,
   wasSelected: (customer: StripeCustomer) => boolean,
@@ -179,6 +175,7 @@ function collapseEvents(
   const byId = new Map<string, CustomerChange>();
   let malformed = 0;
   for (const page of pages) {
+    malformed += page.malformed;
     for (const event of page.items) {
       if (event.created >= until || event.created < from) continue;
       if (!isWellFormedCustomer(event.object)) malformed++;

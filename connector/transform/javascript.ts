@@ -45,6 +45,7 @@ const MAX_STACK_BYTES = 256 * 1024;
 /** WebAssembly memory beyond memory_limit_mb: QuickJS' static data, C stack and batch text. */
 const MEMORY_HEADROOM_MB = 16;
 const PAGE = 65536;
+const WASM32_MAX_PAGES = 32_768;
 
 /** The bits of the WebAssembly API used here (@types/node 20 does not declare it). */
 interface WasmApi {
@@ -78,7 +79,12 @@ async function newModule(
     }
   })();
   const wasmModule = await compiledWasm;
-  const maximumPages = ((limits.memoryLimitMb + MEMORY_HEADROOM_MB) * 1024 * 1024) / PAGE;
+  // QuickJS is built for 32-bit WebAssembly: its module declares at most 2 GB of memory, and a
+  // larger maximum would fail to link. At the top of the range the heap limit is the cap alone.
+  const maximumPages = Math.min(
+    WASM32_MAX_PAGES,
+    ((limits.memoryLimitMb + MEMORY_HEADROOM_MB) * 1024 * 1024) / PAGE,
+  );
   const wasmMemory = new wasm.Memory({ initial: (16 * 1024 * 1024) / PAGE, maximum: maximumPages });
   const options = (wasmModule
     ? { wasmModule, wasmMemory }

@@ -5,7 +5,7 @@
  */
 import { Rng } from './prng.js';
 
-export type ScriptedFault = 429 | 500 | 502 | 503 | 'reset' | 'truncate' | 'slow';
+export type ScriptedFault = 429 | 500 | 502 | 503 | 'reset' | 'truncate' | 'slow' | 'garble';
 
 export interface FaultSettings {
   latencyMs?: number;
@@ -15,12 +15,21 @@ export interface FaultSettings {
    * Faults for the next requests, in order. `path` (optional) limits one to requests whose
    * path, route pattern (`/v1/customers/:id`) or `METHOD path` matches; a `*` matches any run of
    * characters. 'reset' destroys the socket, 'truncate' sends half the JSON body then closes,
-   * 'slow' answers normally after 30 s.
+   * 'slow' answers normally after 30 s, 'garble' answers with damaged objects (garble.ts).
    */
   failNext?: Array<{ status: ScriptedFault; path?: string }>;
 }
 
-const SCRIPTED: readonly ScriptedFault[] = [429, 500, 502, 503, 'reset', 'truncate', 'slow'];
+const SCRIPTED: readonly ScriptedFault[] = [
+  429,
+  500,
+  502,
+  503,
+  'reset',
+  'truncate',
+  'slow',
+  'garble',
+];
 
 /** How long a 'slow' fault holds a response. */
 export const SLOW_FAULT_MS = 30_000;

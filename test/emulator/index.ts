@@ -6,3 +6,4 @@ export { startEmulator } from './server.js';
 export type { EmulatorOptions, RunningEmulator } from './server.js';
 export type { FaultSettings, ScriptedFault } from './faults.js';
 export type { StatsSnapshot } from './stats.js';
+export { STRAY_ENTRIES, UNICODE, UNKEYABLE_POSITIONS } from './garble.js';

@@ -11,6 +11,7 @@ import { authorize, Keyring } from './auth.js';
 import { Clock } from './clock.js';
 import { ApiError, apiError, idempotencyMismatch, rateLimited, unrecognizedUrl } from './errors.js';
 import { type FaultSettings, Faults, SLOW_FAULT_MS } from './faults.js';
+import { garbleListBody } from './garble.js';
 import { newRequestId, readBody, type ResponseMeta, sendJson, sendTruncated } from './http.js';
 import { API_VERSION } from './model.js';
 import { parseParams } from './params.js';
@@ -88,13 +89,10 @@ class Emulator {
       options.apiKeys ?? ['sk_test_emulator'],
       options.restrictedKeys ?? {},
     );
-    this.registry = new Registry(
-      this.clock,
-      seed,
-      options.customers ?? 0,
-      options.accounts ?? {},
-      { apiVersion: options.eventApiVersion, sameSecondOrder: options.sameSecondEvents },
-    );
+    this.registry = new Registry(this.clock, seed, options.customers ?? 0, options.accounts ?? {}, {
+      apiVersion: options.eventApiVersion,
+      sameSecondOrder: options.sameSecondEvents,
+    });
     this.registry.warm();
     this.faults = new Faults(deriveSeed(seed, 'faults'), {
       latencyMs: options.latencyMs,
@@ -195,6 +193,7 @@ class Emulator {
     }
 
     const result = this.respond(req, method, url, body, match, { requestId, idempotencyKey });
+    if (fault === 'garble' && result.status === 200) result.body = garbleListBody(result.body);
     if (fault === 'truncate') {
       this.stats.finished('truncate');
       sendTruncated(res, result.status, result.body, meta(result.headers));

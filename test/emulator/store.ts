@@ -142,7 +142,9 @@ export class EventStore {
   private seq = 0;
 
   constructor(order: SameSecondEventOrder = 'newest_first') {
-    this.ordered = new Ordered<StoredEvent>(order === 'newest_first' ? (e) => e.seq : (e) => -e.seq);
+    this.ordered = new Ordered<StoredEvent>(
+      order === 'newest_first' ? (e) => e.seq : (e) => -e.seq,
+    );
   }
 
   /** `events` in the order they happened. */

@@ -293,6 +293,15 @@ describe('JavaScript sandbox limits', () => {
     });
     expect(outcomes[5]).toEqual({ kind: 'record', record: { id: 'cus_c' } });
   });
+  it('runs at the top of the memory range (2 GB is all 32-bit WebAssembly has)', async () => {
+    for (const memory_limit_mb of [2032, 2033, 2048]) {
+      const t = await js('function transform(c) { return { id: c.id }; }', { memory_limit_mb });
+      expect(
+        await t.transformBatch([stripeCustomer({ id: 'cus_top' })]),
+        `${memory_limit_mb}`,
+      ).toEqual([{ kind: 'record', record: { id: 'cus_top' } }]);
+    }
+  });
 });
 
 describe('JavaScript sandbox escapes', () => {
