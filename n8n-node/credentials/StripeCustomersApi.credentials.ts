@@ -1,4 +1,10 @@
-import type { IAuthenticateGeneric, Icon, ICredentialType, INodeProperties } from 'n8n-workflow';
+import type {
+  Icon,
+  ICredentialDataDecryptedObject,
+  ICredentialType,
+  IHttpRequestOptions,
+  INodeProperties,
+} from 'n8n-workflow';
 
 /**
  * A Stripe API key for the Stripe Customers nodes. Tested by the nodes themselves
@@ -49,13 +55,25 @@ export class StripeCustomersApi implements ICredentialType {
     },
   ];
 
-  /** Lets n8n's HTTP Request node reuse this credential for other Stripe calls. */
-  authenticate: IAuthenticateGeneric = {
-    type: 'generic',
-    properties: {
+  /**
+   * Lets n8n's HTTP Request node reuse this credential for other Stripe calls: the key as a
+   * Bearer token and, when a connected account is set, Stripe's `Stripe-Account` header, so those
+   * calls reach the same account as the nodes. (A function rather than n8n's generic headers: an
+   * empty `Stripe-Account` header must not be sent.)
+   */
+  async authenticate(
+    credentials: ICredentialDataDecryptedObject,
+    requestOptions: IHttpRequestOptions,
+  ): Promise<IHttpRequestOptions> {
+    const text = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
+    const accountId = text(credentials.accountId);
+    return {
+      ...requestOptions,
       headers: {
-        Authorization: '=Bearer {{$credentials.apiKey}}',
+        ...requestOptions.headers,
+        Authorization: `Bearer ${text(credentials.apiKey)}`,
+        ...(accountId ? { 'Stripe-Account': accountId } : {}),
       },
-    },
-  };
+    };
+  }
 }

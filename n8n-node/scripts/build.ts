@@ -106,9 +106,6 @@ const sharedAsExternal: Plugin = {
 
 const COMMON: BuildOptions = {
   bundle: true,
-  // ESM dependencies (QuickJS' emscripten glue) locate their files with import.meta.url.
-  define: { 'import.meta.url': '__bundleUrl' },
-  banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   platform: 'node',
   format: 'cjs',
   target: 'node20',
@@ -150,6 +147,10 @@ export async function buildPackage(outDir = join(PACKAGE_DIR, 'dist')): Promise<
     ...COMMON,
     entryPoints: [join(PACKAGE_DIR, 'shared/index.ts')],
     outfile: join(outDir, 'shared/index.js'),
+    // ESM dependencies (QuickJS' emscripten glue) locate their files with import.meta.url. Only
+    // the shared bundle needs it: the node and credential files stay free of Node built-ins.
+    define: { 'import.meta.url': '__bundleUrl' },
+    banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
     plugins: [pyodideNextToBundle],
     metafile: true,
   });

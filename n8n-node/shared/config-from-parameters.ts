@@ -2,8 +2,18 @@
  * Node parameters + credential → the engine's config JSON (the same JSON the Airbyte connector
  * reads, with one pipeline). The shell checks nothing itself: parseConfig validates the result and
  * its ConfigErrors are what the user sees.
+ *
+ * The same readers, fed the node's parameters as written (expressions unresolved), give the
+ * definition fingerprint that ties a saved cursor to the node's filter and output settings.
  */
-import { jsonParse, type ICredentialDataDecryptedObject, type IDataObject } from 'n8n-workflow';
+import { createHash } from 'node:crypto';
+import {
+  jsonParse,
+  tryToParseDateTime,
+  type ICredentialDataDecryptedObject,
+  type IDataObject,
+  type INodeParameters,
+} from 'n8n-workflow';
 import { ANY_KEY_SUFFIX, CUSTOM_PATH } from './parameters';
 import { DEFAULT_PIPELINE_NAME, OPERATORS } from './engine';
 
@@ -15,7 +25,15 @@ export const CREDENTIAL_TYPE = 'stripeCustomersApi';
 export interface ShellOverrides {
   /** true: the pipeline reads changes after its first import (trigger, "only changed"). */
   incremental: boolean;
+  /**
+   * The workflow's timezone (this.getTimezone()): n8n's dateTime parameters hold wall-clock text
+   * without an offset, meant in that zone.
+   */
+  timezone: string;
 }
+
+/** Reads a JSON parameter: parsed for the engine, or kept as written for the fingerprint. */
+type JsonReader = (value: unknown, parameter: string) => unknown;
 
 interface ConditionParameters {
   property?: string;
@@ -79,9 +97,9 @@ function conditionValues(condition: ConditionParameters): string[] {
   }
 }
 
-function readFilter(get: ParameterReader): unknown {
+function readFilter(get: ParameterReader, json: JsonReader): unknown {
   const mode = get('filterMode', 'none') as string;
-  if (mode === 'json') return parseJsonParameter(get('filterJson', ''), 'Filter (JSON)');
+  if (mode === 'json') return json(get('filterJson', ''), 'Filter (JSON)');
   if (mode !== 'conditions') return undefined;
   const collection = get('filterConditions', {}) as { condition?: ConditionParameters[] };
   return {
@@ -109,9 +127,9 @@ function modelField(field: ModelFieldParameters): IDataObject {
   };
 }
 
-function readModel(get: ParameterReader): unknown {
+function readModel(get: ParameterReader, json: JsonReader): unknown {
   if (get('modelMode', 'fields') === 'json') {
-    return parseJsonParameter(get('customerModelJson', ''), 'Customer Model (JSON)');
+    return json(get('customerModelJson', ''), 'Customer Model (JSON)');
   }
   const fields = (get('customerModel', {}) as { field?: ModelFieldParameters[] }).field ?? [];
   return fields.length > 0 ? fields.map(modelField) : undefined;
@@ -156,14 +174,14 @@ export function configFromParameters(
 ): IDataObject {
   const options = get('options', {}) as IDataObject;
   const transformation = readTransformation(get, options);
-  const model = transformation === undefined ? undefined : readModel(get);
-  const filter = readFilter(get);
-  const startDate = nonEmpty(options.startDate);
+  const model = transformation === undefined ? undefined : readModel(get, parseJsonParameter);
+  const filter = readFilter(get, parseJsonParameter);
+  const startDate = toUtcDateTime(options.startDate, shell.timezone);
   return {
     api_key: typeof credentials.apiKey === 'string' ? credentials.apiKey.trim() : '',
     ...(nonEmpty(credentials.accountId) ? { account_id: nonEmpty(credentials.accountId) } : {}),
     ...(nonEmpty(credentials.apiBaseUrl) ? { api_base_url: nonEmpty(credentials.apiBaseUrl) } : {}),
-    ...(startDate ? { start_date: toUtcDateTime(startDate) } : {}),
+    ...(startDate ? { start_date: startDate } : {}),
     ...(options.requestsPerSecond !== undefined
       ? { requests_per_second: options.requestsPerSecond }
       : {}),
@@ -182,11 +200,60 @@ export function configFromParameters(
   };
 }
 
+/** JSON text as written: parsed when it is plain JSON (so spacing does not count), else kept. */
+function jsonAsWritten(value: unknown): unknown {
+  if (typeof value !== 'string' || value.startsWith('=')) return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
 /**
- * n8n's dateTime parameters hold local wall-clock text ("2024-01-31T00:00:00") or ISO with an
- * offset; the engine wants a UTC date-time. Text it cannot read is passed on for it to reject.
+ * Identifies what the node selects and outputs — filter, output (mapping, code and its limits,
+ * Customer Model) and "Created On or After" — from its parameters as written, expressions
+ * unresolved. A saved cursor belongs to this definition.
+ *
+ * The engine's own fingerprint hashes the resolved config, so an expression whose value changes
+ * from run to run (`{{ $now.minus({ days: 30 }) }}`) would make every poll look like a new
+ * definition and reset the cursor; this one changes only when the parameters are edited (or,
+ * with a "Created On or After" date, the workflow's timezone).
  */
-function toUtcDateTime(value: string): string {
-  const millis = Date.parse(value);
-  return Number.isFinite(millis) ? new Date(millis).toISOString().replace(/\.\d{3}Z$/, 'Z') : value;
+export function definitionFingerprint(parameters: INodeParameters, timezone: string): string {
+  const get: ParameterReader = (name, fallback) => parameters[name] ?? fallback;
+  const options = (parameters.options ?? {}) as IDataObject;
+  const transformation = readTransformation(get, options);
+  const startDate = options.startDate ?? '';
+  return createHash('sha256')
+    .update(
+      JSON.stringify([
+        readFilter(get, jsonAsWritten) ?? null,
+        transformation ?? null,
+        (transformation === undefined ? undefined : readModel(get, jsonAsWritten)) ?? null,
+        startDate === '' ? null : [startDate, timezone],
+      ]),
+    )
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/**
+ * n8n's dateTime parameters hold wall-clock text in the workflow's timezone
+ * ("2024-01-31T00:00:00"), ISO text with an offset, or (from an expression) a date object; the
+ * engine wants a UTC date-time. n8n's own parser reads them, in the workflow's timezone when the
+ * text has no offset. What it cannot read is passed on for the engine to reject.
+ */
+function toUtcDateTime(value: unknown, timezone: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string' && value.trim() === '') return undefined;
+  try {
+    const parsed = tryToParseDateTime(typeof value === 'string' ? value.trim() : value, timezone);
+    if (parsed.isValid) {
+      return new Date(parsed.toMillis()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    }
+  } catch {
+    // Not a date n8n can read: the engine's message says what it expects.
+  }
+  return typeof value === 'string' ? value.trim() : String(value);
 }

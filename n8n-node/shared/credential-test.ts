@@ -1,6 +1,7 @@
 /**
- * The credential test behind "Test" in n8n's credential dialog: the engine's own connection check
- * (one page of customers, one of events), so its messages name a missing permission and the fix.
+ * The credential test behind "Test" in n8n's credential dialog: reads one customer, then one page
+ * of events, so its messages name a missing permission and the fix. It runs while the user
+ * waits: one attempt per request and a short timeout, and no request is repeated.
  */
 import type {
   ICredentialsDecrypted,
@@ -8,9 +9,13 @@ import type {
   IDataObject,
   INodeCredentialTestResult,
 } from 'n8n-workflow';
-import { checkConnection, DEFAULT_PIPELINE_NAME, parseConfig } from './engine';
+import { ConnectorError, StripeApi, parseConfig, type ConnectorConfig } from './engine';
+import { httpStatusOf } from './errors';
 
 export const CREDENTIAL_TEST = 'stripeCustomersApiTest';
+
+/** Each request of the credential test gives up after this long (one attempt, no retries). */
+export const CREDENTIAL_TEST_TIMEOUT_SECONDS = 10;
 
 const text = (value: unknown): string | undefined =>
   typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
@@ -22,34 +27,48 @@ function connectionJson(data: IDataObject): IDataObject {
     api_key: text(data.apiKey) ?? '',
     ...(accountId ? { account_id: accountId } : {}),
     ...(apiBaseUrl ? { api_base_url: apiBaseUrl } : {}),
+    request_timeout_seconds: CREDENTIAL_TEST_TIMEOUT_SECONDS,
+    max_attempts: 1,
   };
 }
 
-async function check(json: IDataObject): Promise<{ ok: boolean; message: string }> {
-  let config;
-  try {
-    config = parseConfig(json);
-  } catch (error) {
-    return { ok: false, message: (error as Error).message };
-  }
-  return await checkConnection(config);
-}
+const messageOf = (error: unknown): string =>
+  error instanceof ConnectorError
+    ? error.message
+    : `Unexpected error while checking the connection: ${String((error as Error)?.message ?? error)}`;
 
 export async function testStripeCustomersCredential(
   this: ICredentialTestFunctions,
   credential: ICredentialsDecrypted,
 ): Promise<INodeCredentialTestResult> {
-  const connection = connectionJson(credential.data ?? {});
-  const full = await check(connection);
-  if (full.ok) return { status: 'OK', message: full.message };
-  const customersOnly = await check({
-    ...connection,
-    pipelines: [{ name: DEFAULT_PIPELINE_NAME, incremental: false }],
-  });
+  let config: ConnectorConfig;
+  try {
+    config = parseConfig(connectionJson(credential.data ?? {}));
+  } catch (error) {
+    return { status: 'Error', message: (error as Error).message };
+  }
+  const api = new StripeApi({ ...config.connection, maxAttempts: 1 });
+  let serverTime: number;
+  try {
+    serverTime = (await api.listCustomers({ limit: 1 })).serverTime;
+  } catch (error) {
+    return { status: 'Error', message: messageOf(error) };
+  }
+  try {
+    await api.listCustomerEvents({ created: { gte: serverTime - 60 }, limit: 1 });
+  } catch (error) {
+    const eventsForbidden = error instanceof ConnectorError && httpStatusOf(error) === '403';
+    return {
+      status: 'Error',
+      message: eventsForbidden
+        ? `${messageOf(error)} Customers are readable, so the Stripe Customers node works without "Only Changed Since Last Run"; the trigger needs events.`
+        : messageOf(error),
+    };
+  }
+  const mode = /_live_/.test(config.connection.apiKey) ? 'live' : 'test';
+  const account = config.connection.accountId ? `, account ${config.connection.accountId}` : '';
   return {
-    status: 'Error',
-    message: customersOnly.ok
-      ? `${full.message} Customers are readable, so the Stripe Customers node works without "Only Changed Since Last Run"; the trigger needs events.`
-      : full.message,
+    status: 'OK',
+    message: `Connected to Stripe (${mode} mode${account}): customers and events are readable.`,
   };
 }

@@ -25,3 +25,6 @@ export type {
 } from '../../connector';
 export { listFilterableProperties } from '../../connector/filter';
 export { MODEL_TYPES } from '../../connector/model';
+// Only the n8n package schedules runs (the platform schedules Airbyte syncs): `cron` is bundled
+// here and never loaded by the CLI.
+export { shortestIntervalMs } from '../../connector/schedule/interval';

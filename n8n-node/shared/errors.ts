@@ -19,7 +19,8 @@ const DESCRIPTIONS = {
 /** Errors thrown by StripeApi calls (see TrackedStripeApi), as opposed to config problems. */
 export const stripeFailures = new WeakSet<object>();
 
-function httpStatusOf(error: ConnectorError): string | undefined {
+/** The HTTP status Stripe answered with, when the error carries one. */
+export function httpStatusOf(error: ConnectorError): string | undefined {
   const cause = error.cause as { statusCode?: unknown } | undefined;
   if (typeof cause?.statusCode === 'number') return String(cause.statusCode);
   // The engine's messages quote Stripe's answer as "(401 authentication_error)".

@@ -21,7 +21,11 @@ import {
 } from './engine';
 import { stripeFailures } from './errors';
 
-export type LogFn = (level: 'INFO' | 'WARN', message: string) => void;
+/**
+ * Where the engine's log lines go. Its INFO lines (what a run did: "reading changes since…",
+ * "full import done…") are routine for every poll and arrive as DEBUG; WARN stays WARN.
+ */
+export type LogFn = (level: 'DEBUG' | 'WARN', message: string) => void;
 
 /** Where a node keeps its cursor in the workflow's static data ('node' scope). */
 export const STATE_KEY = 'pipelineState';
@@ -62,8 +66,11 @@ export interface RunOptions {
   limit?: number;
   /** The execution was cancelled: stop at the next event. */
   signal?: AbortSignal;
-  /** Asked at every checkpoint; true stops the run there (a poll's time budget). */
-  stopAtCheckpoint?: () => boolean;
+  /**
+   * Asked at every checkpoint with the number of items collected so far; a reason (text) stops
+   * the run there: a poll's time budget, its item cap.
+   */
+  stopAtCheckpoint?: (progress: { items: number }) => string | undefined;
 }
 
 export interface RunResult {
@@ -72,6 +79,8 @@ export interface RunResult {
   state: PipelineState | undefined;
   /** Undefined when the run stopped early (limit, budget, cancellation). */
   summary: PipelineSummary | undefined;
+  /** Why stopAtCheckpoint stopped the run, if it did. */
+  stoppedAtCheckpoint?: string;
 }
 
 /** One node execution's view of the engine: a parsed config with one pipeline. */
@@ -82,14 +91,23 @@ export class CustomerImport {
 
   readonly api: StripeApi;
 
+  /** The engine's fingerprint of the resolved config (what older versions saved). */
+  private readonly engineFingerprint: string;
+
+  /**
+   * `fingerprint` replaces the engine's (see definitionFingerprint): the shell knows which
+   * parameters define the pipeline as written, before expressions are resolved.
+   */
   constructor(
     configJson: IDataObject,
     private readonly log: LogFn,
+    fingerprint?: string,
   ) {
     this.config = parseConfig(configJson);
     const [pipeline] = this.config.pipelines;
     if (!pipeline) throw new Error('The engine returned no pipeline for the node.');
-    this.pipeline = pipeline;
+    this.engineFingerprint = pipeline.fingerprint;
+    this.pipeline = { ...pipeline, fingerprint: fingerprint ?? pipeline.fingerprint };
     this.api = new TrackedStripeApi(this.config.connection, (pauseMs) =>
       log(
         'WARN',
@@ -114,6 +132,14 @@ export class CustomerImport {
     if ('problem' in parsed) {
       this.log('WARN', `Ignoring the saved cursor: ${parsed.problem ?? ''}`);
       return undefined;
+    }
+    // A cursor saved under the engine's fingerprint of this very config (by an earlier version of
+    // the nodes) belongs to the current definition: carry it over to the shell's fingerprint.
+    if (
+      parsed.state?.fingerprint === this.engineFingerprint &&
+      this.engineFingerprint !== this.pipeline.fingerprint
+    ) {
+      return { ...parsed.state, fingerprint: this.pipeline.fingerprint };
     }
     return parsed.state;
   }
@@ -152,13 +178,14 @@ export class CustomerImport {
           result.items.push(...event.items);
         } else if (event.kind === 'checkpoint') {
           result.state = event.state;
-          if (options.stopAtCheckpoint?.()) {
-            this.log('INFO', 'Stopping at a checkpoint to stay within the poll’s time budget.');
+          const reason = options.stopAtCheckpoint?.({ items: result.items.length });
+          if (reason !== undefined) {
+            result.stoppedAtCheckpoint = reason;
             await run.return(undefined as unknown as PipelineSummary);
             break;
           }
         } else {
-          this.log(event.level, event.message);
+          this.log(event.level === 'WARN' ? 'WARN' : 'DEBUG', event.message);
         }
         if (options.signal?.aborted) {
           await run.return(undefined as unknown as PipelineSummary);

@@ -166,6 +166,30 @@ describe('importing customers', () => {
     expect(run.items.map((item) => item.id).sort()).toEqual(expected.sort());
   });
 
+  it('reads "Created On or After" in the workflow’s timezone', async () => {
+    const cutoff = everyone[Math.floor(everyone.length / 2)]!.created;
+    const expected = everyone.filter((customer) => customer.created >= cutoff).map((c) => c.id);
+    // n8n's date picker gives wall-clock text without an offset, meant in the workflow's
+    // timezone: Asia/Kolkata is UTC+05:30 all year.
+    const kolkataWallClock = new Date((cutoff + 5.5 * 3600) * 1000).toISOString().slice(0, 19);
+    const run = await pkg.runAction({
+      parameters: { returnAll: true, options: { startDate: kolkataWallClock } },
+      timezone: 'Asia/Kolkata',
+    });
+    expect(run.error).toBeUndefined();
+    expect(run.items.map((item) => item.id).sort()).toEqual(expected.sort());
+
+    // Text with an offset means that instant, whatever the workflow's timezone.
+    const withOffset = await pkg.runAction({
+      parameters: {
+        returnAll: true,
+        options: { startDate: new Date(cutoff * 1000).toISOString() },
+      },
+      timezone: 'America/New_York',
+    });
+    expect(withOffset.items.map((item) => item.id).sort()).toEqual(expected.sort());
+  });
+
   it('accepts the Airbyte filter JSON, nested groups included', async () => {
     const run = await pkg.runAction({
       parameters: {

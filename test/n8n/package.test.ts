@@ -4,6 +4,7 @@
  * accepts, and the credential test of the credential dialog.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { INodeProperties, INodePropertyCollection } from 'n8n-workflow';
@@ -27,6 +28,7 @@ beforeAll(async () => {
         rk_test_customers_only: ['customers:read'],
         rk_test_nothing: [],
       },
+      accounts: { acct_connected_test: { customers: 2, seed: 3 } },
     }),
   ]);
 });
@@ -61,6 +63,17 @@ describe('package.json', () => {
     ]) {
       expect(existsSync(join(pkg.dir, file)), file).toBe(true);
     }
+  });
+});
+
+describe('license', () => {
+  it('ships the MIT license its package.json declares, in the published files', () => {
+    expect(packageJson.license).toBe('MIT');
+    const license = readFileSync(join(__dirname, '../../n8n-node/LICENSE'), 'utf8');
+    expect(license).toMatch(
+      /^MIT License\n\nCopyright \(c\) \d{4} source-stripe-customers contributors\n/,
+    );
+    // npm always packs a LICENSE file at the package root, whatever "files" says.
   });
 });
 
@@ -163,6 +176,52 @@ describe('credential test', () => {
     expect(nothing.message).toContain('Customers: Read');
   });
 
+  it('sends each request once: a rejected key costs one request, not a second check', async () => {
+    emulator.resetStats();
+    const wrong = await pkg.testCredential({ apiKey: 'sk_test_nope', apiBaseUrl: emulator.url });
+    expect(wrong.status).toBe('Error');
+    expect(emulator.stats().requests).toBe(1);
+  });
+
+  it('returns at once with a clear message when the API base URL cannot be reached', async () => {
+    // A port nobody listens on: the connection is refused.
+    const free = createServer();
+    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
+    const port = (free.address() as { port: number }).port;
+    await new Promise((resolve) => free.close(resolve));
+    const started = Date.now();
+    const result = await pkg.testCredential({
+      apiKey: TEST_KEY,
+      apiBaseUrl: `http://127.0.0.1:${port}`,
+    });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(result).toEqual({
+      status: 'Error',
+      message: expect.stringMatching(/Could not reach the Stripe API/),
+    });
+  });
+
+  it('gives up after a short timeout when the API base URL does not answer', async () => {
+    // Accepts connections and never answers, like a black-holed proxy.
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const started = Date.now();
+      const result = await pkg.testCredential({
+        apiKey: TEST_KEY,
+        apiBaseUrl: `http://127.0.0.1:${port}`,
+      });
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(result.status).toBe('Error');
+      expect(result.message).toMatch(/Could not reach the Stripe API/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 30_000);
+
   it('says what works when only the events permission is missing', async () => {
     const result = await pkg.testCredential({
       apiKey: 'rk_test_customers_only',
@@ -171,5 +230,30 @@ describe('credential test', () => {
     expect(result.status).toBe('Error');
     expect(result.message).toContain('Events: Read');
     expect(result.message).toContain('Customers are readable');
+  });
+});
+
+describe('credential authentication for other Stripe calls (HTTP Request node)', () => {
+  it('sends the key as a Bearer token, and Stripe-Account when a connected account is set', async () => {
+    const request = { url: `${emulator.url}/v1/customers`, method: 'GET' as const, headers: {} };
+    const own = await pkg.authenticateRequest(
+      { apiKey: TEST_KEY, accountId: '', apiBaseUrl: emulator.url },
+      request,
+    );
+    expect(own.headers).toEqual({ Authorization: `Bearer ${TEST_KEY}` });
+
+    const connected = await pkg.authenticateRequest(
+      { apiKey: TEST_KEY, accountId: 'acct_connected_test', apiBaseUrl: emulator.url },
+      request,
+    );
+    expect(connected.headers).toEqual({
+      Authorization: `Bearer ${TEST_KEY}`,
+      'Stripe-Account': 'acct_connected_test',
+    });
+    // Stripe (here the emulator) answers with the connected account's customers.
+    const list = async (headers: Record<string, string>) =>
+      ((await (await fetch(request.url, { headers })).json()) as { data: unknown[] }).data;
+    expect(await list(connected.headers as Record<string, string>)).toHaveLength(2);
+    expect(await list(own.headers as Record<string, string>)).toHaveLength(5);
   });
 });

@@ -7,6 +7,8 @@
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
+import { parseConfig } from '../../connector';
+import { shortestPollIntervalMs } from '../../n8n-node/shared/polling';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import { sdkFor, TEST_KEY } from '../support/stripe';
 import { loadPackage, takeLogs, type LoadedPackage, type PollRun } from './support/n8n';
@@ -219,6 +221,203 @@ describe('polling', () => {
   });
 });
 
+describe('one poll at a time, within the schedule', () => {
+  it('skips a poll started while the previous one runs: one emits, the cursor stays consistent', async () => {
+    const session = pkg.startPolling({ parameters: { firstPoll: 'startNow' } });
+    const activation = await session.tick({ activation: true });
+    expect(activation.execution).toBeNull();
+    const before = activation.staticData[STATIC_KEY] as { pipelineState: IDataObject };
+    const created = await stripe.customers.create({ email: 'overlap@example.com' });
+    settle();
+    takeLogs();
+
+    // n8n starts a poll on every cron tick without waiting for the previous one.
+    const polls = await Promise.all([session.tick(), session.tick()]);
+    expect(polls.flatMap((poll) => poll.errors)).toEqual([]);
+    const emitted = polls.filter((poll) => poll.execution !== null);
+    expect(emitted).toHaveLength(1);
+    expect(changes(emitted[0]!)).toEqual({ [created.id]: 'created' });
+    expect(takeLogs().join('\n')).toMatch(
+      /INFO Skipping this poll .*previous poll is still running/,
+    );
+
+    const after = (session.workflow.staticData[STATIC_KEY] as { pipelineState: IDataObject })
+      .pipelineState;
+    expect(after).toMatchObject({ phase: 'incremental' });
+    expect(after.events_cursor as number).toBeGreaterThan(
+      before.pipelineState.events_cursor as number,
+    );
+    settle();
+    const next = await session.tick();
+    expect(next.errors).toEqual([]);
+    expect(next.execution).toBeNull();
+  });
+
+  it('stops before the next scheduled poll: the time budget follows the shortest Poll Times interval', async () => {
+    const cases: Array<[INodeParameters['pollTimes'], string]> = [
+      [{ item: [{ mode: 'everyMinute' }] }, '36 s (before the next scheduled poll)'],
+      [{ item: [{ mode: 'everyX', value: 2, unit: 'minutes' }] }, '72 s (before the next'],
+      [{ item: [{ mode: 'custom', cronExpression: '0 */3 * * * *' }] }, '108 s (before the next'],
+      // Hourly: n8n's own budget (5 minutes in-process) is the shorter one.
+      [{ item: [{ mode: 'everyHour', minute: 5 }] }, '180 s (n8n’s poll time budget)'],
+    ];
+    for (const [pollTimes, expected] of cases) {
+      const session = pkg.startPolling({ parameters: { firstPoll: 'startNow', pollTimes } });
+      await session.tick({ activation: true });
+      takeLogs();
+      const poll = await session.tick();
+      expect(poll.errors).toEqual([]);
+      expect(takeLogs().join('\n')).toContain(
+        `DEBUG Polling Stripe customers: stopping at the first checkpoint after ${expected}`,
+      );
+    }
+  });
+
+  it('works out the shortest interval between polls of all Poll Times entries', () => {
+    const minutes = (pollTimes: unknown) => (shortestPollIntervalMs(pollTimes) ?? 0) / 60_000;
+    expect(minutes({ item: [{ mode: 'everyMinute' }] })).toBe(1);
+    expect(minutes({ item: [{ mode: 'everyX', value: 7, unit: 'minutes' }] })).toBe(4); // :56 → :00
+    expect(minutes({ item: [{ mode: 'everyX', value: 2, unit: 'hours' }] })).toBe(120);
+    expect(minutes({ item: [{ mode: 'everyDay', hour: 9, minute: 0 }] })).toBe(1440);
+    expect(minutes({ item: [{ mode: 'everyWeek', hour: 9, minute: 0, weekday: 1 }] })).toBe(
+      7 * 1440,
+    );
+    // n8n gives each entry a random second of its own: five minutes, give or take one.
+    const twoEntries = minutes({
+      item: [
+        { mode: 'everyHour', minute: 5 },
+        { mode: 'everyHour', minute: 10 },
+      ],
+    });
+    expect(twoEntries).toBeGreaterThan(4);
+    expect(twoEntries).toBeLessThan(6);
+    expect(minutes({ item: [{ mode: 'custom', cronExpression: '15,45 9-17 * * 1-5' }] })).toBe(30);
+    expect(minutes({ item: [{ mode: 'custom', cronExpression: '@hourly' }] })).toBe(60);
+    // What it cannot read counts as every minute, n8n's shortest schedule.
+    expect(minutes({ item: [{ mode: 'custom', cronExpression: 'every tuesday' }] })).toBe(1);
+    expect(shortestPollIntervalMs({ item: [] })).toBeUndefined();
+  });
+});
+
+describe('first poll and large imports', () => {
+  it('gives the activation poll (which n8n awaits) a short time budget, later polls the schedule’s', async () => {
+    const session = pkg.startPolling({ parameters: { firstPoll: 'importAll' } });
+    takeLogs();
+    const activation = await session.tick({ activation: true });
+    expect(activation.errors).toEqual([]);
+    expect(takeLogs().join('\n')).toContain(
+      'DEBUG Polling Stripe customers: stopping at the first checkpoint after 12 s (activation poll)',
+    );
+    const scheduled = await session.tick();
+    expect(scheduled.errors).toEqual([]);
+    expect(takeLogs().join('\n')).toContain(
+      'DEBUG Polling Stripe customers: stopping at the first checkpoint after 36 s (before the next scheduled poll)',
+    );
+  });
+
+  it('stops at a checkpoint after Max Items per Poll and emits the rest on the next polls', async () => {
+    const everyone = new Set<string>();
+    for await (const customer of stripe.customers.list({ limit: 100 })) everyone.add(customer.id);
+    const session = pkg.startPolling({
+      parameters: { firstPoll: 'importAll', options: { maxItemsPerPoll: 10 } },
+    });
+    const first = await session.tick({ activation: true });
+    expect(first.errors).toEqual([]);
+    expect(itemsOf(first).length).toBeGreaterThanOrEqual(10);
+    expect(itemsOf(first).length).toBeLessThan(everyone.size);
+    expect(takeLogs().join('\n')).toMatch(
+      /INFO Stopped at a checkpoint after \d+ items \(Max Items per Poll: 10\)/,
+    );
+    const seen = itemsOf(first).map((item) => item.id as string);
+    let polls = 1;
+    const phase = () =>
+      (session.workflow.staticData[STATIC_KEY] as { pipelineState: IDataObject }).pipelineState
+        .phase;
+    while (phase() !== 'incremental' && polls < 20) {
+      const poll = await session.tick();
+      expect(poll.errors).toEqual([]);
+      seen.push(...itemsOf(poll).map((item) => item.id as string));
+      polls++;
+    }
+    expect(polls).toBeGreaterThan(1);
+    expect(new Set(seen)).toEqual(everyone);
+    // The engine resumes a created-range inclusively (it never skips a customer created in the
+    // same second as the checkpoint's last one), so such a customer may come again: a few at most.
+    expect(seen.length - everyone.size).toBeLessThanOrEqual(polls);
+  });
+});
+
+describe('expressions in the definition', () => {
+  const createdWithin = (expression: string) => ({
+    firstPoll: 'startNow',
+    filterMode: 'conditions',
+    filterConditions: {
+      condition: [{ property: 'created', operator: 'is_after', value: expression }],
+    },
+  });
+
+  it('keeps the cursor when an expression resolves differently each poll; editing the filter resets it', async () => {
+    const parameters = createdWithin('={{ $now.minus({ days: 30 }).toISO() }}');
+    const trigger = await activate(parameters);
+    expect(trigger.first.errors).toEqual([]);
+    const created = await stripe.customers.create({ email: 'expression@example.com' });
+    settle();
+    // $now has moved on: the filter's value differs from the activation poll's.
+    const second = await trigger.poll();
+    expect(second.errors).toEqual([]);
+    expect(changes(second)).toEqual({ [created.id]: 'created' });
+
+    // The same parameter edited: a new definition, so "Start From Now" starts over.
+    const edited = createdWithin('={{ $now.minus({ days: 60 }).toISO() }}');
+    const later = await stripe.customers.create({ email: 'after-edit@example.com' });
+    settle();
+    const reset = await pkg.poll({ parameters: edited, staticData: trigger.staticData });
+    expect(reset.errors).toEqual([]);
+    expect(reset.execution).toBeNull();
+    expect(reset.staticData[STATIC_KEY]).not.toEqual(trigger.staticData[STATIC_KEY]);
+    expect(later.id).toBeTruthy();
+  });
+
+  it('keeps a cursor saved under the engine’s fingerprint of the same definition', async () => {
+    const engineFingerprint = parseConfig({
+      api_key: TEST_KEY,
+      pipelines: [{ name: 'customers', incremental: true }],
+    }).pipelines[0]!.fingerprint;
+    const cursor = emulator.now() - 5;
+    const created = await stripe.customers.create({ email: 'kept-cursor@example.com' });
+    settle();
+    const poll = await pkg.poll({
+      parameters: { firstPoll: 'startNow' },
+      staticData: {
+        [STATIC_KEY]: {
+          pipelineState: {
+            version: 1,
+            phase: 'incremental',
+            events_cursor: cursor,
+            fingerprint: engineFingerprint,
+          },
+        },
+      },
+    });
+    expect(poll.errors).toEqual([]);
+    expect(changes(poll)).toMatchObject({ [created.id]: 'created' });
+  });
+});
+
+describe('logging', () => {
+  it('logs the engine’s routine lines at debug level and nothing at info on a routine poll', async () => {
+    const trigger = await activate({ firstPoll: 'startNow' });
+    await stripe.customers.create({ email: 'quiet@example.com' });
+    settle();
+    takeLogs();
+    const poll = await trigger.poll();
+    expect(itemsOf(poll)).toHaveLength(1);
+    const lines = takeLogs();
+    expect(lines).toContainEqual(expect.stringMatching(/^DEBUG Pipeline "customers": /));
+    expect(lines.filter((line) => line.startsWith('INFO '))).toEqual([]);
+  });
+});
+
 describe('manual mode (Fetch Test Event)', () => {
   it('returns a small filtered, mapped sample and leaves the cursor alone', async () => {
     const trigger = await activate({ firstPoll: 'startNow' });
@@ -238,6 +437,23 @@ describe('manual mode (Fetch Test Event)', () => {
       _stripe_change: 'listed',
     });
     expect(sample.staticData).toEqual(trigger.staticData);
+  });
+
+  it('fails with n8n’s kind of error and a hint when no customer matches', async () => {
+    const sample = await pkg.fetchTestEvent({
+      parameters: {
+        filterMode: 'conditions',
+        filterConditions: {
+          condition: [{ property: 'email', operator: 'is', value: 'nobody@nowhere.invalid' }],
+        },
+      },
+    });
+    expect(sample.items).toEqual([]);
+    expect(sample.error).toMatchObject({
+      name: 'NodeOperationError',
+      message: 'No customers match the current filter',
+      description: expect.stringMatching(/Change the filter.*then fetch again/),
+    });
   });
 });
 

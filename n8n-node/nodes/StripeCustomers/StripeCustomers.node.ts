@@ -11,6 +11,7 @@ import {
   CustomerImport,
   STATE_KEY,
   configFromParameters,
+  definitionFingerprint,
   filterProperties,
   optionsProperty,
   testStripeCustomersCredential,
@@ -81,8 +82,11 @@ export class StripeCustomers implements INodeType {
   async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
     const items = this.getInputData();
     const credentials = await this.getCredentials(CREDENTIAL_TYPE);
+    // The engine's routine lines (what a run did) at debug level; warnings stay warnings.
     const log: LogFn = (level, message) =>
-      level === 'WARN' ? this.logger.warn(message) : this.logger.info(message);
+      level === 'WARN' ? this.logger.warn(message) : this.logger.debug(message);
+    const timezone = this.getTimezone();
+    const fingerprint = definitionFingerprint(this.getNode().parameters, timezone);
     const output: INodeExecutionData[] = [];
     for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
       const get = (name: string, fallback: unknown) =>
@@ -90,8 +94,9 @@ export class StripeCustomers implements INodeType {
       const onlyChanged = get('onlyChanged', false) === true;
       try {
         const session = new CustomerImport(
-          configFromParameters(get, credentials, { incremental: onlyChanged }),
+          configFromParameters(get, credentials, { incremental: onlyChanged, timezone }),
           log,
+          fingerprint,
         );
         const signal = this.getExecutionCancelSignal();
         if (onlyChanged) {

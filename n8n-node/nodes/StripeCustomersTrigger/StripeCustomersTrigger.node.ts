@@ -1,7 +1,9 @@
 import {
   NodeConnectionTypes,
+  NodeOperationError,
   type IDataObject,
   type INodeExecutionData,
+  type INodeProperties,
   type INodeType,
   type INodeTypeDescription,
   type IPollFunctions,
@@ -9,10 +11,19 @@ import {
 import {
   CREDENTIAL_TYPE,
   CustomerImport,
+  DEFAULT_MAX_ITEMS_PER_POLL,
   STATE_KEY,
+  TEST_EVENT_BUDGET_MS,
+  claimPoll,
   configFromParameters,
+  definitionFingerprint,
   filterProperties,
+  isFirstPollOf,
   optionsProperty,
+  pollBudget,
+  releasePoll,
+  sharedOptions,
+  shortestPollIntervalMs,
   testStripeCustomersCredential,
   toItem,
   toNodeError,
@@ -23,8 +34,128 @@ import {
 /** "Fetch Test Event" returns this many current customers and leaves the cursor alone. */
 const SAMPLE_SIZE = 5;
 
-/** Share of n8n's poll time budget after which a long poll stops at its next checkpoint. */
-const BUDGET_SHARE = 0.6;
+const seconds = (ms: number) =>
+  Number.isFinite(ms) ? `${Math.round(ms / 1000)} s` : 'no time limit';
+
+/** The engine's log lines through n8n's logger: its routine INFO lines at debug level. */
+function engineLog(context: IPollFunctions): LogFn {
+  return (level, message) =>
+    level === 'WARN' ? context.logger.warn(message) : context.logger.debug(message);
+}
+
+/** One CustomerImport for the node's current parameters, cursor tied to them as written. */
+async function openImport(context: IPollFunctions): Promise<CustomerImport> {
+  const credentials = await context.getCredentials(CREDENTIAL_TYPE);
+  const timezone = context.getTimezone();
+  const get = (name: string, fallback: unknown) => context.getNodeParameter(name, fallback);
+  return new CustomerImport(
+    configFromParameters(get, credentials, { incremental: true, timezone }),
+    engineLog(context),
+    definitionFingerprint(context.getNode().parameters, timezone),
+  );
+}
+
+/**
+ * "Fetch Test Event": up to SAMPLE_SIZE current customers, filtered and shaped like real items;
+ * the cursor is left alone. Stops looking after TEST_EVENT_BUDGET_MS; finding nothing is an
+ * error, as in n8n's own triggers, so the editor says why there is no event.
+ */
+async function fetchTestEvent(context: IPollFunctions): Promise<INodeExecutionData[][]> {
+  const started = Date.now();
+  const session = await openImport(context);
+  const sample = await session.run({
+    syncMode: 'full_refresh',
+    limit: SAMPLE_SIZE,
+    stopAtCheckpoint: () => (Date.now() - started > TEST_EVENT_BUDGET_MS ? 'time' : undefined),
+  });
+  const items = sample.items.slice(0, SAMPLE_SIZE).map((emitted) => toItem(emitted, 0));
+  if (items.length > 0) return [items];
+  const hint =
+    'Change the filter (or the transformation, if it skips customers), or create a matching customer in Stripe, then fetch again. Once the workflow is active, the trigger emits matching customers as they are created, updated or deleted.';
+  if (sample.stoppedAtCheckpoint !== undefined) {
+    throw new NodeOperationError(
+      context.getNode(),
+      `No customers match the current filter among those read in ${seconds(TEST_EVENT_BUDGET_MS)}`,
+      {
+        description: `Fetch Test Event reads customers for at most ${seconds(TEST_EVENT_BUDGET_MS)} and stopped before the end of the list. ${hint}`,
+      },
+    );
+  }
+  throw new NodeOperationError(context.getNode(), 'No customers match the current filter', {
+    description: `Fetch Test Event shows up to ${SAMPLE_SIZE} current customers that pass the filter and the transformation, and found none in this Stripe account. ${hint}`,
+  });
+}
+
+/** A scheduled (or activation) poll: the changes since the saved cursor, within limits. */
+async function scheduledPoll(
+  context: IPollFunctions,
+  activation: boolean,
+): Promise<INodeExecutionData[][] | null> {
+  const started = Date.now();
+  const session = await openImport(context);
+  const staticData = context.getWorkflowStaticData('node');
+  const saved = session.savedState(staticData[STATE_KEY]);
+  const current = saved && session.isCurrent(saved) ? saved : undefined;
+  if (!current && context.getNodeParameter('firstPoll', 'startNow') === 'startNow') {
+    staticData[STATE_KEY] = (await session.startingNow()) as unknown as IDataObject;
+    context.logger.info('First poll: watching for customer changes from now on.');
+    return null;
+  }
+  const budget = pollBudget({
+    n8nBudgetMs:
+      typeof context.getPollBudgetMs === 'function' ? context.getPollBudgetMs() : undefined,
+    intervalMs: shortestPollIntervalMs(context.getNodeParameter('pollTimes', {})),
+    activation,
+  });
+  const options = context.getNodeParameter('options', {}) as IDataObject;
+  const requestedMax = Number(options.maxItemsPerPoll ?? DEFAULT_MAX_ITEMS_PER_POLL);
+  const maxItems = Number.isFinite(requestedMax)
+    ? Math.max(1, Math.floor(requestedMax))
+    : DEFAULT_MAX_ITEMS_PER_POLL;
+  context.logger.debug(
+    `Polling Stripe customers: stopping at the first checkpoint after ${seconds(budget.stopAfterMs)} (${
+      budget.limitedBy === 'activation'
+        ? 'activation poll'
+        : budget.limitedBy === 'schedule'
+          ? 'before the next scheduled poll'
+          : 'n8n’s poll time budget'
+    }) or ${maxItems} items.`,
+  );
+  const result = await session.run({
+    syncMode: 'incremental',
+    state: saved,
+    stopAtCheckpoint: ({ items }) => {
+      if (items >= maxItems) {
+        return `after ${items} items (Max Items per Poll: ${maxItems})`;
+      }
+      if (Date.now() - started > budget.stopAfterMs) {
+        return `to stay within the poll’s time budget (${seconds(budget.stopAfterMs)}${
+          budget.limitedBy === 'activation' ? ', activation poll' : ''
+        })`;
+      }
+      return undefined;
+    },
+  });
+  if (result.state) staticData[STATE_KEY] = result.state as unknown as IDataObject;
+  if (result.stoppedAtCheckpoint !== undefined) {
+    context.logger.info(
+      `Stopped at a checkpoint ${result.stoppedAtCheckpoint}; the next poll goes on from there.`,
+    );
+  }
+  const items = result.items.map((emitted) => toItem(emitted, 0));
+  return items.length > 0 ? [items] : null;
+}
+
+/** Trigger-only option: another reason for a poll to stop at a checkpoint. */
+const maxItemsPerPoll: INodeProperties = {
+  displayName: 'Max Items per Poll',
+  name: 'maxItemsPerPoll',
+  type: 'number',
+  typeOptions: { minValue: 1 },
+  default: DEFAULT_MAX_ITEMS_PER_POLL,
+  description:
+    'A poll stops at its next checkpoint once it has this many customers and emits them; the following polls go on from there. Spreads a large first import over several executions.',
+};
 
 /**
  * Polls Stripe on n8n's schedule (the Poll Times parameter n8n adds to polling nodes) and emits
@@ -73,7 +204,12 @@ export class StripeCustomersTrigger implements INodeType {
       },
       ...filterProperties,
       ...transformationProperties,
-      optionsProperty,
+      {
+        ...optionsProperty,
+        options: [...sharedOptions, maxItemsPerPoll].sort((a, b) =>
+          a.displayName.localeCompare(b.displayName),
+        ),
+      },
     ],
   };
 
@@ -82,43 +218,27 @@ export class StripeCustomersTrigger implements INodeType {
   };
 
   async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
-    const started = Date.now();
-    const credentials = await this.getCredentials(CREDENTIAL_TYPE);
-    const log: LogFn = (level, message) =>
-      level === 'WARN' ? this.logger.warn(message) : this.logger.info(message);
-    const get = (name: string, fallback: unknown) => this.getNodeParameter(name, fallback);
-    try {
-      const session = new CustomerImport(
-        configFromParameters(get, credentials, { incremental: true }),
-        log,
+    if (this.getMode() === 'manual') {
+      try {
+        return await fetchTestEvent(this);
+      } catch (error) {
+        throw toNodeError(this.getNode(), error);
+      }
+    }
+    const activation = isFirstPollOf(this);
+    const key = `${this.getWorkflow().id ?? ''}:${this.getNode().id}`;
+    if (!claimPoll(key)) {
+      this.logger.info(
+        `Skipping this poll of "${this.getNode().name}": the previous poll is still running (it stops at a checkpoint before the next scheduled poll, or when Stripe answers slowly, a little later).`,
       );
-      if (this.getMode() === 'manual') {
-        const sample = await session.run({ syncMode: 'full_refresh', limit: SAMPLE_SIZE });
-        const items = sample.items.slice(0, SAMPLE_SIZE).map((emitted) => toItem(emitted, 0));
-        return items.length > 0 ? [items] : null;
-      }
-      const staticData = this.getWorkflowStaticData('node');
-      const saved = session.savedState(staticData[STATE_KEY]);
-      const current = saved && session.isCurrent(saved) ? saved : undefined;
-      if (!current && get('firstPoll', 'startNow') === 'startNow') {
-        staticData[STATE_KEY] = (await session.startingNow()) as unknown as IDataObject;
-        log('INFO', 'First poll: watching for customer changes from now on.');
-        return null;
-      }
-      const budgetMs =
-        typeof this.getPollBudgetMs === 'function' ? this.getPollBudgetMs() : undefined;
-      const result = await session.run({
-        syncMode: 'incremental',
-        state: saved,
-        ...(budgetMs !== undefined
-          ? { stopAtCheckpoint: () => Date.now() - started > budgetMs * BUDGET_SHARE }
-          : {}),
-      });
-      if (result.state) staticData[STATE_KEY] = result.state as unknown as IDataObject;
-      const items = result.items.map((emitted) => toItem(emitted, 0));
-      return items.length > 0 ? [items] : null;
+      return null;
+    }
+    try {
+      return await scheduledPoll(this, activation);
     } catch (error) {
       throw toNodeError(this.getNode(), error);
+    } finally {
+      releasePoll(key);
     }
   }
 }

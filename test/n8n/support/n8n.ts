@@ -15,6 +15,7 @@
  * n8n-core and n8n-workflow are loaded with require (their CommonJS builds), the same module
  * instances the built package and n8n-core use, so nothing here is a stand-in for their classes.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,7 @@ import type {
   ICredentialType,
   IDataObject,
   INode,
+  IHttpRequestOptions,
   INodeCredentialTestResult,
   INodeExecutionData,
   INodeParameters,
@@ -34,6 +36,7 @@ import type {
   IRun,
   IRunExecutionData,
   IWorkflowExecuteAdditionalData,
+  WorkflowActivateMode,
   WorkflowExecuteMode,
 } from 'n8n-workflow';
 import { buildPackage } from '../../../n8n-node/scripts/build';
@@ -73,9 +76,19 @@ configureEncryption();
 export const logs: string[] = [];
 {
   const { Logger } = requireCjs('@n8n/backend-common') as typeof import('@n8n/backend-common');
-  const logger = Container.get(Logger);
-  logger.info = (message: string) => void logs.push(`INFO ${message}`);
-  logger.warn = (message: string) => void logs.push(`WARN ${message}`);
+  // The Logger pins the levels below its own (info) to non-writable no-ops: the service is
+  // replaced by an object inheriting from it that captures debug, info and warn.
+  const capture = (level: string) => ({
+    value: (message: string) => void logs.push(`${level} ${message}`),
+  });
+  Container.set(
+    Logger,
+    Object.create(Container.get(Logger), {
+      debug: capture('DEBUG'),
+      info: capture('INFO'),
+      warn: capture('WARN'),
+    }) as InstanceType<typeof Logger>,
+  );
 }
 
 /** Returns the messages logged since the last call. */
@@ -196,6 +209,8 @@ export interface RunOptions {
   input?: INodeExecutionData[];
   /** Node settings such as continueOnFail. */
   node?: Partial<INode>;
+  /** The workflow's timezone setting (what this.getTimezone() answers). */
+  timezone?: string;
 }
 
 export interface NodeRun {
@@ -207,6 +222,12 @@ export interface NodeRun {
   /** The workflow's static data as n8n would have saved it after this execution. */
   staticData: IDataObject;
   run: IRun;
+}
+
+export interface PollSession {
+  /** The active workflow: its staticData is the one n8n would save. */
+  workflow: WorkflowModule.Workflow;
+  tick(options?: { activation?: boolean }): Promise<PollRun>;
 }
 
 export interface PollRun {
@@ -274,7 +295,7 @@ export class LoadedPackage {
     };
   }
 
-  private workflow(node: INode, staticData: IDataObject | undefined) {
+  private workflow(node: INode, staticData: IDataObject | undefined, timezone?: string) {
     return new wf.Workflow({
       id: 'wf-stripe',
       name: 'Stripe customers test',
@@ -283,7 +304,7 @@ export class LoadedPackage {
       active: true,
       nodeTypes: this.nodeTypes,
       staticData: jsonClone(staticData ?? {}),
-      settings: { executionOrder: 'v1' },
+      settings: { executionOrder: 'v1', ...(timezone ? { timezone } : {}) },
     });
   }
 
@@ -352,7 +373,7 @@ export class LoadedPackage {
   /** Runs the Stripe Customers node once, as a production ("trigger") execution by default. */
   async runAction(options: RunOptions): Promise<NodeRun> {
     const node = this.node(ACTION, options.parameters, options.node);
-    const workflow = this.workflow(node, options.staticData);
+    const workflow = this.workflow(node, options.staticData, options.timezone);
     return this.execute(workflow, node, options.mode ?? 'trigger', [
       options.input ?? [{ json: {} }],
     ]);
@@ -361,7 +382,7 @@ export class LoadedPackage {
   /** "Fetch Test Event": the trigger in a manual execution (WorkflowExecute polls it). */
   async fetchTestEvent(options: RunOptions): Promise<NodeRun> {
     const node = this.node(TRIGGER, options.parameters, options.node);
-    const workflow = this.workflow(node, options.staticData);
+    const workflow = this.workflow(node, options.staticData, options.timezone);
     return this.execute(workflow, node, 'manual', [[{ json: {} }]]);
   }
 
@@ -374,7 +395,7 @@ export class LoadedPackage {
     options: RunOptions & { activation?: boolean; pollBudgetMs?: number },
   ): Promise<PollRun> {
     const node = this.node(TRIGGER, options.parameters, options.node);
-    const workflow = this.workflow(node, options.staticData);
+    const workflow = this.workflow(node, options.staticData, options.timezone);
     const { additionalData } = this.additionalData('trigger', workflow);
     const errors: Error[] = [];
     let emitted: INodeExecutionData[][] | undefined;
@@ -401,6 +422,91 @@ export class LoadedPackage {
     const staticData = jsonClone(workflow.staticData);
     const execution = emitted ? await this.execute(workflow, node, 'trigger', emitted) : null;
     return { execution, errors, staticData: execution?.staticData ?? staticData };
+  }
+
+  /**
+   * An active workflow's trigger as n8n runs it in-process (ActiveWorkflowTriggers'
+   * activatePollTrigger): one Workflow and one PollContext, created at activation and used for the
+   * activation poll (`tick({ activation: true })`, which n8n awaits) and every scheduled poll after
+   * it (`tick()`, which n8n starts on each cron tick without waiting for the previous one). Static
+   * data lives in the Workflow, shared by all polls, as in n8n.
+   */
+  startPolling(
+    options: RunOptions & { activationMode?: WorkflowActivateMode; pollBudgetMs?: number },
+  ): PollSession {
+    const node = this.node(TRIGGER, options.parameters, options.node);
+    const workflow = this.workflow(node, options.staticData, options.timezone);
+    const { additionalData } = this.additionalData('trigger', workflow);
+    const tickState = new AsyncLocalStorage<{
+      emitted?: INodeExecutionData[][];
+      errors: Error[];
+    }>();
+    const context = new core.PollContext(
+      workflow,
+      node,
+      additionalData,
+      'trigger',
+      options.activationMode ?? 'activate',
+      (data) => {
+        const state = tickState.getStore();
+        if (state) state.emitted = data;
+      },
+      (error) => {
+        tickState.getStore()?.errors.push(error);
+      },
+      undefined,
+      undefined,
+      undefined,
+      options.pollBudgetMs === undefined ? undefined : () => options.pollBudgetMs as number,
+    );
+    const executePollTrigger = Container.get(core.PollTriggerExecutor).create(
+      workflow,
+      node,
+      context,
+      () => true,
+    );
+    return {
+      workflow,
+      tick: async ({ activation = false } = {}) => {
+        const state: { emitted?: INodeExecutionData[][]; errors: Error[] } = { errors: [] };
+        await tickState.run(state, async () => {
+          await executePollTrigger(activation).catch((error: Error) => state.errors.push(error));
+        });
+        const execution = state.emitted
+          ? await this.execute(workflow, node, 'trigger', state.emitted)
+          : null;
+        return { execution, errors: state.errors, staticData: jsonClone(workflow.staticData) };
+      },
+    };
+  }
+
+  /**
+   * What n8n does with a credential when a node (the HTTP Request node with this predefined
+   * credential type) sends a request with it: a credential's `authenticate` function gets the
+   * decrypted data and the request; generic `authenticate` blocks are resolved against
+   * `$credentials` (the `={{$credentials.name}}` templates n8n's CredentialsHelper fills in).
+   */
+  async authenticateRequest(
+    data: ICredentialDataDecryptedObject,
+    request: IHttpRequestOptions,
+  ): Promise<IHttpRequestOptions> {
+    const type = this.loader.getCredential(CREDENTIAL).type;
+    const authenticate = type.authenticate;
+    if (typeof authenticate === 'function') return authenticate.call(type, data, request);
+    if (!authenticate || authenticate.type !== 'generic') return request;
+    const fill = (template: unknown) =>
+      String(template)
+        .replace(/^=/, '')
+        .replace(/\{\{\s*\$credentials\.(\w+)\s*\}\}/g, (_, name: string) =>
+          String(data[name] ?? ''),
+        );
+    const headers = Object.fromEntries(
+      Object.entries(authenticate.properties.headers ?? {}).map(([name, value]) => [
+        name,
+        fill(value),
+      ]),
+    );
+    return { ...request, headers: { ...request.headers, ...headers } };
   }
 
   /** The credential test n8n runs from the credential dialog ("testedBy" on the nodes). */
