@@ -1,7 +1,12 @@
 import { ConfigError } from '../errors';
 
-/** An inclusive range of customer `created` times (unix seconds) still to be read. */
-export type CreatedSlice = readonly [gte: number, lte: number];
+/**
+ * An inclusive range of customer `created` times (unix seconds) still to be read; with `after`,
+ * the customers of second `lte` up to and including that id (in list order) are already out, so
+ * a resumed read continues right after it instead of repeating the second.
+ */
+export type CreatedSlice =
+  readonly [gte: number, lte: number] | readonly [gte: number, lte: number, after: string];
 
 /**
  * What a pipeline remembers between runs. Two phases, so a half-done state cannot be mistaken
@@ -52,17 +57,22 @@ export function parsePipelineState(blob: unknown, stream: string): PipelineState
       remaining.every(
         (slice) =>
           Array.isArray(slice) &&
-          slice.length === 2 &&
+          (slice.length === 2 ||
+            (slice.length === 3 && typeof slice[2] === 'string' && slice[2].length > 0)) &&
           isUnixSeconds(slice[0]) &&
           isUnixSeconds(slice[1]) &&
           slice[0] <= slice[1],
       );
-    if (!valid) throw invalid(stream, '`remaining` must be a list of [gte, lte] created ranges');
+    if (!valid) {
+      throw invalid(stream, '`remaining` must be a list of [gte, lte] or [gte, lte, id] ranges');
+    }
     return {
       version: 1,
       phase: 'full_import',
       events_cursor: state.events_cursor,
-      remaining: (remaining as [number, number][]).map(([gte, lte]) => [gte, lte] as const),
+      remaining: (remaining as Array<[number, number, string?]>).map(([gte, lte, after]) =>
+        after === undefined ? ([gte, lte] as const) : ([gte, lte, after] as const),
+      ),
       fingerprint,
     };
   }

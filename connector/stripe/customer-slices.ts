@@ -23,7 +23,8 @@ export interface SlicePage {
   serverTime: number;
   /**
    * The slices still to emit once this page's customers are out. Saved as the checkpoint, it
-   * makes a resumed run read exactly what is left (plus a few repeats at slice edges).
+   * makes a resumed run read exactly what is left (a few repeats only if the customer a slice
+   * continues after was deleted meanwhile).
    */
   remaining: CreatedSlice[];
 }
@@ -33,8 +34,9 @@ class Slice {
   /** Read position: the next request asks for created <= readLte (after `cursor`). */
   readLte: number;
   cursor: string | undefined;
-  /** Everything above committedLte has been handed to the consumer. */
+  /** Everything above committedLte (and at it, down to committedCursor) is with the consumer. */
   committedLte: number;
+  committedCursor: string | undefined;
   busy = false;
   /** True once a page showed there is more to read: such a slice is worth splitting. */
   dense = false;
@@ -46,9 +48,19 @@ class Slice {
   constructor(
     public gte: number,
     lte: number,
+    after?: string,
   ) {
     this.readLte = lte;
     this.committedLte = lte;
+    this.cursor = after;
+    this.committedCursor = after;
+  }
+
+  /** The slice as a checkpoint holds it. */
+  saved(): CreatedSlice {
+    return this.committedCursor === undefined
+      ? [this.gte, this.committedLte]
+      : [this.gte, this.committedLte, this.committedCursor];
   }
 
   /** Estimated pages still to read, at the density of the last page. */
@@ -64,6 +76,8 @@ interface PageResult {
   serverTime: number;
   /** Read position after the page, or 'done' when the slice is exhausted. */
   next: number | 'done';
+  /** The last customer of the page: where the read continues within second `next`. */
+  cursor?: string;
 }
 
 /** Far enough in the future to stand for "no upper bound" in a saved slice. */
@@ -82,7 +96,7 @@ export async function* readCustomerSlices(
 ): AsyncGenerator<SlicePage> {
   const slices: Slice[] =
     'slices' in start
-      ? start.slices.map(([gte, lte]) => new Slice(gte, lte))
+      ? start.slices.map(([gte, lte, after]) => new Slice(gte, lte, after))
       : [new Slice(start.fromCreated, start.toCreated ?? OPEN_END)];
   // Pages waiting for the consumer: enough to keep it busy, few enough to keep memory flat.
   const queue = new BoundedQueue<PageResult>(Math.max(4, Math.ceil(options.concurrency / 2)));
@@ -137,6 +151,7 @@ export async function* readCustomerSlices(
         malformed: page.items.length - wellFormed.length,
         serverTime: page.serverTime,
         next: slice.readDone ? 'done' : slice.readLte,
+        cursor: slice.readDone ? undefined : slice.cursor,
       });
       wakeIdleWorkers();
     }
@@ -168,14 +183,15 @@ export async function* readCustomerSlices(
   try {
     for (let result = await queue.pop(); result; result = await queue.pop()) {
       if (result.next === 'done') result.slice.committedDone = true;
-      else result.slice.committedLte = result.next;
+      else {
+        result.slice.committedLte = result.next;
+        result.slice.committedCursor = result.cursor;
+      }
       yield {
         customers: result.customers,
         malformed: result.malformed,
         serverTime: result.serverTime,
-        remaining: slices
-          .filter((slice) => !slice.committedDone)
-          .map((slice) => [slice.gte, slice.committedLte] as const),
+        remaining: slices.filter((slice) => !slice.committedDone).map((slice) => slice.saved()),
       };
     }
   } finally {

@@ -341,9 +341,8 @@ describe('first poll and large imports', () => {
     }
     expect(polls).toBeGreaterThan(1);
     expect(new Set(seen)).toEqual(everyone);
-    // The engine resumes a created-range inclusively (it never skips a customer created in the
-    // same second as the checkpoint's last one), so such a customer may come again: a few at most.
-    expect(seen.length - everyone.size).toBeLessThanOrEqual(polls);
+    // Each poll continues right after the last customer the previous one emitted: none twice.
+    expect(seen).toHaveLength(everyone.size);
   });
 });
 
