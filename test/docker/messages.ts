@@ -20,6 +20,8 @@ const summary = {
   streams: [] as string[],
   lastStates: {} as Record<string, unknown>,
   sample: {} as Record<string, unknown>,
+  /** Types of the messages printed after the last STATE (a clean stop prints no RECORD there). */
+  afterLastState: [] as string[],
 };
 let invalid = 0;
 for (const line of lines) {
@@ -37,6 +39,8 @@ for (const line of lines) {
     invalid++;
   }
   summary.types[message.type] = (summary.types[message.type] ?? 0) + 1;
+  if (message.type === 'STATE') summary.afterLastState = [];
+  else summary.afterLastState.push(message.type);
   if (message.type === 'RECORD') {
     const { stream, data } = message.record;
     summary.records[stream] = (summary.records[stream] ?? 0) + 1;

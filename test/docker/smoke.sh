@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the real Dockerfile with podman and runs the image as the Airbyte platform does:
 # spec, check, discover, and a two-pipeline read (one with a Python transformation), full then
-# incremental, against the Stripe API emulator on the host. Every message is validated against
+# incremental, then a read stopped with SIGTERM, against the Stripe API emulator on the host. Every message is validated against
 # the official Airbyte protocol schema; labels and AIRBYTE_ENTRYPOINT are checked.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -97,4 +97,26 @@ case "$changes" in
   4,2,1|4,3,2) ;;
   *) fail "read #2 (incremental) emitted customers,pro_customers,deletions = $changes: $(cat "$work/read2.json")" ;;
 esac
-echo "smoke: spec, check, discover, full read (400 + $pro records) and incremental read ($changes) passed in the container"
+# SIGTERM, as the platform sends it to stop a sync: the read stops right after a checkpoint,
+# says so, and exits 143. A slow API keeps the read going long enough to be stopped.
+curl -s -X POST -H 'content-type: application/json' -d '{"latencyMs":300}' "$url/_emulator/faults" >/dev/null
+node -e 'const c=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));c.requests_per_second=2;c.concurrency=1;process.stdout.write(JSON.stringify(c))' "$work/config.json" > "$work/slow.json"
+podman run --rm -i --name smoke-sigterm --network=host -v "$work:/data:ro" "$IMAGE" \
+  read --config /data/slow.json --catalog /data/catalog.json > "$work/term.out" &
+term_pid=$!
+for _ in $(seq 1 300); do grep -q '"type":"STATE"' "$work/term.out" 2>/dev/null && break; sleep 0.1; done
+grep -q '"type":"STATE"' "$work/term.out" || fail "the slow read printed no STATE to stop after"
+podman kill --signal TERM smoke-sigterm >/dev/null
+term_code=0
+wait "$term_pid" || term_code=$?
+curl -s -X POST -H 'content-type: application/json' -d '{"latencyMs":0}' "$url/_emulator/faults" >/dev/null
+[ "$term_code" = "143" ] || fail "a read stopped with SIGTERM exited $term_code, not 143: $(tail -3 "$work/term.out")"
+summary "$work/term.out" > "$work/term.json"
+json 'v.afterLastState.includes("RECORD") ? "records" : "clean"' < "$work/term.json" | grep -qx clean \
+  || fail "records were printed after the last checkpoint of a stopped read: $(cat "$work/term.json")"
+json 'v.errors.join("\n")' < "$work/term.json" | grep -q 'stopped (SIGTERM)' \
+  || fail "a stopped read did not say why: $(cat "$work/term.json")"
+records_before_stop=$(json 'Object.values(v.records).reduce((a, b) => a + b, 0)' < "$work/term.json")
+echo "smoke: SIGTERM stopped a read after its last checkpoint ($records_before_stop records), exit 143"
+
+echo "smoke: spec, check, discover, full read (400 + $pro records), incremental read ($changes) and a SIGTERM stop passed in the container"

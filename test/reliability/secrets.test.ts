@@ -6,7 +6,8 @@ import { catalogFor, runCli, writeFiles, type CliRun } from '../support/connecto
 const CANARY_SECRET = 'sk_test_CanaryQ7x9LiveWire4242';
 const CANARY_RESTRICTED = 'rk_test_CanaryR3stricted7373';
 const CANARY_UNKNOWN = 'sk_test_CanaryUnknownKey5151';
-const FRAGMENTS = ['Canary', 'Q7x9', '4242', 'R3stricted', '7373', 'UnknownKey', '5151'];
+// Fragments with letters: digits alone (a key's "4242") also turn up in timestamps and ids.
+const FRAGMENTS = ['Canary', 'Q7x9', 'LiveWire', 'R3stricted', 'UnknownKey'];
 
 let emulator: RunningEmulator;
 beforeAll(async () => {
