@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import {
-  catalogFor,
   logs,
   ofType,
+  readCli,
   records,
   runCli,
   stateFileFrom,
@@ -24,16 +24,8 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 
-const read = (config: object, streams = ['customers'], state?: unknown) => {
-  const files = writeFiles({
-    config,
-    catalog: catalogFor(streams.map((name) => ({ name }))),
-    ...(state ? { state } : {}),
-  });
-  const args = ['read', '--config', files.config as string, '--catalog', files.catalog as string];
-  if (files.state) args.push('--state', files.state);
-  return runCli(args);
-};
+const read = (config: object, streams = ['customers'], state?: unknown) =>
+  readCli(config, { streams, state });
 const withFilter = (filter: unknown, extra: object = {}) =>
   configFor(emulator, { pipelines: [{ name: 'customers', filter }], ...extra });
 const idsOf = (list: Array<Record<string, any>>) => list.map((c) => c.id as string).sort();

@@ -7,31 +7,17 @@ import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import {
-  catalogFor,
   lastState,
   logs,
-  records,
-  runCli,
-  stateFileFrom,
-  writeFiles,
   type Message,
+  readCli,
+  records,
+  stateFileFrom,
 } from '../support/connector';
-import { configFor, sdkFor } from '../support/stripe';
+import { configFor, sdkFor, settle } from '../support/stripe';
 import { DedupWarehouse } from '../support/warehouse';
 
-const read = (config: object, state?: unknown) => {
-  const files = writeFiles({
-    config,
-    catalog: catalogFor([{ name: 'customers' }]),
-    ...(state !== undefined ? { state } : {}),
-  });
-  const args = ['read', '--config', files.config as string, '--catalog', files.catalog as string];
-  if (files.state) args.push('--state', files.state);
-  return runCli(args);
-};
-
-/** Lets events settle (the connector leaves the newest seconds for the next run). */
-const settle = (emulator: RunningEmulator) => emulator.advanceClock(60);
+const read = (config: object, state?: unknown) => readCli(config, { state });
 
 /** What Stripe holds now for the customers a filter keeps. */
 async function truthOf(stripe: Stripe, keep: (customer: Stripe.Customer) => boolean) {

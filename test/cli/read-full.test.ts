@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import {
-  catalogFor,
   lastState,
+  readCli,
   records,
-  runCli,
   states,
   streamStatuses,
   traceErrors,
-  writeFiles,
 } from '../support/connector';
 import { configFor, listAllCustomerIds, sdkFor } from '../support/stripe';
 
@@ -22,10 +20,8 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 
-const read = (config: object, syncMode: 'full_refresh' | 'incremental' = 'full_refresh') => {
-  const files = writeFiles({ config, catalog: catalogFor([{ name: 'customers', syncMode }]) });
-  return runCli(['read', '--config', files.config as string, '--catalog', files.catalog as string]);
-};
+const read = (config: object, syncMode: 'full_refresh' | 'incremental' = 'full_refresh') =>
+  readCli(config, { syncMode });
 
 describe('read (full import)', () => {
   it('emits every customer exactly once, equal to what the SDK lists', async () => {

@@ -1,32 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import {
-  catalogFor,
   lastState,
   logs,
+  type Message,
+  readCli,
+  type ReadOptions,
   records,
-  runCli,
   stateFileFrom,
   states,
   traceErrors,
-  writeFiles,
-  type Message,
 } from '../support/connector';
-import { configFor, listAllCustomerIds, sdkFor } from '../support/stripe';
+import { configFor, listAllCustomerIds, sdkFor, settle } from '../support/stripe';
 
-const read = (config: object, state?: unknown, options: Parameters<typeof runCli>[1] = {}) => {
-  const files = writeFiles({
-    config,
-    catalog: catalogFor([{ name: 'customers' }]),
-    ...(state !== undefined ? { state } : {}),
-  });
-  const args = ['read', '--config', files.config as string, '--catalog', files.catalog as string];
-  if (files.state) args.push('--state', files.state);
-  return runCli(args, options);
-};
-
-/** Lets events settle (the connector leaves the newest seconds for the next run). */
-const settle = (emulator: RunningEmulator) => emulator.advanceClock(60);
+const read = (config: object, state?: unknown, options: ReadOptions = {}) =>
+  readCli(config, { ...options, state });
 
 describe('incremental read', () => {
   let emulator: RunningEmulator;

@@ -1,14 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../emulator';
-import {
-  catalogFor,
-  records,
-  runCli,
-  stateFileFrom,
-  streamStatuses,
-  traceErrors,
-  writeFiles,
-} from '../support/connector';
+import { readCli, records, stateFileFrom, streamStatuses, traceErrors } from '../support/connector';
 import { configFor, listAllCustomerIds, sdkFor } from '../support/stripe';
 import { DedupWarehouse } from '../support/warehouse';
 
@@ -26,16 +18,7 @@ const read = (
   config: object,
   syncMode: 'full_refresh' | 'incremental' = 'full_refresh',
   state?: unknown,
-) => {
-  const files = writeFiles({
-    config,
-    catalog: catalogFor([{ name: 'customers', syncMode }]),
-    ...(state !== undefined ? { state } : {}),
-  });
-  const args = ['read', '--config', files.config as string, '--catalog', files.catalog as string];
-  if (files.state) args.push('--state', files.state);
-  return runCli(args);
-};
+) => readCli(config, { syncMode, state });
 
 const expectEveryCustomerOnce = (ids: string[]) => {
   expect(ids).toHaveLength(all.length);

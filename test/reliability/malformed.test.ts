@@ -12,15 +12,7 @@ import {
   startEmulator,
   type RunningEmulator,
 } from '../emulator';
-import {
-  catalogFor,
-  logs,
-  records,
-  runCli,
-  stateFileFrom,
-  traceErrors,
-  writeFiles,
-} from '../support/connector';
+import { logs, readCli, records, stateFileFrom, traceErrors } from '../support/connector';
 import { configFor, sdkFor } from '../support/stripe';
 
 let emulator: RunningEmulator;
@@ -36,16 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 
-const read = (config: object, state?: unknown) => {
-  const files = writeFiles({
-    config,
-    catalog: catalogFor([{ name: 'customers' }]),
-    ...(state !== undefined ? { state } : {}),
-  });
-  const args = ['read', '--config', files.config as string, '--catalog', files.catalog as string];
-  if (files.state) args.push('--state', files.state);
-  return runCli(args);
-};
+const read = (config: object, state?: unknown) => readCli(config, { state });
 
 const BOOKKEEPING = ['updated', 'is_deleted', '_ab_cdc_deleted_at'];
 const withoutBookkeeping = (record: Record<string, unknown>) =>

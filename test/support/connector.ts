@@ -132,3 +132,24 @@ export function stateFileFrom(messages: Message[]) {
   for (const state of states(messages)) byStream.set(state.stream.stream_descriptor.name, state);
   return [...byStream.values()].map((state) => ({ type: 'STREAM', stream: state.stream }));
 }
+
+export interface ReadOptions extends CliOptions {
+  /** The state file's content (what the platform passes back), if any. */
+  state?: unknown;
+  /** Streams of the configured catalog; default the one pipeline `customers`. */
+  streams?: string[];
+  syncMode?: 'full_refresh' | 'incremental';
+}
+
+/** `read` as the platform runs it: config, catalog and state written to files, then the CLI. */
+export function readCli(config: object, options: ReadOptions = {}): Promise<CliRun> {
+  const { state, streams = ['customers'], syncMode, ...cli } = options;
+  const files = writeFiles({
+    config,
+    catalog: catalogFor(streams.map((name) => ({ name, syncMode }))),
+    ...(state !== undefined ? { state } : {}),
+  });
+  const args = ['read', '--config', files.config as string, '--catalog', files.catalog as string];
+  if (files.state) args.push('--state', files.state);
+  return runCli(args, cli);
+}

@@ -23,3 +23,6 @@ export async function listAllCustomerIds(stripe: Stripe): Promise<string[]> {
 export function configFor(emulator: RunningEmulator, extra: Record<string, unknown> = {}) {
   return { api_key: TEST_KEY, api_base_url: emulator.url, requests_per_second: 100, ...extra };
 }
+
+/** Lets events settle: the connector leaves the newest seconds of events for the next run. */
+export const settle = (emulator: RunningEmulator) => emulator.advanceClock(60);
