@@ -29,6 +29,8 @@ export class MessageWriter {
   private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
   private used = 0;
   private lastFlushAt: number;
+  /** Flushes a STATE left in the buffer once it has waited CHECKPOINT_DELAY_MS. */
+  private checkpointTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly out: Writable,
@@ -60,7 +62,13 @@ export class MessageWriter {
   /** A STATE message: written like any line, and flushed when the buffer has waited too long. */
   async checkpoint(state: AirbyteStateMessage): Promise<void> {
     await this.write({ type: 'STATE', state });
-    if (this.clock() - this.lastFlushAt >= CHECKPOINT_DELAY_MS) await this.flush();
+    const waited = this.clock() - this.lastFlushAt;
+    if (waited >= CHECKPOINT_DELAY_MS) await this.flush();
+    else if (!this.checkpointTimer) {
+      // Nothing else may come for a while (a slow window of events): send it on time anyway.
+      this.checkpointTimer = setTimeout(() => void this.flush(), CHECKPOINT_DELAY_MS - waited);
+      this.checkpointTimer.unref();
+    }
   }
 
   private async push(line: string): Promise<void> {
@@ -78,6 +86,8 @@ export class MessageWriter {
 
   async flush(): Promise<void> {
     this.lastFlushAt = this.clock();
+    clearTimeout(this.checkpointTimer);
+    this.checkpointTimer = undefined;
     if (this.used === 0) return;
     const full = this.chunk.subarray(0, this.used);
     // The stream may hold on to the written buffer: the next lines go into a fresh one.

@@ -254,6 +254,16 @@ async function* readChanges(
     },
   });
   let saved = cursor;
+  // The first event of a change that could not be emitted (a damaged retrieve): no checkpoint
+  // passes it, so the next run tries that change again.
+  let heldAt = Infinity;
+  /** A checkpoint only when it moves forward: a run stopped at one always makes progress. */
+  const advanceTo = (eventsCursor: number): PipelineEvent | undefined => {
+    const target = Math.max(cursor, Math.min(eventsCursor, heldAt));
+    if (target <= saved) return undefined;
+    saved = target;
+    return checkpointAt(saved);
+  };
   for await (const window of collected.windows) {
     const { changes } = window;
     yield log(
@@ -271,38 +281,49 @@ async function* readChanges(
     }
     for (let offset = 0; offset < changes.length; offset += CHANGE_BATCH) {
       const batch = changes.slice(offset, offset + CHANGE_BATCH);
-      const items = yield* emitChanges(pipeline, options, summary, batch);
-      if (options.limit !== undefined && summary.emitted >= options.limit && items > 0) {
+      const outcome = yield* emitChanges(pipeline, options, summary, batch);
+      heldAt = Math.min(heldAt, outcome.heldAt);
+      if (options.limit !== undefined && summary.emitted >= options.limit && outcome.items > 0) {
         return 'done';
       }
       const next = changes[offset + CHANGE_BATCH];
       if (!next) break;
       // A resumed run must read every event of the changes still to emit, their first included.
-      saved = Math.max(cursor, next.firstEventAt);
-      yield checkpointAt(saved);
+      const checkpoint = advanceTo(next.firstEventAt);
+      if (checkpoint) yield checkpoint;
     }
-    saved = Math.max(cursor, window.until);
-    yield checkpointAt(saved);
+    const checkpoint = advanceTo(window.until);
+    if (checkpoint) yield checkpoint;
   }
-  if (saved !== until) yield checkpointAt(until);
+  // Nothing changed: the state is handed back as it came, so the platform still gets a STATE.
+  if (saved === cursor) yield checkpointAt(Math.max(cursor, Math.min(until, heldAt)));
   yield log('INFO', pipeline, `changes read: ${describe(summary)}.`);
   return 'done';
 }
 
-/** Resolves each change to the customer's current state and emits records or deletions. */
+/** A damaged answer is asked again once before the change is held back for the next run. */
+const RETRIEVE_ATTEMPTS = 2;
+
+/**
+ * Resolves each change to the customer's current state and emits records or deletions. Returns
+ * how many items it emitted and the first event time of any change it had to hold back.
+ */
 async function* emitChanges(
   pipeline: PipelineDefinition,
   options: PipelineRunOptions,
   summary: PipelineSummary,
   batch: CustomerChange[],
-): AsyncGenerator<PipelineEvent, number> {
+): AsyncGenerator<PipelineEvent, { items: number; heldAt: number }> {
   const current = await Promise.all(
     batch.map(async (change): Promise<StripeCustomer | undefined | 'malformed'> => {
       if (change.deleted) return undefined;
       if (change.latest) return change.latest;
-      const { customer } = await options.api.retrieveCustomer(change.id);
-      if ('deleted' in customer && customer.deleted) return undefined;
-      return isWellFormedCustomer(customer) && customer.id === change.id ? customer : 'malformed';
+      for (let attempt = 0; attempt < RETRIEVE_ATTEMPTS; attempt++) {
+        const { customer } = await options.api.retrieveCustomer(change.id);
+        if ('deleted' in customer && customer.deleted) return undefined;
+        if (isWellFormedCustomer(customer) && customer.id === change.id) return customer;
+      }
+      return 'malformed';
     }),
   );
   const malformed = batch.filter((_, index) => current[index] === 'malformed');
@@ -311,7 +332,7 @@ async function* emitChanges(
     yield log(
       'WARN',
       pipeline,
-      `Stripe answered a retrieve of ${malformed.map((change) => change.id).join(', ')} with an object lacking its id or an integer created time; left out of this run.`,
+      `Stripe answered retrieves of ${malformed.map((change) => change.id).join(', ')} with an object lacking its id or an integer created time, twice; held back: the next run tries again (the saved cursor stays before their events).`,
     );
   }
   // Every record of a change carries its latest event time as its version: never later than an
@@ -349,7 +370,10 @@ async function* emitChanges(
   }));
   summary.deletions += deletions.length;
   yield* report(pipeline, summary, shaped, [...items, ...deletions]);
-  return items.length + deletions.length;
+  return {
+    items: items.length + deletions.length,
+    heldAt: Math.min(Infinity, ...malformed.map((change) => change.firstEventAt)),
+  };
 }
 
 async function* report(

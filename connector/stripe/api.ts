@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { ConfigError } from '../errors';
+import { ConfigError, TransientError } from '../errors';
 import type { DeletedStripeCustomer, StripeCustomer } from './customer-schema';
 import { MissingObjectError, toConnectorError } from './errors';
 import { RequestGate, type GateStats } from './request-gate';
@@ -114,7 +114,7 @@ export class StripeApi {
       }),
     );
     return {
-      items: list.data as unknown as StripeCustomer[],
+      items: listData(list) as StripeCustomer[],
       hasMore: list.has_more,
       serverTime: serverTimeOf(list),
     };
@@ -129,7 +129,7 @@ export class StripeApi {
       this.stripe.customers.search({ query, limit: PAGE_SIZE, ...(page ? { page } : {}) }),
     );
     return {
-      items: result.data as unknown as StripeCustomer[],
+      items: listData(result) as StripeCustomer[],
       hasMore: result.has_more,
       nextPage: result.next_page,
       serverTime: serverTimeOf(result),
@@ -176,10 +176,11 @@ export class StripeApi {
     );
     // An entry that is not even an event cannot be placed or paged after: it is counted and
     // left out, and the caller reports it.
-    const items = (list.data as unknown[]).filter(isEventShaped).map(toCustomerEvent);
+    const entries = listData(list);
+    const items = entries.filter(isEventShaped).map(toCustomerEvent);
     return {
       items,
-      malformed: list.data.length - items.length,
+      malformed: entries.length - items.length,
       hasMore: list.has_more,
       serverTime: serverTimeOf(list),
     };
@@ -192,6 +193,14 @@ export class StripeApi {
       throw toConnectorError(error, resource, this.secrets);
     }
   }
+}
+
+/** A list's entries; a list answered without a `data` array is a transient failure, not a crash. */
+function listData(list: { data?: unknown }): unknown[] {
+  if (Array.isArray(list.data)) return list.data;
+  throw new TransientError(
+    'Stripe answered a list without its `data` array; the next run continues from the last checkpoint.',
+  );
 }
 
 function isEventShaped(value: unknown): value is Stripe.Event {

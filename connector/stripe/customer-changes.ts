@@ -1,5 +1,6 @@
 import type { CustomerEvent, EventPage, StripeApi } from './api';
 import { isWellFormedCustomer, type StripeCustomer } from './customer-schema';
+import { TransientError } from '../errors';
 import { StaleCursorError } from './errors';
 
 /** Everything the events since the cursor say about one customer, collapsed. */
@@ -107,22 +108,31 @@ export async function collectCustomerChanges(
   }
   if (request.cursor > serverTime + FUTURE_TOLERANCE_SECONDS) return { kind: 'future', serverTime };
   const until = Math.max(request.cursor, serverTime - request.settleSeconds);
-  const collapse = (pages: EventPage[], window: [number, number]) =>
-    collapseEvents(pages, window, api.apiVersion, wasSelected);
+  const collector = (window: [number, number]) =>
+    new WindowCollector(window, api.apiVersion, wasSelected);
 
   async function* windows(): AsyncGenerator<ChangeWindow> {
     if (!first.hasMore) {
-      yield collapse([first], [from, until]);
+      yield collector([from, until]).add(first).result();
       return;
     }
     let length = windowLength(first.items, MIN_WINDOW_SECONDS);
     for (let start = from; start < until;) {
       const end = Math.min(until, start + length);
-      const pages = await readWindow(api, start, end);
-      const window = collapse(pages, [start, end]);
-      yield window;
-      const events = pages.reduce((sum, page) => sum + page.items.length, 0);
-      length = Math.min(length * MAX_WINDOW_GROWTH, windowLengthFor(events, end - start));
+      const window = collector([start, end]);
+      const outcome = await readWindow(api, window);
+      if (outcome.kind === 'too_dense') {
+        // Denser than judged: read a shorter window instead (events come newest first, so
+        // nothing of this one could be emitted early). Its pages set the new length.
+        length = Math.min(
+          Math.floor((end - start) / 2),
+          windowLengthFor(outcome.events, outcome.seconds),
+        );
+        length = Math.max(MIN_WINDOW_SECONDS, length);
+        continue;
+      }
+      yield window.result();
+      length = Math.min(length * MAX_WINDOW_GROWTH, windowLengthFor(window.events, end - start));
       start = end;
     }
   }
@@ -142,9 +152,18 @@ function windowLengthFor(events: number, seconds: number): number {
   return Math.max(MIN_WINDOW_SECONDS, Math.floor(EVENTS_PER_WINDOW / perSecond));
 }
 
-/** Every page of events created in [start, end). */
-async function readWindow(api: StripeApi, start: number, end: number): Promise<EventPage[]> {
-  const pages: EventPage[] = [];
+/** Pages a window may take before it is judged too dense and read shorter (a few times the aim). */
+const MAX_PAGES_PER_WINDOW = 30;
+
+/**
+ * Reads every page of events created in the collector's window into it, unless the window turns
+ * out far denser than judged (and can still be shortened).
+ */
+async function readWindow(
+  api: StripeApi,
+  window: WindowCollector,
+): Promise<{ kind: 'read' } | { kind: 'too_dense'; events: number; seconds: number }> {
+  const [start, end] = window.bounds;
   let upTo = end - 1;
   let startingAfter: string | undefined;
   for (;;) {
@@ -158,34 +177,58 @@ async function readWindow(api: StripeApi, start: number, end: number): Promise<E
       startingAfter = undefined;
       continue;
     }
-    pages.push(page);
+    window.add(page);
+    if (!page.hasMore) return { kind: 'read' };
     const last = page.items.at(-1);
-    if (!page.hasMore || !last) return pages;
+    if (!last) {
+      // Nothing on the page to continue after: ending the window here would skip its older
+      // events. Fail; the next run continues from the last checkpoint.
+      throw new TransientError(
+        'Stripe answered a page of events that has more after it but no usable entry to continue from; stopping so that no event is skipped. The next run continues from the last checkpoint.',
+      );
+    }
+    if (window.pages >= MAX_PAGES_PER_WINDOW && end - start > MIN_WINDOW_SECONDS) {
+      return { kind: 'too_dense', events: window.events, seconds: end - last.created };
+    }
     startingAfter = last.id;
     upTo = last.created;
   }
 }
 
-function collapseEvents(
-  pages: EventPage[],
-  [from, until]: [number, number],
-  pinnedVersion: string,
-  wasSelected: (customer: StripeCustomer) => boolean,
-): ChangeWindow {
-  const byId = new Map<string, CustomerChange>();
-  let malformed = 0;
-  for (const page of pages) {
-    malformed += page.malformed;
+/** Collapses the events of one window as its pages arrive: memory holds customers, not events. */
+class WindowCollector {
+  private readonly byId = new Map<string, CustomerChange>();
+  pages = 0;
+  /** Events of the window seen so far (its density). */
+  events = 0;
+  private malformed = 0;
+
+  constructor(
+    readonly bounds: [from: number, until: number],
+    private readonly pinnedVersion: string,
+    private readonly wasSelected: (customer: StripeCustomer) => boolean,
+  ) {}
+
+  add(page: EventPage): this {
+    const [from, until] = this.bounds;
+    this.pages++;
+    this.malformed += page.malformed;
     for (const event of page.items) {
       if (event.created >= until || event.created < from) continue;
-      if (!isWellFormedCustomer(event.object)) malformed++;
-      else absorb(byId, event, pinnedVersion, wasSelected);
+      this.events++;
+      if (!isWellFormedCustomer(event.object)) this.malformed++;
+      else absorb(this.byId, event, this.pinnedVersion, this.wasSelected);
     }
+    return this;
   }
-  const changes = [...byId.values()].sort(
-    (a, b) => a.firstEventAt - b.firstEventAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-  );
-  return { from, until, changes, pages: pages.length, malformed };
+
+  result(): ChangeWindow {
+    const changes = [...this.byId.values()].sort(
+      (a, b) => a.firstEventAt - b.firstEventAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
+    const [from, until] = this.bounds;
+    return { from, until, changes, pages: this.pages, malformed: this.malformed };
+  }
 }
 
 function absorb(

@@ -2,6 +2,7 @@ import { BoundedQueue } from '../util/bounded-queue';
 import type { CreatedSlice } from '../pipeline/state';
 import type { StripeApi } from './api';
 import { isWellFormedCustomer, type StripeCustomer } from './customer-schema';
+import { TransientError } from '../errors';
 import { StaleCursorError } from './errors';
 
 export interface SliceReadOptions {
@@ -133,6 +134,12 @@ export async function* readCustomerSlices(
     for (let pages = 0; pages < maxPages && !slice.readDone && !stopped; pages++) {
       const page = await listPage(api, slice, options.email);
       const wellFormed = page.items.filter(isWellFormedCustomer);
+      if (page.hasMore && wellFormed.length === 0) {
+        // Nothing to continue after: ending the slice here would skip the rest of it.
+        throw new TransientError(
+          'Stripe answered a page of customers that has more after it but no usable customer to continue from; stopping so that no customer is skipped. The next run continues from the last checkpoint.',
+        );
+      }
       // A split may have raised gte while this request was in flight: what falls below it now
       // belongs to the stolen slice.
       const customers = wellFormed.filter((customer) => customer.created >= slice.gte);

@@ -13,6 +13,7 @@ import {
   readCli,
   records,
   stateFileFrom,
+  states,
 } from '../support/connector';
 import { configFor, sdkFor, settle } from '../support/stripe';
 import { DedupWarehouse } from '../support/warehouse';
@@ -111,6 +112,10 @@ describe('resuming an incremental run from any of its checkpoints', () => {
       .filter(({ message }) => message.type === 'STATE')
       .slice(0, -1);
     expect(checkpoints.length).toBeGreaterThanOrEqual(2);
+    // Every checkpoint moves forward: a run stopped at any of them has made progress.
+    const cursors = states(clean.messages).map((state) => state.stream.stream_state.events_cursor);
+    for (let index = 1; index < cursors.length; index++)
+      expect(cursors[index]).toBeGreaterThan(cursors[index - 1]);
     for (const { message, index } of checkpoints) {
       // Killed right after this checkpoint, then resumed from it.
       const upToCheckpoint: Message[] = clean.messages.slice(0, index + 1);

@@ -5,7 +5,8 @@
  */
 import { Rng } from './prng.js';
 
-export type ScriptedFault = 429 | 500 | 502 | 503 | 'reset' | 'truncate' | 'slow' | 'garble';
+export type ScriptedFault =
+  429 | 500 | 502 | 503 | 'reset' | 'truncate' | 'slow' | 'garble' | 'hollow';
 
 export interface FaultSettings {
   latencyMs?: number;
@@ -15,7 +16,8 @@ export interface FaultSettings {
    * Faults for the next requests, in order. `path` (optional) limits one to requests whose
    * path, route pattern (`/v1/customers/:id`) or `METHOD path` matches; a `*` matches any run of
    * characters. 'reset' destroys the socket, 'truncate' sends half the JSON body then closes,
-   * 'slow' answers normally after 30 s, 'garble' answers with damaged objects (garble.ts).
+   * 'slow' answers normally after 30 s, 'garble' answers with damaged objects (garble.ts), 'hollow' a list with no usable
+   * entry that still says it has more.
    */
   failNext?: Array<{ status: ScriptedFault; path?: string }>;
 }
@@ -29,6 +31,7 @@ const SCRIPTED: readonly ScriptedFault[] = [
   'truncate',
   'slow',
   'garble',
+  'hollow',
 ];
 
 /** How long a 'slow' fault holds a response. */

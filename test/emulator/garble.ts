@@ -64,3 +64,10 @@ export function garbleListBody(body: string): string {
   parsed.data.push(...[null, 'cus_NotAnObject', 7].slice(0, STRAY_ENTRIES));
   return JSON.stringify(parsed, null, 2);
 }
+
+/** The 'hollow' fault: a list whose entries are all unusable, though it says there is more. */
+export function hollowListBody(body: string): string {
+  const parsed = JSON.parse(body) as { object?: string; data?: unknown[]; has_more?: boolean };
+  if (parsed.object !== 'list' || !Array.isArray(parsed.data)) return body;
+  return JSON.stringify({ ...parsed, data: parsed.data.map(() => null), has_more: true }, null, 2);
+}

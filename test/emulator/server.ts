@@ -11,7 +11,7 @@ import { authorize, Keyring } from './auth.js';
 import { Clock } from './clock.js';
 import { ApiError, apiError, idempotencyMismatch, rateLimited, unrecognizedUrl } from './errors.js';
 import { type FaultSettings, Faults, SLOW_FAULT_MS } from './faults.js';
-import { garbleListBody } from './garble.js';
+import { garbleListBody, hollowListBody } from './garble.js';
 import { newRequestId, readBody, type ResponseMeta, sendJson, sendTruncated } from './http.js';
 import { API_VERSION } from './model.js';
 import { parseParams } from './params.js';
@@ -194,6 +194,7 @@ class Emulator {
 
     const result = this.respond(req, method, url, body, match, { requestId, idempotencyKey });
     if (fault === 'garble' && result.status === 200) result.body = garbleListBody(result.body);
+    if (fault === 'hollow' && result.status === 200) result.body = hollowListBody(result.body);
     if (fault === 'truncate') {
       this.stats.finished('truncate');
       sendTruncated(res, result.status, result.body, meta(result.headers));

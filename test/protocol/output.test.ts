@@ -52,6 +52,17 @@ describe('MessageWriter', () => {
     expect(lines).toHaveLength(6);
   });
 
+  it('sends a STATE that nothing follows within a second of real time', async () => {
+    const { stream, lines } = collectingStream();
+    const out = new MessageWriter(stream);
+    await out.record('customers', { id: 'cus_1' }, 1);
+    await out.flush();
+    await out.checkpoint(state(1));
+    expect(lines).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(lines.map((line) => JSON.parse(line).type)).toEqual(['RECORD', 'STATE']);
+  });
+
   it('sends a full chunk without waiting for a STATE, and a line larger than a chunk whole', async () => {
     const { stream, lines } = collectingStream();
     const out = new MessageWriter(stream, [], () => 0);

@@ -145,27 +145,59 @@ describe('a damaged retrieve', () => {
   });
   afterAll(() => old.close());
 
-  it('leaves that customer out with a warning naming it, and lands the other changes', async () => {
+  it('asks again; a customer damaged twice is held back, named, and landed by the next run', async () => {
     const sdk = sdkFor(old);
     const config = configFor(old, { concurrency: 1 });
     const base = await read(config);
     const changed = (await sdk.customers.list({ limit: 4 })).data;
     for (const customer of changed) await sdk.customers.update(customer.id, { name: 'Changed' });
     old.advanceClock(60);
-    // Retrieves run concurrently: whichever arrives first is damaged.
-    old.setFaults({ failNext: [{ status: 'garble', path: 'GET /v1/customers/:id' }] });
+    // Retrieves run concurrently: every first attempt is damaged, and whichever retry arrives
+    // first is damaged again.
+    old.setFaults({
+      failNext: Array.from({ length: 5 }, () => ({
+        status: 'garble' as const,
+        path: 'GET /v1/customers/:id',
+      })),
+    });
     const next = await read(config, stateFileFrom(base.messages));
     expect(traceErrors(next.messages)).toEqual([]);
     expect(next.exitCode).toBe(0);
-    const warning = /WARN .*retrieve of (cus_\w+) with an object lacking its id/.exec(
-      logs(next.messages).join('\n'),
-    );
-    const damaged = warning?.[1];
+    const warning =
+      /WARN .*retrieves of (cus_\w+) with an object lacking its id .*twice; held back/.exec(
+        logs(next.messages).join('\n'),
+      );
+    const damaged = warning?.[1] as string;
     expect(changed.map((customer) => customer.id)).toContain(damaged);
     const names = new Map(records(next.messages).map((record) => [record.id, record.name]));
     expect(names.has(damaged)).toBe(false);
     const others = changed.filter((customer) => customer.id !== damaged);
     expect(others).toHaveLength(3);
     for (const customer of others) expect(names.get(customer.id)).toBe('Changed');
+
+    // The saved cursor stayed before the held-back change: the next run lands it.
+    const after = await read(config, stateFileFrom([...base.messages, ...next.messages]));
+    expect(after.exitCode).toBe(0);
+    const landed = records(after.messages).find((record) => record.id === damaged);
+    expect(landed?.name).toBe('Changed');
+  });
+});
+
+describe('a page that says there is more but holds nothing usable', () => {
+  it('stops the read with a transient error instead of skipping the rest; the rerun lands everyone', async () => {
+    emulator.setFaults({ failNext: [{ status: 'hollow', path: 'GET /v1/customers' }] });
+    const stopped = await read(configFor(emulator));
+    expect(stopped.exitCode).not.toBe(0);
+    const [error] = traceErrors(stopped.messages);
+    expect(error?.failure_type).toBe('transient_error');
+    expect(error?.message).toMatch(/no usable customer to continue from/);
+    const rerun = await read(configFor(emulator), stateFileFrom(stopped.messages));
+    expect(rerun.exitCode).toBe(0);
+    const ids = new Set(
+      [...records(stopped.messages), ...records(rerun.messages)].map((r) => r.id as string),
+    );
+    const live: string[] = [];
+    for await (const customer of stripe.customers.list({ limit: 100 })) live.push(customer.id);
+    expect([...ids].sort()).toEqual(live.sort());
   });
 });
