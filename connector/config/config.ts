@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors';
-import { compileFilter, restrictToCreatedFrom, type CompiledFilter } from '../filter';
+import {
+  compileFilter,
+  parseTimeValue,
+  restrictToCreatedFrom,
+  type CompiledFilter,
+} from '../filter';
 import { compileCustomerModel, type CustomerModel } from '../model';
 import type { StripeConnection } from '../stripe/api';
 import type { OnError } from '../pipeline/definition';
@@ -48,7 +53,7 @@ export function parseConfig(raw: unknown, now: Date = new Date()): ConnectorConf
   const rawPipelines = config.pipelines?.length
     ? config.pipelines
     : [{ name: DEFAULT_PIPELINE_NAME }];
-  const startDate = config.start_date ? parseStartDate(config.start_date) : undefined;
+  const startDate = config.start_date ? parseStartDate(config.start_date, now) : undefined;
   // Keyed by lower case: stream names become warehouse table names, and most warehouses fold
   // case, so "Customers" and "customers" would land in one table.
   const seen = new Map<string, number>();
@@ -134,21 +139,18 @@ interface RawConfig {
   pipelines?: RawPipeline[];
 }
 
-/** `start_date` already matches the spec's pattern; this also refuses days the calendar lacks. */
-function parseStartDate(value: string): number {
-  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
-  const calendarDay = new Date(Date.UTC(year, month - 1, day));
-  const millis = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
-  if (
-    calendarDay.getUTCMonth() !== month - 1 ||
-    calendarDay.getUTCDate() !== day ||
-    !Number.isFinite(millis)
-  ) {
+/**
+ * `start_date` already matches the spec's pattern (a UTC date or date-time); the filter's date
+ * reader then refuses days the calendar lacks instead of rolling them over.
+ */
+function parseStartDate(value: string, now: Date): number {
+  const parsed = parseTimeValue(value, now);
+  if (!parsed.ok) {
     throw new ConfigError(
       `\`start_date\` is not a real date: write a UTC date like 2024-01-01 or a date-time like 2024-01-01T00:00:00Z.`,
     );
   }
-  return Math.floor(millis / 1000);
+  return Math.floor(parsed.range.start);
 }
 
 function fingerprint(parts: unknown[]): string {
