@@ -10,7 +10,7 @@ import {
   traceErrors,
   writeFiles,
 } from '../support/connector';
-import { configFor, sdkFor } from '../support/stripe';
+import { configFor, listAllCustomers, sdkFor } from '../support/stripe';
 
 let emulator: RunningEmulator;
 let everyone: Array<Record<string, any>>;
@@ -18,9 +18,7 @@ let everyone: Array<Record<string, any>>;
 beforeAll(async () => {
   emulator = await startEmulator({ customers: 1_500, seed: 33 });
   emulator.advanceClock(3_600);
-  everyone = [];
-  for await (const customer of sdkFor(emulator).customers.list({ limit: 100 }))
-    everyone.push(customer);
+  everyone = await listAllCustomers(sdkFor(emulator));
 });
 afterAll(() => emulator.close());
 

@@ -10,7 +10,7 @@ import {
   writeFiles,
   type Message,
 } from '../support/connector';
-import { configFor, sdkFor } from '../support/stripe';
+import { configFor, listAllCustomers, sdkFor } from '../support/stripe';
 
 const MODEL = [
   { name: 'email', type: 'string' },
@@ -61,9 +61,7 @@ let customers: Array<Record<string, any>>;
 beforeAll(async () => {
   emulator = await startEmulator({ customers: 400, seed: 12 });
   emulator.advanceClock(3_600);
-  customers = [];
-  for await (const customer of sdkFor(emulator).customers.list({ limit: 100 }))
-    customers.push(customer);
+  customers = await listAllCustomers(sdkFor(emulator));
 });
 afterAll(() => emulator.close());
 

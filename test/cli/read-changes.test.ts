@@ -15,17 +15,15 @@ import {
   stateFileFrom,
   states,
 } from '../support/connector';
-import { configFor, sdkFor, settle } from '../support/stripe';
+import { configFor, listAllCustomers, sdkFor, settle } from '../support/stripe';
 import { DedupWarehouse } from '../support/warehouse';
 
 const read = (config: object, state?: unknown) => readCli(config, { state });
 
 /** What Stripe holds now for the customers a filter keeps. */
 async function truthOf(stripe: Stripe, keep: (customer: Stripe.Customer) => boolean) {
-  const truth = new Map<string, Stripe.Customer>();
-  for await (const customer of stripe.customers.list({ limit: 100 }))
-    if (keep(customer)) truth.set(customer.id, customer);
-  return truth;
+  const kept = (await listAllCustomers(stripe)).filter(keep);
+  return new Map(kept.map((customer) => [customer.id, customer]));
 }
 
 function expectWarehouseEquals(

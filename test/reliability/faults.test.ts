@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import { readCli, records, stateFileFrom, streamStatuses, traceErrors } from '../support/connector';
-import { configFor, listAllCustomerIds, sdkFor } from '../support/stripe';
+import { configFor, listAllCustomerIds, listAllCustomers, sdkFor } from '../support/stripe';
 import { DedupWarehouse } from '../support/warehouse';
 
 const CUSTOMERS = 800;
@@ -109,9 +109,9 @@ describe('faults: reads finish with every customer exactly once', () => {
       expect(traceErrors(next.messages)).toEqual([]);
       expect(next.exitCode).toBe(0);
       const rows = new DedupWarehouse().apply(base.messages).apply(next.messages).rows;
-      const truth = new Map<string, string | null | undefined>();
-      for await (const customer of stripe.customers.list({ limit: 100 }))
-        truth.set(customer.id, customer.name);
+      const truth = new Map(
+        (await listAllCustomers(stripe)).map((customer) => [customer.id, customer.name]),
+      );
       expect([...rows.keys()].sort()).toEqual([...truth.keys()].sort());
       for (const [id, name] of truth) expect(rows.get(id)?.name, id).toBe(name);
     } finally {

@@ -2,7 +2,7 @@ import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import { catalogFor, runCli, stateFileFrom, writeFiles, type Message } from '../support/connector';
-import { configFor, sdkFor } from '../support/stripe';
+import { configFor, listAllCustomers, sdkFor } from '../support/stripe';
 import { DedupWarehouse } from '../support/warehouse';
 
 /** A small seeded PRNG, so the kill points are the same on every run. */
@@ -95,9 +95,9 @@ describe('killed at random points and resumed from the last STATE', () => {
     emulator.advanceClock(120);
     await runOnce(undefined);
 
-    const truth = new Map<string, Stripe.Customer>();
-    for await (const customer of stripe.customers.list({ limit: 100 }))
-      truth.set(customer.id, customer);
+    const truth = new Map(
+      (await listAllCustomers(stripe)).map((customer) => [customer.id, customer]),
+    );
     expect(kills).toBe(TOTAL_KILLS);
     // A killed run gets about one 512 KB output chunk (~250 customers here) out before it dies,
     // so the 3,000-customer import takes around ten runs: asserting more would test the timing.

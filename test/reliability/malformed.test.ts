@@ -13,7 +13,7 @@ import {
   type RunningEmulator,
 } from '../emulator';
 import { logs, readCli, records, stateFileFrom, traceErrors } from '../support/connector';
-import { configFor, sdkFor } from '../support/stripe';
+import { configFor, listAllCustomerIds, listAllCustomers, sdkFor } from '../support/stripe';
 
 let emulator: RunningEmulator;
 let stripe: Stripe;
@@ -23,8 +23,7 @@ beforeAll(async () => {
   emulator = await startEmulator({ customers: 450, seed: 51 });
   emulator.advanceClock(3_600);
   stripe = sdkFor(emulator);
-  everyone = [];
-  for await (const customer of stripe.customers.list({ limit: 100 })) everyone.push(customer);
+  everyone = await listAllCustomers(stripe);
 });
 afterAll(() => emulator.close());
 
@@ -196,8 +195,6 @@ describe('a page that says there is more but holds nothing usable', () => {
     const ids = new Set(
       [...records(stopped.messages), ...records(rerun.messages)].map((r) => r.id as string),
     );
-    const live: string[] = [];
-    for await (const customer of stripe.customers.list({ limit: 100 })) live.push(customer.id);
-    expect([...ids].sort()).toEqual(live.sort());
+    expect([...ids].sort()).toEqual((await listAllCustomerIds(stripe)).sort());
   });
 });

@@ -14,10 +14,15 @@ export function sdkFor(emulator: RunningEmulator, key = TEST_KEY): Stripe {
   });
 }
 
+/** Every live customer, newest first, as the SDK lists them: what the tests compare with. */
+export async function listAllCustomers(stripe: Stripe): Promise<Stripe.Customer[]> {
+  const customers: Stripe.Customer[] = [];
+  for await (const customer of stripe.customers.list({ limit: 100 })) customers.push(customer);
+  return customers;
+}
+
 export async function listAllCustomerIds(stripe: Stripe): Promise<string[]> {
-  const ids: string[] = [];
-  for await (const customer of stripe.customers.list({ limit: 100 })) ids.push(customer.id);
-  return ids;
+  return (await listAllCustomers(stripe)).map((customer) => customer.id);
 }
 
 export function configFor(emulator: RunningEmulator, extra: Record<string, unknown> = {}) {
