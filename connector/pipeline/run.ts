@@ -180,19 +180,19 @@ async function* fullImport(
   }
   // Only an empty account gets here without a page's clock: start change tracking from now.
   const cursor = eventsCursor ?? Math.floor(Date.now() / 1000) - options.settleSeconds;
-  yield {
-    kind: 'checkpoint',
-    state: {
-      version: 1,
-      phase: 'incremental',
-      events_cursor: cursor,
-      fingerprint: options.fingerprint,
-    },
-  };
+  yield incrementalCheckpoint(cursor, options.fingerprint);
   yield log('INFO', pipeline, `full import done: ${describe(summary)}.`);
 }
 
 const CHANGE_BATCH = 100;
+
+/** Every change with an event before `eventsCursor` has been emitted. */
+function incrementalCheckpoint(eventsCursor: number, fingerprint: string): PipelineEvent {
+  return {
+    kind: 'checkpoint',
+    state: { version: 1, phase: 'incremental', events_cursor: eventsCursor, fingerprint },
+  };
+}
 
 async function* readChanges(
   pipeline: PipelineDefinition,
@@ -224,15 +224,7 @@ async function* readChanges(
       pipeline,
       `the saved cursor (${iso(cursor)}) is ahead of Stripe's clock (${iso(collected.serverTime)}); nothing to read. Reset the stream if this state was edited by hand.`,
     );
-    yield {
-      kind: 'checkpoint',
-      state: {
-        version: 1,
-        phase: 'incremental',
-        events_cursor: cursor,
-        fingerprint: options.fingerprint,
-      },
-    };
+    yield incrementalCheckpoint(cursor, options.fingerprint);
     return 'done';
   }
   const { until } = collected;
@@ -244,15 +236,6 @@ async function* readChanges(
       'its filter has a relative date ("30 days ago", "today"), resolved afresh each run. A customer that crosses that boundary only because time passed has no Stripe event, so incremental runs neither import nor delete it. Use an absolute date, or a full refresh, for such filters.',
     );
   }
-  const checkpointAt = (eventsCursor: number): PipelineEvent => ({
-    kind: 'checkpoint',
-    state: {
-      version: 1,
-      phase: 'incremental',
-      events_cursor: eventsCursor,
-      fingerprint: options.fingerprint,
-    },
-  });
   let saved = cursor;
   // The first event of a change that could not be emitted (a damaged retrieve): no checkpoint
   // passes it, so the next run tries that change again.
@@ -262,7 +245,7 @@ async function* readChanges(
     const target = Math.max(cursor, Math.min(eventsCursor, heldAt));
     if (target <= saved) return undefined;
     saved = target;
-    return checkpointAt(saved);
+    return incrementalCheckpoint(saved, options.fingerprint);
   };
   for await (const window of collected.windows) {
     const { changes } = window;
@@ -295,8 +278,9 @@ async function* readChanges(
     const checkpoint = advanceTo(window.until);
     if (checkpoint) yield checkpoint;
   }
-  // Nothing changed: the state is handed back as it came, so the platform still gets a STATE.
-  if (saved === cursor) yield checkpointAt(Math.max(cursor, Math.min(until, heldAt)));
+  // The cursor could not move: the state is handed back as it came, so the platform still gets
+  // a STATE.
+  if (saved === cursor) yield incrementalCheckpoint(cursor, options.fingerprint);
   yield log('INFO', pipeline, `changes read: ${describe(summary)}.`);
   return 'done';
 }
