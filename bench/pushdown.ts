@@ -3,7 +3,7 @@
  * Search API) against without it (every page, filtered locally: what a connector without
  * push-down reads for any filter). Same selected customers either way.
  */
-import { closePipeline, openPipeline, parseConfig, runPipeline, StripeApi } from '../connector';
+import { parseConfig, syncPipelines } from '../connector';
 import { startEmulator, type RunningEmulator } from '../test/emulator';
 
 interface Scenario {
@@ -72,31 +72,21 @@ async function read(emulator: RunningEmulator, scenario: Scenario) {
     api_key: 'sk_test_emulator',
     api_base_url: emulator.url,
     requests_per_second: 100,
+    max_share_of_rate_limits: 1,
+    concurrency: 1,
     use_search_api: scenario.useSearchApi ?? false,
     pipelines: [{ name: 'bench', ...(scenario.filter ? { filter: scenario.filter } : {}) }],
   });
-  const pipelineConfig = config.pipelines[0]!;
-  const pipeline = await openPipeline(config, pipelineConfig);
   emulator.resetStats();
   let records = 0;
   let sampleEmail = '';
-  try {
-    for await (const event of runPipeline(pipeline, {
-      api: new StripeApi(config.connection),
-      syncMode: 'full_refresh',
-      state: undefined,
-      fingerprint: pipelineConfig.fingerprint,
-      lookbackSeconds: 0,
-      settleSeconds: 10,
-      concurrency: 1,
-      useSearchApi: config.useSearchApi,
-    })) {
-      if (event.kind !== 'records') continue;
-      records += event.items.length;
-      sampleEmail ||= String(event.items.find((item) => item.record.email)?.record.email ?? '');
-    }
-  } finally {
-    await closePipeline(pipeline);
+  for await (const event of syncPipelines(config, {
+    pipelines: [{ name: 'bench', syncMode: 'full_refresh' }],
+  })) {
+    if (event.kind === 'pipeline_failed') throw event.error;
+    if (event.kind !== 'records') continue;
+    records += event.items.length;
+    sampleEmail ||= String(event.items.find((item) => item.record.email)?.record.email ?? '');
   }
   return { records, requests: emulator.stats().requests, sampleEmail };
 }

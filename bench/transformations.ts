@@ -4,7 +4,8 @@
  * (user + system time of the whole process, sandbox threads included).
  */
 import Stripe from 'stripe';
-import { closePipeline, openPipeline, parseConfig } from '../connector';
+import { parseConfig } from '../connector';
+import { closePipeline, openPipeline } from '../connector/open-pipeline';
 import { shapeCustomers } from '../connector/pipeline/shape';
 import type { StripeCustomer } from '../connector/stripe/customer-schema';
 import { startEmulator } from '../test/emulator';

@@ -1,28 +1,30 @@
+import { eventsPermissionAdvice, probeAccess, type StripeAccess } from './access';
+import { keyMode } from './stripe/rate-budgets';
 import type { ConnectorConfig } from './config/config';
 import { ConnectorError, errorMessage } from './errors';
 import { closePipeline, openPipeline } from './open-pipeline';
 import { StripeApi } from './stripe/api';
+import type { StripePort } from './stripe/port';
 
-export type CheckResult = { ok: true; message: string } | { ok: false; message: string };
+export type CheckResult =
+  { ok: true; message: string; access: StripeAccess } | { ok: false; message: string };
 
 /**
  * Proves the config works end to end without importing anything: every enabled pipeline's
- * transformation loads, the key can read customers, and (when any pipeline is incremental) events.
+ * transformation loads and the key can read customers. A key that may read customers but not
+ * events still passes (full imports work): the message says what it can do and how to enable
+ * incremental imports. It fails only for what no sync mode can do without.
  */
-export async function checkConnection(config: ConnectorConfig): Promise<CheckResult> {
+export async function checkConnection(
+  config: ConnectorConfig,
+  stripe: StripePort = new StripeApi({ ...config.connection, maxAttempts: 3 }),
+): Promise<CheckResult> {
   try {
     for (const pipeline of config.pipelines.filter((p) => p.enabled)) {
       await closePipeline(await openPipeline(config, pipeline));
     }
-    const api = new StripeApi({ ...config.connection, maxAttempts: 3 });
-    const customers = await api.listCustomers({ limit: 1 });
-    const incremental = config.pipelines.some((p) => p.enabled && p.incremental);
-    if (incremental) await api.listCustomerEvents({ created: { gte: customers.serverTime - 60 } });
-    const mode = /_live_/.test(config.connection.apiKey) ? 'live' : 'test';
-    return {
-      ok: true,
-      message: `Connected to Stripe (${mode} mode${config.connection.accountId ? `, account ${config.connection.accountId}` : ''}): customers${incremental ? ' and events' : ''} are readable.`,
-    };
+    const access = await probeAccess(stripe);
+    return { ok: true, message: describeAccess(config, access), access };
   } catch (error) {
     if (error instanceof ConnectorError && error.kind !== 'system')
       return { ok: false, message: error.message };
@@ -31,4 +33,14 @@ export async function checkConnection(config: ConnectorConfig): Promise<CheckRes
       message: `Unexpected error while checking the connection: ${errorMessage(error)}`,
     };
   }
+}
+
+/** What the key can do, in one message for a connection test. */
+export function describeAccess(config: ConnectorConfig, access: StripeAccess): string {
+  const { accountId, apiKey } = config.connection;
+  const where = `${keyMode(apiKey)} mode${accountId ? `, account ${accountId}` : ''}`;
+  if (access.events.readable) {
+    return `Connected to Stripe (${where}): customers and events are readable, so full and incremental imports both work.`;
+  }
+  return `Connected to Stripe (${where}): customers are readable, so full imports work. ${eventsPermissionAdvice()}`;
 }

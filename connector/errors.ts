@@ -5,33 +5,51 @@
  * - `transient`: the service misbehaved (rate limit storm, 5xx, network). A rerun may succeed.
  * - `system`: a bug or an unexpected state on our side.
  *
+ * `origin` says who answered: `stripe` when the error is Stripe's (or the network's) answer to a
+ * request, with its HTTP status when there was one; `local` when the engine decided on its own
+ * (a config it refused, a transformation that failed). Shells map these without parsing messages.
+ *
  * Messages must never contain secrets: build them from field names and Stripe's own error text,
  * never from the config values themselves.
  */
 export type FailureKind = 'config' | 'transient' | 'system';
+export type FailureOrigin = 'stripe' | 'local';
+
+export interface ErrorDetails {
+  cause?: unknown;
+  /** The HTTP status Stripe answered with (absent for network failures and local errors). */
+  httpStatus?: number;
+  /** Default `local`. */
+  origin?: FailureOrigin;
+}
 
 export class ConnectorError extends Error {
+  readonly origin: FailureOrigin;
+  readonly httpStatus: number | undefined;
+
   constructor(
     readonly kind: FailureKind,
     message: string,
-    options?: { cause?: unknown },
+    details: ErrorDetails = {},
   ) {
-    super(message, options);
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'ConnectorError';
+    this.origin = details.origin ?? 'local';
+    this.httpStatus = details.httpStatus;
   }
 }
 
 /** The user's input is wrong; `message` names the field, what was expected and how to fix it. */
 export class ConfigError extends ConnectorError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('config', message, options);
+  constructor(message: string, details?: ErrorDetails) {
+    super('config', message, details);
     this.name = 'ConfigError';
   }
 }
 
 export class TransientError extends ConnectorError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('transient', message, options);
+  constructor(message: string, details?: ErrorDetails) {
+    super('transient', message, details);
     this.name = 'TransientError';
   }
 }

@@ -1,24 +1,44 @@
 /**
- * The engine's public surface: everything a shell (the Airbyte CLI, the n8n nodes) needs, in the
- * product's own words. Shells validate nothing themselves and know nothing of Stripe's API.
+ * The engine's public surface: everything a shell (the Airbyte CLI, the n8n nodes, the standalone
+ * tool) needs, in the product's own words. Shells validate nothing themselves, know nothing of
+ * Stripe's API, and import the engine only through this module.
  */
-export { parseConfig, DEFAULT_PIPELINE_NAME } from './config/config';
-export type { ConnectorConfig, PipelineConfig } from './config/config';
-export { checkConnection, type CheckResult } from './check';
+export { parseConfig, DEFAULT_PIPELINE_NAME, isLiveKey } from './config/config';
+export type { ConnectorConfig, PipelineConfig, ReadSettings } from './config/config';
+export { CONNECTION_SPECIFICATION } from './config/validate-json';
+export { checkConnection, describeAccess, type CheckResult } from './check';
+export {
+  probeAccess,
+  eventsPermissionAdvice,
+  EVENTS_PERMISSION_STEPS,
+  type StripeAccess,
+} from './access';
 export { describeStreams, type StreamDescription } from './streams';
-export { openPipeline, closePipeline } from './open-pipeline';
-export { runPipeline } from './pipeline/run';
-export type {
-  ChangeKind,
-  EmittedRecord,
-  PipelineEvent,
-  PipelineRunOptions,
-  PipelineSummary,
-} from './pipeline/run';
+export {
+  syncPipelines,
+  connect,
+  defaultRequests,
+  asConnectorError,
+  type PipelineRequest,
+  type SyncEvent,
+  type SyncMode,
+  type SyncOptions,
+} from './sync';
+export type { ChangeKind, EmittedRecord, PipelineSummary } from './pipeline/run';
 export { parsePipelineState, type PipelineState } from './pipeline/state';
 export { stateStartingNow } from './pipeline/start-now';
+export { CDC_DELETED_AT, type RecordLayout, type OutputRecord } from './pipeline/records';
 export { StripeApi, type StripeConnection } from './stripe/api';
-export { ConnectorError, ConfigError, TransientError, type FailureKind } from './errors';
+export type { StripePort, RequestStats } from './stripe/port';
+export { rateBudgets, keyMode, STRIPE_LIMITS, ENDPOINTS } from './stripe/rate-budgets';
+export {
+  ConnectorError,
+  ConfigError,
+  TransientError,
+  errorMessage,
+  type FailureKind,
+  type FailureOrigin,
+} from './errors';
 export { redactSecrets } from './stripe/redact';
 export { OPERATORS, listFilterableProperties } from './filter';
 export { MODEL_TYPES } from './model';

@@ -1,4 +1,6 @@
+import { eventsPermissionAdvice, type StripeAccess } from './access';
 import type { ConnectorConfig, PipelineConfig } from './config/config';
+import type { SyncMode } from './sync';
 import { STRIPE_CUSTOMER_SCHEMA, type JsonSchema } from './stripe/customer-schema';
 import { transformationColumns } from './transform';
 import {
@@ -16,24 +18,40 @@ export interface StreamDescription {
   layout: RecordLayout;
   /** Whether the pipeline's own switch asks for incremental runs (Airbyte's catalog may override). */
   incremental: boolean;
+  /** The sync modes the key allows: full_refresh always, incremental when events are readable. */
+  syncModes: SyncMode[];
 }
 
 export function layoutOf(pipeline: PipelineConfig): RecordLayout {
   return pipeline.transformation ? MAPPED_LAYOUT : PASSTHROUGH_LAYOUT;
 }
 
-/** The enabled pipelines' streams: disabled pipelines are neither offered nor read. */
-export function describeStreams(config: ConnectorConfig): StreamDescription[] {
+/**
+ * The enabled pipelines' streams: disabled pipelines are neither offered nor read. With `access`
+ * (what the key may do), a key that cannot read events offers full_refresh only, and each
+ * description says why and how to enable incremental imports.
+ */
+export function describeStreams(
+  config: ConnectorConfig,
+  access?: StripeAccess,
+): StreamDescription[] {
+  const incrementalAvailable = access?.events.readable ?? true;
   return config.pipelines
     .filter((pipeline) => pipeline.enabled)
     .map((pipeline) => {
       const layout = layoutOf(pipeline);
+      const description = incrementalAvailable
+        ? pipeline.description
+        : [pipeline.description, `Full refresh only: ${eventsPermissionAdvice()}`]
+            .filter(Boolean)
+            .join(' ');
       return {
         name: pipeline.name,
-        description: pipeline.description,
+        ...(description ? { description } : {}),
         jsonSchema: streamSchema(config, pipeline, layout),
         layout,
-        incremental: pipeline.incremental,
+        incremental: pipeline.incremental && incrementalAvailable,
+        syncModes: incrementalAvailable ? ['full_refresh', 'incremental'] : ['full_refresh'],
       };
     });
 }

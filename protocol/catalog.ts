@@ -1,5 +1,4 @@
-import type { StreamDescription } from '../connector/streams';
-import { ConfigError } from '../connector/errors';
+import { ConfigError, type StreamDescription } from '../connector';
 import type { AirbyteStream, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream } from './messages';
 
 export function toAirbyteStream(stream: StreamDescription): AirbyteStream {
@@ -7,7 +6,7 @@ export function toAirbyteStream(stream: StreamDescription): AirbyteStream {
     name: stream.name,
     ...(stream.description ? { description: stream.description } : {}),
     json_schema: stream.jsonSchema,
-    supported_sync_modes: ['full_refresh', 'incremental'],
+    supported_sync_modes: stream.syncModes,
     source_defined_cursor: true,
     default_cursor_field: [stream.layout.cursorField],
     source_defined_primary_key: [[stream.layout.primaryKey]],

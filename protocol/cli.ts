@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { errorMessage } from '../connector/errors';
+import { errorMessage } from '../connector';
 import { checkCommand, discoverCommand, readCommand, specCommand, traceError } from './commands';
 import { MessageWriter } from './output';
 

@@ -1,12 +1,16 @@
-import { checkConnection } from '../connector/check';
-import { parseConfig, type ConnectorConfig } from '../connector/config/config';
-import { CONNECTION_SPECIFICATION } from '../connector/config/validate-json';
-import { ConnectorError, errorMessage, type FailureKind } from '../connector/errors';
-import { closePipeline, openPipeline } from '../connector/open-pipeline';
-import { runPipeline, type PipelineSummary } from '../connector/pipeline/run';
-import { parsePipelineState } from '../connector/pipeline/state';
-import { StripeApi } from '../connector/stripe/api';
-import { describeStreams } from '../connector/streams';
+import {
+  CONNECTION_SPECIFICATION,
+  ConnectorError,
+  checkConnection,
+  connect,
+  describeStreams,
+  errorMessage,
+  parseConfig,
+  probeAccess,
+  syncPipelines,
+  type ConnectorConfig,
+  type FailureKind,
+} from '../connector';
 import { parseConfiguredCatalog, parseInputState, toAirbyteStream } from './catalog';
 import { readJsonFile } from './files';
 import type { FailureType } from './messages';
@@ -49,11 +53,16 @@ export async function checkCommand(out: MessageWriter, configPath: string): Prom
   return 0;
 }
 
+/**
+ * The catalog reflects the key: where it may not read events, streams offer full_refresh only and
+ * say why. A key that cannot be used at all fails discover with its reason.
+ */
 export async function discoverCommand(out: MessageWriter, configPath: string): Promise<number> {
-  const config = parseConfig(await readJsonFile(configPath, '--config'));
+  const config = await loadConfig(out, configPath);
+  const access = await probeAccess(connect(config));
   await out.write({
     type: 'CATALOG',
-    catalog: { streams: describeStreams(config).map(toAirbyteStream) },
+    catalog: { streams: describeStreams(config, access).map(toAirbyteStream) },
   });
   return 0;
 }
@@ -74,8 +83,9 @@ export interface ReadOptions {
 }
 
 /**
- * Reads every configured stream in turn. A stream that fails is reported (INCOMPLETE and a TRACE
- * ERROR) and the others still run; the exit code is non-zero if any failed.
+ * Reads every configured stream in turn through the engine's one loop. A stream that fails is
+ * reported (INCOMPLETE and a TRACE ERROR) and the others still run; the exit code is non-zero if
+ * any failed. SIGTERM stops the read at its next checkpoint.
  */
 export async function readCommand(out: MessageWriter, options: ReadOptions): Promise<number> {
   const config = await loadConfig(out, options.configPath);
@@ -83,114 +93,70 @@ export async function readCommand(out: MessageWriter, options: ReadOptions): Pro
   const states = options.statePath
     ? parseInputState(await readJsonFile(options.statePath, '--state'))
     : new Map();
-  const available = new Map(describeStreams(config).map((stream) => [stream.name, stream]));
-  const api = new StripeApi(config.connection, (pace) => {
-    void out.log(
-      'WARN',
-      `Stripe answered 429 (rate limit): slowing down to ${pace.toFixed(1)} requests/s; the pace recovers gradually.`,
-    );
+  const sync = syncPipelines(config, {
+    pipelines: catalog.streams.map((configured) => ({
+      name: configured.stream.name,
+      syncMode: configured.sync_mode,
+      state: states.get(configured.stream.name),
+    })),
   });
   let failures = 0;
-  for (const configured of catalog.streams) {
-    const name = configured.stream.name;
-    if (!available.has(name)) {
-      await out.log(
-        'WARN',
-        `Stream "${name}" is in the catalog but not among the enabled pipelines (${[...available.keys()].join(', ')}); skipping it. Run discover again.`,
-      );
-      continue;
-    }
-    const outcome = await readStream(
-      out,
-      config,
-      api,
-      name,
-      configured.sync_mode,
-      states.get(name),
-      options.stopRequested,
-    );
-    if (outcome === 'failed') failures++;
-    if (outcome === 'stopped') {
-      await out.error(
-        'The read was stopped (SIGTERM) after its last checkpoint; the next run continues from there.',
-        'transient_error',
-      );
-      return 143;
-    }
-  }
-  await out.log(
-    'INFO',
-    `Read finished: ${api.stats.requests} request(s) to Stripe, ${api.stats.retries} retried, ${api.stats.rateLimited} answered 429.`,
-  );
-  return failures > 0 ? 1 : 0;
-}
-
-async function readStream(
-  out: MessageWriter,
-  config: ConnectorConfig,
-  api: StripeApi,
-  name: string,
-  syncMode: 'full_refresh' | 'incremental',
-  stateBlob: unknown,
-  stopRequested: () => boolean,
-): Promise<'complete' | 'failed' | 'stopped'> {
-  const stream = { name };
-  await out.streamStatus(stream, 'STARTED');
-  const pipelineConfig = config.pipelines.find((pipeline) => pipeline.name === name);
-  let sinceCheckpoint = 0;
-  let running = false;
-  try {
-    if (!pipelineConfig) throw new ConnectorError('system', `No pipeline named "${name}".`);
-    const state = parsePipelineState(stateBlob, name);
-    const pipeline = await openPipeline(config, pipelineConfig);
-    try {
-      const run = runPipeline(pipeline, {
-        api,
-        syncMode,
-        state,
-        fingerprint: pipelineConfig.fingerprint,
-        lookbackSeconds: config.lookbackSeconds,
-        settleSeconds: config.settleSeconds,
-        concurrency: config.concurrency,
-        useSearchApi: config.useSearchApi,
-      });
-      let step = await run.next();
-      for (; !step.done; step = await run.next()) {
-        const event = step.value;
-        if (event.kind === 'records') {
-          if (!running) {
-            running = true;
-            await out.streamStatus(stream, 'RUNNING');
-          }
-          const emittedAt = Date.now();
-          for (const item of event.items) await out.record(name, item.record, emittedAt);
-          sinceCheckpoint += event.items.length;
-        } else if (event.kind === 'checkpoint') {
-          await out.checkpoint({
-            type: 'STREAM',
-            stream: { stream_descriptor: stream, stream_state: event.state },
-            sourceStats: { recordCount: sinceCheckpoint },
-          });
-          sinceCheckpoint = 0;
-          if (stopRequested()) {
-            await run.return(undefined as unknown as PipelineSummary);
-            await out.streamStatus(stream, 'INCOMPLETE');
-            return 'stopped';
-          }
-        } else {
-          await out.log(event.level, event.message);
+  const running = new Set<string>();
+  for await (const event of sync) {
+    switch (event.kind) {
+      case 'pipeline_started':
+        await out.streamStatus({ name: event.pipeline }, 'STARTED');
+        if (event.downgraded) {
+          await out.log('WARN', `Stream "${event.pipeline}": ${event.downgraded.reason}`);
         }
+        break;
+      case 'records': {
+        if (!running.has(event.pipeline)) {
+          running.add(event.pipeline);
+          await out.streamStatus({ name: event.pipeline }, 'RUNNING');
+        }
+        const emittedAt = Date.now();
+        for (const item of event.items) await out.record(event.pipeline, item.record, emittedAt);
+        break;
       }
-    } finally {
-      await closePipeline(pipeline);
+      case 'checkpoint':
+        await out.checkpoint({
+          type: 'STREAM',
+          stream: { stream_descriptor: { name: event.pipeline }, stream_state: event.state },
+          sourceStats: { recordCount: event.recordsSinceLast },
+        });
+        if (options.stopRequested()) {
+          await out.streamStatus({ name: event.pipeline }, 'INCOMPLETE');
+          await out.error(
+            'The read was stopped (SIGTERM) after its last checkpoint; the next run continues from there.',
+            'transient_error',
+          );
+          return 143;
+        }
+        break;
+      case 'log':
+        await out.log(event.level, event.message);
+        break;
+      case 'pipeline_finished':
+        await out.streamStatus({ name: event.pipeline }, 'COMPLETE');
+        break;
+      case 'pipeline_failed':
+        failures++;
+        await out.streamStatus({ name: event.pipeline }, 'INCOMPLETE');
+        await traceError(out, event.error, {
+          prefix: `Stream "${event.pipeline}": `,
+          stream: { name: event.pipeline },
+        });
+        break;
+      case 'sync_finished':
+        await out.log(
+          'INFO',
+          `Read finished: ${event.stats.requests} request(s) to Stripe, ${event.stats.retries} retried, ${event.stats.rateLimited} answered 429.`,
+        );
+        break;
     }
-    await out.streamStatus(stream, 'COMPLETE');
-    return 'complete';
-  } catch (error) {
-    await out.streamStatus(stream, 'INCOMPLETE');
-    await traceError(out, error, { prefix: `Stream "${name}": `, stream });
-    return 'failed';
   }
+  return failures > 0 ? 1 : 0;
 }
 
 function failureTypeOf(error: unknown): FailureType {

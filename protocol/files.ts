@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, errorMessage } from '../connector/errors';
+import { ConfigError, errorMessage } from '../connector';
 
 /** Reads a JSON file the platform passed, with errors that name the flag and the file. */
 export async function readJsonFile(path: string, flag: string): Promise<unknown> {

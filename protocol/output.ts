@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { redactSecrets } from '../connector/stripe/redact';
+import { redactSecrets } from '../connector';
 import type {
   AirbyteMessage,
   AirbyteStateMessage,

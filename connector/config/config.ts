@@ -25,15 +25,42 @@ export interface PipelineConfig {
   where: string;
   /** Changes when filter, transformation or model change: saved states then no longer apply. */
   fingerprint: string;
+  /**
+   * When the standalone tool runs it: an interval (5m, 15m, 30m, 1h, 2h, 3h, 6h, 8h, 12h, 24h) or a
+   * cron expression, as written. Airbyte and n8n schedule runs themselves and ignore it.
+   */
+  schedule?: string;
+}
+
+/** Which Stripe endpoints a full import reads customers through. */
+export type FullImportEndpoints = 'list' | 'list_and_search';
+
+/** How pipelines read Stripe: the same for every pipeline of a config. */
+export interface ReadSettings {
+  /** Incremental runs re-read this much before the cursor, for extra safety (lookback_window_days). */
+  lookbackSeconds: number;
+  /** Events younger than this are left for the next run. */
+  settleSeconds: number;
+  /**
+   * Every incremental run re-reads this much of the event log before its cursor and processes the
+   * events it had not seen there: Stripe lists some events late (events_overlap_seconds).
+   */
+  overlapSeconds: number;
+  /** How far behind writes the Search API may be: change tracking after a search starts this early. */
+  searchLagSeconds: number;
+  /** Full imports: pages read at once. */
+  concurrency: number;
+  /** Push filter conditions down to the Search API during full imports. */
+  useSearchApi: boolean;
+  fullImportEndpoints: FullImportEndpoints;
+  /** list_and_search: created-ranges older than this may be read through Search. */
+  searchHorizonSeconds: number;
 }
 
 export interface ConnectorConfig {
   connection: StripeConnection;
   startDate?: number;
-  lookbackSeconds: number;
-  settleSeconds: number;
-  concurrency: number;
-  useSearchApi: boolean;
+  reading: ReadSettings;
   model?: CustomerModel;
   /** Every configured pipeline, disabled ones included (shells decide what to offer). */
   pipelines: PipelineConfig[];
@@ -85,6 +112,7 @@ export function parseConfig(raw: unknown, now: Date = new Date()): ConnectorConf
       ),
       transformation: pipeline.transformation,
       onError: pipeline.on_error ?? 'fail',
+      ...(pipeline.schedule ? { schedule: pipeline.schedule } : {}),
       where,
       fingerprint: fingerprint([
         pipeline.filter ?? null,
@@ -100,14 +128,22 @@ export function parseConfig(raw: unknown, now: Date = new Date()): ConnectorConf
       accountId: config.account_id,
       apiBaseUrl: config.api_base_url,
       requestsPerSecond: config.requests_per_second,
+      maxShareOfRateLimits: config.max_share_of_rate_limits ?? 0.8,
       requestTimeoutMs: (config.request_timeout_seconds ?? 60) * 1000,
       maxAttempts: config.max_attempts ?? 8,
     },
     startDate,
-    lookbackSeconds: (config.lookback_window_days ?? 0) * 86_400,
-    settleSeconds: config.events_settle_seconds ?? 10,
-    concurrency: config.concurrency ?? 32,
-    useSearchApi: config.use_search_api ?? false,
+    reading: {
+      lookbackSeconds: (config.lookback_window_days ?? 0) * 86_400,
+      settleSeconds: config.events_settle_seconds ?? 10,
+      overlapSeconds: config.events_overlap_seconds ?? 300,
+      searchLagSeconds: config.search_lag_seconds ?? 3600,
+      concurrency: config.concurrency ?? 32,
+      useSearchApi: config.use_search_api ?? false,
+      fullImportEndpoints:
+        config.full_import_endpoints ?? (isLiveKey(config.api_key) ? 'list_and_search' : 'list'),
+      searchHorizonSeconds: (config.search_horizon_hours ?? 6) * 3600,
+    },
     model,
     pipelines,
   };
@@ -121,6 +157,7 @@ interface RawPipeline {
   filter?: unknown;
   transformation?: unknown;
   on_error?: OnError;
+  schedule?: string;
 }
 
 interface RawConfig {
@@ -133,6 +170,11 @@ interface RawConfig {
   requests_per_second?: number;
   request_timeout_seconds?: number;
   max_attempts?: number;
+  max_share_of_rate_limits?: number;
+  events_overlap_seconds?: number;
+  search_lag_seconds?: number;
+  search_horizon_hours?: number;
+  full_import_endpoints?: FullImportEndpoints;
   concurrency?: number;
   use_search_api?: boolean;
   customer_model?: unknown;
@@ -151,6 +193,11 @@ function parseStartDate(value: string, now: Date): number {
     );
   }
   return Math.floor(parsed.range.start);
+}
+
+/** Live-mode keys: Stripe's limits are four times a sandbox's. */
+export function isLiveKey(apiKey: string): boolean {
+  return /^(sk|rk)_live_/.test(apiKey);
 }
 
 function fingerprint(parts: unknown[]): string {

@@ -1,4 +1,5 @@
-import type { StripeApi } from '../stripe/api';
+import type { ReadSettings } from '../config/config';
+import type { StripePort } from '../stripe/port';
 import { collectCustomerChanges, type CustomerChange } from '../stripe/customer-changes';
 import {
   OPEN_END,
@@ -39,17 +40,13 @@ export interface PipelineSummary {
 }
 
 export interface PipelineRunOptions {
-  api: StripeApi;
+  api: StripePort;
   /** full_refresh: always the whole list. incremental: changes since `state`. */
   syncMode: 'full_refresh' | 'incremental';
   state: PipelineState | undefined;
   /** Identifies filter + transformation; a state written under another one is not trusted. */
   fingerprint: string;
-  lookbackSeconds: number;
-  settleSeconds: number;
-  concurrency: number;
-  /** Send filter conditions Stripe's Search API understands there, during full imports. */
-  useSearchApi?: boolean;
+  settings: ReadSettings;
   /** Stop after this many records (n8n's limit); the checkpoint then is not advanced past them. */
   limit?: number;
 }
@@ -120,7 +117,7 @@ async function* fullImport(
   const range: CreatedSlice = [pushDown.created?.gte ?? 0, pushDown.created?.lte ?? OPEN_END];
   let eventsCursor = resumedCursor;
   let pages: AsyncIterable<SlicePage> | undefined;
-  if (!resume && options.useSearchApi && pushDown.searchQuery) {
+  if (!resume && options.settings.useSearchApi && pushDown.searchQuery) {
     const search = await startSearch(options.api, pushDown.searchQuery);
     if (search.kind === 'unavailable') {
       yield log(
@@ -132,7 +129,7 @@ async function* fullImport(
       yield log('INFO', pipeline, `reading through the Search API: ${pushDown.searchQuery}`);
       // Search lags about a minute behind writes: start change tracking early enough to catch
       // what it missed.
-      eventsCursor = search.first.serverTime - options.settleSeconds - SEARCH_LAG_SECONDS;
+      eventsCursor = search.first.serverTime - options.settings.settleSeconds - SEARCH_LAG_SECONDS;
       pages = searchPages(options.api, pushDown.searchQuery, search.first, range);
     }
   }
@@ -140,13 +137,13 @@ async function* fullImport(
     options.api,
     resume ?? { fromCreated: range[0], toCreated: range[1] },
     {
-      concurrency: options.concurrency,
+      concurrency: options.settings.concurrency,
       email: pushDown.email,
     },
   );
   for await (const page of pages) {
     // Changes from the moment the import began are read by the next run.
-    eventsCursor ??= page.serverTime - options.settleSeconds;
+    eventsCursor ??= page.serverTime - options.settings.settleSeconds;
     if (page.malformed > 0) {
       summary.malformed += page.malformed;
       yield log(
@@ -179,7 +176,7 @@ async function* fullImport(
     };
   }
   // Only an empty account gets here without a page's clock: start change tracking from now.
-  const cursor = eventsCursor ?? Math.floor(Date.now() / 1000) - options.settleSeconds;
+  const cursor = eventsCursor ?? Math.floor(Date.now() / 1000) - options.settings.settleSeconds;
   yield incrementalCheckpoint(cursor, options.fingerprint);
   yield log('INFO', pipeline, `full import done: ${describe(summary)}.`);
 }
@@ -204,7 +201,11 @@ async function* readChanges(
   const { selector } = pipeline;
   const collected = await collectCustomerChanges(
     options.api,
-    { cursor, lookbackSeconds: options.lookbackSeconds, settleSeconds: options.settleSeconds },
+    {
+      cursor,
+      lookbackSeconds: options.settings.lookbackSeconds,
+      settleSeconds: options.settings.settleSeconds,
+    },
     selector.matchesAll ? () => true : (customer) => selector.matches(customer),
   );
   if (collected.kind === 'expired') {

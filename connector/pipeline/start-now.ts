@@ -1,4 +1,4 @@
-import type { StripeApi } from '../stripe/api';
+import type { StripePort } from '../stripe/port';
 import type { PipelineState } from './state';
 
 /**
@@ -6,7 +6,7 @@ import type { PipelineState } from './state';
  * For "start from now" first polls (n8n trigger), where only future changes are wanted.
  */
 export async function stateStartingNow(
-  api: StripeApi,
+  api: StripePort,
   fingerprint: string,
   settleSeconds: number,
 ): Promise<PipelineState> {

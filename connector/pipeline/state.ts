@@ -1,12 +1,7 @@
 import { ConfigError } from '../errors';
+import type { CreatedSlice } from '../stripe/customer-slices';
 
-/**
- * An inclusive range of customer `created` times (unix seconds) still to be read; with `after`,
- * the customers of second `lte` up to and including that id (in list order) are already out, so
- * a resumed read continues right after it instead of repeating the second.
- */
-export type CreatedSlice =
-  readonly [gte: number, lte: number] | readonly [gte: number, lte: number, after: string];
+export type { CreatedSlice };
 
 /**
  * What a pipeline remembers between runs. Two phases, so a half-done state cannot be mistaken

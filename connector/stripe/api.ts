@@ -2,7 +2,19 @@ import Stripe from 'stripe';
 import { ConfigError, TransientError } from '../errors';
 import type { DeletedStripeCustomer, StripeCustomer } from './customer-schema';
 import { MissingObjectError, toConnectorError } from './errors';
-import { RequestGate, type GateStats } from './request-gate';
+import {
+  CUSTOMER_EVENT_TYPES,
+  PAGE_SIZE,
+  type CreatedRange,
+  type CustomerEvent,
+  type CustomerEventType,
+  type EventPage,
+  type Page,
+  type SearchPage,
+  type StripePort,
+} from './port';
+import { ENDPOINTS, keyMode, rateBudgets, type Endpoint } from './rate-budgets';
+import { RequestGate, type GateStats, type Slowdown } from './request-gate';
 
 /** Where and how to reach Stripe: the connection part of the config, shared by every pipeline. */
 export interface StripeConnection {
@@ -11,65 +23,27 @@ export interface StripeConnection {
   accountId?: string;
   /** Defaults to Stripe's; tests and the demo point it at the emulator. */
   apiBaseUrl?: string;
-  /** Client-side rate limit; defaults follow the key's mode (Stripe allows 100/s live, 25/s test). */
+  /** An extra global cap, requests per second, below the budgets Stripe's limits give. */
   requestsPerSecond?: number;
+  /** 0.05-1: the share of Stripe's limits (per endpoint and per account) this connector uses. */
+  maxShareOfRateLimits?: number;
   requestTimeoutMs?: number;
   maxAttempts?: number;
-}
-
-export const CUSTOMER_EVENT_TYPES = [
-  'customer.created',
-  'customer.updated',
-  'customer.deleted',
-] as const;
-export type CustomerEventType = (typeof CUSTOMER_EVENT_TYPES)[number];
-
-/** The parts of a Stripe event the engine reads. */
-export interface CustomerEvent {
-  id: string;
-  type: CustomerEventType;
-  created: number;
-  apiVersion: string | null;
-  object: StripeCustomer;
-  previousAttributes: Record<string, unknown> | undefined;
-}
-
-export interface Page<T> {
-  items: T[];
-  hasMore: boolean;
-  /** Server time of the response (its Date header), unix seconds: Stripe's clock, not ours. */
-  serverTime: number;
-}
-
-/** A page of events: `malformed` counts the entries that were not events at all. */
-export interface EventPage extends Page<CustomerEvent> {
-  malformed: number;
-}
-
-export interface CreatedRange {
-  gte?: number;
-  lte?: number;
-  lt?: number;
-}
-
-export const PAGE_SIZE = 100;
-
-export function defaultRequestsPerSecond(apiKey: string): number {
-  // Stay a little under Stripe's documented ceilings so other integrations keep some room.
-  return /_live_/.test(apiKey) ? 90 : 20;
+  /** How long one request may wait out 429s before it fails (default 5 minutes). */
+  rateLimitPatienceMs?: number;
 }
 
 /**
  * The engine's only door to Stripe: the official SDK behind a rate-limited, retrying gate, with
  * errors turned into actionable ones. Everything is plain JSON past this class.
  */
-export class StripeApi {
+export class StripeApi implements StripePort {
   readonly apiVersion: string;
   private readonly stripe: Stripe;
   private readonly gate: RequestGate;
   private readonly secrets: string[];
 
-  constructor(connection: StripeConnection, onRateLimited?: (pace: number) => void) {
+  constructor(connection: StripeConnection, onRateLimited?: (slowdown: Slowdown) => void) {
     this.secrets = [connection.apiKey];
     const base = parseBaseUrl(connection.apiBaseUrl);
     this.stripe = new Stripe(connection.apiKey, {
@@ -84,11 +58,17 @@ export class StripeApi {
     this.apiVersion = Stripe.API_VERSION;
     this.gate = new RequestGate(
       {
-        requestsPerSecond:
-          connection.requestsPerSecond ?? defaultRequestsPerSecond(connection.apiKey),
+        budgets: rateBudgets(
+          keyMode(connection.apiKey),
+          connection.maxShareOfRateLimits ?? 0.8,
+          connection.requestsPerSecond,
+        ),
         maxAttempts: connection.maxAttempts ?? 8,
         initialDelayMs: 500,
         maxDelayMs: 30_000,
+        ...(connection.rateLimitPatienceMs !== undefined
+          ? { rateLimitPatienceMs: connection.rateLimitPatienceMs }
+          : {}),
       },
       onRateLimited,
     );
@@ -105,7 +85,7 @@ export class StripeApi {
     startingAfter?: string;
     limit?: number;
   }): Promise<Page<StripeCustomer>> {
-    const list = await this.call('customers', () =>
+    const list = await this.call(ENDPOINTS.listCustomers, 'customers', () =>
       this.stripe.customers.list({
         limit: params.limit ?? PAGE_SIZE,
         ...(hasBounds(params.created) ? { created: params.created } : {}),
@@ -121,11 +101,8 @@ export class StripeApi {
   }
 
   /** One page of results of the Search API (eventually consistent: about a minute behind). */
-  async searchCustomers(
-    query: string,
-    page?: string,
-  ): Promise<Page<StripeCustomer> & { nextPage: string | null }> {
-    const result = await this.call('customers', () =>
+  async searchCustomers(query: string, page?: string): Promise<SearchPage> {
+    const result = await this.call(ENDPOINTS.searchCustomers, 'customers', () =>
       this.stripe.customers.search({ query, limit: PAGE_SIZE, ...(page ? { page } : {}) }),
     );
     return {
@@ -145,7 +122,9 @@ export class StripeApi {
   ): Promise<{ customer: StripeCustomer | DeletedStripeCustomer; serverTime: number }> {
     let customer: Stripe.Response<Stripe.Customer | Stripe.DeletedCustomer>;
     try {
-      customer = await this.call('customers', () => this.stripe.customers.retrieve(id));
+      customer = await this.call(ENDPOINTS.retrieveCustomer, 'customers', () =>
+        this.stripe.customers.retrieve(id),
+      );
     } catch (error) {
       if (!(error instanceof MissingObjectError)) throw error;
       return {
@@ -165,7 +144,7 @@ export class StripeApi {
     startingAfter?: string;
     limit?: number;
   }): Promise<EventPage> {
-    const list = await this.call('events', () =>
+    const list = await this.call(ENDPOINTS.listEvents, 'events', () =>
       this.stripe.events.list({
         limit: params.limit ?? PAGE_SIZE,
         // Exact types: `customer.*` would also match subscriptions, sources, tax ids...
@@ -186,9 +165,13 @@ export class StripeApi {
     };
   }
 
-  private async call<T>(resource: 'customers' | 'events', request: () => Promise<T>): Promise<T> {
+  private async call<T>(
+    endpoint: Endpoint,
+    resource: 'customers' | 'events',
+    request: () => Promise<T>,
+  ): Promise<T> {
     try {
-      return await this.gate.run(request);
+      return await this.gate.run(endpoint, request);
     } catch (error) {
       throw toConnectorError(error, resource, this.secrets);
     }

@@ -1,4 +1,4 @@
-import type { CustomerEvent, EventPage, StripeApi } from './api';
+import type { CustomerEvent, EventPage, StripePort } from './port';
 import { isWellFormedCustomer, type StripeCustomer } from './customer-schema';
 import { TransientError } from '../errors';
 import { StaleCursorError } from './errors';
@@ -95,7 +95,7 @@ const MAX_WINDOW_GROWTH = 8;
  * caller to re-fetch, so records never arrive in an old shape.
  */
 export async function collectCustomerChanges(
-  api: StripeApi,
+  api: StripePort,
   request: ChangeWindowRequest,
   wasSelected: (customer: StripeCustomer) => boolean,
 ): Promise<ChangeCollection> {
@@ -160,7 +160,7 @@ const MAX_PAGES_PER_WINDOW = 30;
  * out far denser than judged (and can still be shortened).
  */
 async function readWindow(
-  api: StripeApi,
+  api: StripePort,
   window: WindowCollector,
 ): Promise<{ kind: 'read' } | { kind: 'too_dense'; events: number; seconds: number }> {
   const [start, end] = window.bounds;

@@ -1,8 +1,7 @@
 import { ConnectorError, errorMessage } from '../errors';
-import type { CreatedSlice } from '../pipeline/state';
-import type { Page, StripeApi } from './api';
+import type { SearchPage, StripePort } from './port';
 import { isWellFormedCustomer, type StripeCustomer } from './customer-schema';
-import type { SlicePage } from './customer-slices';
+import type { CreatedSlice, SlicePage } from './customer-slices';
 
 /**
  * Stripe's Search API is eventually consistent: a customer created or changed in about the last
@@ -12,15 +11,14 @@ import type { SlicePage } from './customer-slices';
 export const SEARCH_LAG_SECONDS = 120;
 
 export type SearchStart =
-  | { kind: 'ready'; first: Page<StripeCustomer> & { nextPage: string | null } }
-  | { kind: 'unavailable'; reason: string };
+  { kind: 'ready'; first: SearchPage } | { kind: 'unavailable'; reason: string };
 
 /**
  * Runs the first search request. Search is an optimisation: where Stripe refuses it (not offered
  * in some regions, such as India, or failing), the caller lists instead. A key that may not read
  * customers at all is still the user's error.
  */
-export async function startSearch(api: StripeApi, query: string): Promise<SearchStart> {
+export async function startSearch(api: StripePort, query: string): Promise<SearchStart> {
   try {
     return { kind: 'ready', first: await api.searchCustomers(query) };
   } catch (error) {
@@ -34,9 +32,9 @@ export async function startSearch(api: StripeApi, query: string): Promise<Search
  * keeps the whole range until the search is done: a resumed run lists that range instead.
  */
 export async function* searchPages(
-  api: StripeApi,
+  api: StripePort,
   query: string,
-  first: Page<StripeCustomer> & { nextPage: string | null },
+  first: SearchPage,
   range: CreatedSlice,
 ): AsyncGenerator<SlicePage> {
   let page = first;

@@ -1,9 +1,16 @@
 import { BoundedQueue } from '../util/bounded-queue';
-import type { CreatedSlice } from '../pipeline/state';
-import type { StripeApi } from './api';
+import type { StripePort } from './port';
 import { isWellFormedCustomer, type StripeCustomer } from './customer-schema';
 import { TransientError } from '../errors';
 import { StaleCursorError } from './errors';
+
+/**
+ * An inclusive range of customer `created` times (unix seconds) still to be read; with `after`,
+ * the customers of second `lte` up to and including that id (in list order) are already out, so
+ * a resumed read continues right after it instead of repeating the second.
+ */
+export type CreatedSlice =
+  readonly [gte: number, lte: number] | readonly [gte: number, lte: number, after: string];
 
 export interface SliceReadOptions {
   /** Pages read at once. The request gate still bounds requests per second. */
@@ -91,7 +98,7 @@ export const OPEN_END = 99_999_999_999;
  * memory stays flat, and the checkpoint reflects only what the consumer has taken.
  */
 export async function* readCustomerSlices(
-  api: StripeApi,
+  api: StripePort,
   start: SliceStart,
   options: SliceReadOptions,
 ): AsyncGenerator<SlicePage> {
@@ -209,7 +216,7 @@ export async function* readCustomerSlices(
   }
 }
 
-async function listPage(api: StripeApi, slice: Slice, email: string | undefined) {
+async function listPage(api: StripePort, slice: Slice, email: string | undefined) {
   const params = { created: { gte: slice.gte, lte: slice.readLte }, email };
   try {
     return await api.listCustomers({ ...params, startingAfter: slice.cursor });

@@ -62,6 +62,16 @@ function parseRetryAfter(value: string | undefined): number | undefined {
   return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, 60_000) : undefined;
 }
 
+/** What Stripe (or the network) answered, for errors built from an SDK failure. */
+function fromStripe(error: unknown): { cause: unknown; origin: 'stripe'; httpStatus?: number } {
+  const status = (error as { statusCode?: unknown }).statusCode;
+  return {
+    cause: error,
+    origin: 'stripe',
+    ...(typeof status === 'number' ? { httpStatus: status } : {}),
+  };
+}
+
 /**
  * Turns what the SDK threw into an engine error whose message tells the user what to do.
  * `resource` says what we were reading, so permission errors can name the permission to enable.
@@ -73,12 +83,24 @@ export function toConnectorError(
 ): ConnectorError {
   if (error instanceof ConnectorError) return error;
   const stripeMessage = redactSecrets(errorMessage(error), secrets);
+  const details = fromStripe(error);
   if (error instanceof Stripe.errors.StripeAuthenticationError) {
     return new ConfigError(
       `Stripe rejected the API key (401 authentication_error): ${stripeMessage} ` +
         'Check `api_key`: use a secret key (sk_live_/sk_test_) or a restricted key (rk_live_/rk_test_) ' +
         'from Dashboard > Developers > API keys, and make sure it has not been rolled or deleted.',
-      { cause: error },
+      details,
+    );
+  }
+  // Stripe answers 403 `account_invalid` for a Stripe-Account the key may not act on: that is
+  // `account_id`'s problem, not a missing permission.
+  const code = (error as { code?: unknown }).code;
+  if (code === 'account_invalid') {
+    return new ConfigError(
+      `Stripe refused the connected account (${error instanceof Stripe.errors.StripeError ? `${error.statusCode ?? ''} ` : ''}account_invalid): ${stripeMessage} ` +
+        'Check `account_id` (acct_...): it must be an account connected to the platform that owns the key, ' +
+        "and the key must be the platform's (leave `account_id` empty to read the key's own account).",
+      details,
     );
   }
   if (error instanceof Stripe.errors.StripePermissionError) {
@@ -87,7 +109,7 @@ export function toConnectorError(
       `The API key may not read ${resource} (403 permission_error): ${stripeMessage} ` +
         `If it is a restricted key, enable the "${hint}" permission for it in ` +
         'Dashboard > Developers > API keys > (your restricted key) > Edit, or use a secret key.',
-      { cause: error },
+      details,
     );
   }
   if (error instanceof Stripe.errors.StripeInvalidRequestError) {
@@ -96,32 +118,37 @@ export function toConnectorError(
       return new MissingObjectError(stripeMessage);
     }
     const param = error.param ? ` (parameter \`${error.param}\`)` : '';
-    if (error.code === 'account_invalid' || /account/i.test(error.param ?? '')) {
+    if (/account/i.test(error.param ?? '')) {
       return new ConfigError(
         `Stripe refused the connected account${param}: ${stripeMessage} ` +
           'Check `account_id` (acct_...): it must be an account connected to the platform that owns the key.',
+        details,
       );
     }
-    return new ConnectorError('system', `Stripe rejected a request${param}: ${stripeMessage}`);
+    return new ConnectorError(
+      'system',
+      `Stripe rejected a request${param}: ${stripeMessage}`,
+      details,
+    );
   }
   if (error instanceof Stripe.errors.StripeConnectionError) {
     return new TransientError(
       `Could not reach the Stripe API: ${stripeMessage} Check network access to the API ` +
         '(and `api_base_url` if set); the read can be retried.',
-      { cause: error },
+      details,
     );
   }
   if (error instanceof Stripe.errors.StripeRateLimitError) {
     return new TransientError(
       `Stripe kept answering 429 (rate limit) after all retries: ${stripeMessage} ` +
-        'Lower `requests_per_second`, or run when other integrations on this account are quieter.',
-      { cause: error },
+        'Lower `max_share_of_rate_limits` or `requests_per_second`, or run when other integrations on this account are quieter.',
+      details,
     );
   }
   if (error instanceof Stripe.errors.StripeError) {
     return new TransientError(
       `Stripe failed with ${error.statusCode ?? 'no status'} ${error.type}: ${stripeMessage}`,
-      { cause: error },
+      details,
     );
   }
   return new ConnectorError('system', stripeMessage, { cause: error });

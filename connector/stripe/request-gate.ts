@@ -1,36 +1,44 @@
 import { backOff } from 'exponential-backoff';
 import { TokenBucket } from 'limiter';
 import { classifyFailure } from './errors';
+import type { RequestStats } from './port';
+import type { Endpoint, RateBudgets } from './rate-budgets';
 
 export interface GateOptions {
-  /** Client-side ceiling, requests per second, shared by every concurrent caller. */
-  requestsPerSecond: number;
+  /** Paces per endpoint and across them (see rate-budgets.ts). */
+  budgets: RateBudgets;
   /** Attempts per call, the first included; a call still failing after them gives up. */
   maxAttempts: number;
   /** First back-off delay; it doubles (with jitter) up to `maxDelayMs`. */
   initialDelayMs: number;
   maxDelayMs: number;
+  /** How long one call may keep waiting out 429s before it fails (default 5 minutes). */
+  rateLimitPatienceMs?: number;
 }
 
-export interface GateStats {
-  requests: number;
-  retries: number;
-  rateLimited: number;
+export interface GateStats extends RequestStats {
+  /** The same counts for each endpoint called. */
+  byEndpoint: Partial<Record<Endpoint, RequestStats>>;
+}
+
+/** A 429 slowed an endpoint down to `pace` requests per second. */
+export interface Slowdown {
+  endpoint: Endpoint;
+  pace: number;
 }
 
 /**
- * Requests are paced a little under the limit, with a burst of a few tokens: timers fire late, and
- * without a burst the late milliseconds add up to a pace well under the one asked for; with it,
- * any one-second window still stays under the limit (pace + burst <= limit).
+ * A burst of a few percent of the pace: timers fire late, and without a burst the late
+ * milliseconds add up to a pace well under the one asked for; with it, any one-second window
+ * still stays under the pace plus one or two requests.
  */
-const PACING_MARGIN = 0.95;
 const BURST_SHARE = 0.03;
 /** On a 429 the pace drops by this factor, then climbs back a little with every success (AIMD). */
 const SLOWDOWN = 0.8;
 const RECOVERY_PER_SUCCESS = 0.002;
 const SLOWEST = 0.2;
-/** How long one call may keep waiting out 429s before the read gives up on it. */
-const RATE_LIMIT_BUDGET_MS = 5 * 60_000;
+/** How long one call may keep waiting out 429s before the read gives up on it, by default. */
+const RATE_LIMIT_PATIENCE_MS = 5 * 60_000;
 const RATE_LIMIT_FIRST_DELAY_MS = 250;
 const RATE_LIMIT_MAX_DELAY_MS = 5_000;
 
@@ -39,56 +47,108 @@ function backoffMs(firstMs: number, retry: number, maxMs: number): number {
   return Math.random() * Math.min(maxMs, firstMs * 2 ** retry);
 }
 
-/**
- * Every request to Stripe passes this gate. A token bucket paces the whole run (all concurrent
- * workers together) under the rate limit, and failures Stripe calls retryable are retried with
- * exponential back-off. A 429 means the account's limit is shared with someone else: the pace
- * slows down for everyone and recovers gradually, instead of the run failing. A Retry-After
- * header pauses every caller, since the other workers would only collect 429s of their own.
- */
-export class RequestGate {
-  readonly stats: GateStats = { requests: 0, retries: 0, rateLimited: 0 };
-  private readonly bucket: TokenBucket;
-  private readonly fullPace: number;
-  private pausedUntil = 0;
+/** One endpoint's pace: its own bucket, drawing on the global one too. */
+class EndpointLane {
+  readonly bucket: TokenBucket;
+  readonly stats: RequestStats = { requests: 0, retries: 0, rateLimited: 0 };
+  pausedUntil = 0;
 
   constructor(
-    private readonly options: GateOptions,
-    /** Told the new pace (requests per second) after each 429. */
-    private readonly onRateLimited: (pace: number) => void = () => {},
+    readonly fullPace: number,
+    global: TokenBucket,
   ) {
-    this.fullPace = options.requestsPerSecond * PACING_MARGIN;
     this.bucket = new TokenBucket({
-      bucketSize: Math.max(1, Math.floor(options.requestsPerSecond * BURST_SHARE)),
-      tokensPerInterval: this.fullPace,
+      bucketSize: burstOf(fullPace),
+      tokensPerInterval: fullPace,
       interval: 'second',
+      parentBucket: global,
     });
   }
 
-  /** The current pace, requests per second (lower than the limit after 429s). */
   get pace(): number {
     return this.bucket.tokensPerInterval;
   }
 
+  set pace(value: number) {
+    this.bucket.tokensPerInterval = Math.min(
+      this.fullPace,
+      Math.max(this.fullPace * SLOWEST, value),
+    );
+  }
+}
+
+const burstOf = (pace: number) => Math.max(1, Math.floor(pace * BURST_SHARE));
+
+/**
+ * Every request to Stripe passes this gate. Each endpoint has its own token bucket, paced under
+ * its budget, and every bucket draws on a global one, so all concurrent workers together stay
+ * under both of Stripe's limits. Failures Stripe calls retryable are retried with exponential
+ * back-off. A 429 means someone else uses the same limit (the merchant's own traffic): the
+ * endpoint that got it slows down and recovers gradually, instead of the run failing. A
+ * Retry-After header pauses that endpoint's callers, who would only collect 429s of their own.
+ */
+export class RequestGate {
+  private readonly global: TokenBucket;
+  private readonly lanes = new Map<Endpoint, EndpointLane>();
+  private readonly totals: RequestStats = { requests: 0, retries: 0, rateLimited: 0 };
+
+  constructor(
+    private readonly options: GateOptions,
+    /** Told the endpoint and its new pace after each 429. */
+    private readonly onRateLimited: (slowdown: Slowdown) => void = () => {},
+  ) {
+    const { global } = options.budgets;
+    this.global = new TokenBucket({
+      bucketSize: burstOf(global),
+      tokensPerInterval: global,
+      interval: 'second',
+    });
+  }
+
+  get stats(): GateStats {
+    return {
+      ...this.totals,
+      byEndpoint: Object.fromEntries(
+        [...this.lanes].map(([endpoint, lane]) => [endpoint, { ...lane.stats }]),
+      ),
+    };
+  }
+
+  /** The current pace of an endpoint, requests per second (lower than its budget after 429s). */
+  pace(endpoint: Endpoint): number {
+    return this.lane(endpoint).pace;
+  }
+
+  private lane(endpoint: Endpoint): EndpointLane {
+    let lane = this.lanes.get(endpoint);
+    if (!lane) {
+      lane = new EndpointLane(this.options.budgets.endpoints[endpoint], this.global);
+      this.lanes.set(endpoint, lane);
+    }
+    return lane;
+  }
+
   /**
-   * Runs a call through the pace and the retry policy. Two budgets: failures (5xx, network,
-   * timeouts) get `maxAttempts` attempts with exponential back-off; 429s, which only say "not so
-   * fast", are retried for up to RATE_LIMIT_BUDGET_MS of waiting, with shorter back-off, since the
-   * pace is already slowing down for them.
+   * Runs a call through its endpoint's pace and the retry policy. Two budgets: failures (5xx,
+   * network, timeouts) get `maxAttempts` attempts with exponential back-off; 429s, which only
+   * say "not so fast", are retried for up to `rateLimitPatienceMs` of waiting, with shorter
+   * back-off, since the pace is already slowing down for them.
    */
-  async run<T>(call: () => Promise<T>): Promise<T> {
+  async run<T>(endpoint: Endpoint, call: () => Promise<T>): Promise<T> {
+    const lane = this.lane(endpoint);
     let failures = 0;
     let rateLimits = 0;
     let rateLimitWaitMs = 0;
+    const count = (field: keyof RequestStats) => {
+      this.totals[field]++;
+      lane.stats[field]++;
+    };
     return backOff(
       async () => {
-        await this.waitForTurn();
-        this.stats.requests++;
+        await waitForTurn(lane);
+        count('requests');
         const result = await call();
-        this.bucket.tokensPerInterval = Math.min(
-          this.fullPace,
-          this.bucket.tokensPerInterval + this.fullPace * RECOVERY_PER_SUCCESS,
-        );
+        lane.pace = lane.pace + lane.fullPace * RECOVERY_PER_SUCCESS;
         return result;
       },
       {
@@ -100,18 +160,17 @@ export class RequestGate {
           if (!failure.retryable) return false;
           let delayMs: number;
           if (failure.reason === 'rate_limit') {
-            if (rateLimitWaitMs >= RATE_LIMIT_BUDGET_MS) return false;
-            this.stats.rateLimited++;
-            this.bucket.tokensPerInterval = Math.max(
-              this.fullPace * SLOWEST,
-              this.bucket.tokensPerInterval * SLOWDOWN,
-            );
-            this.onRateLimited(this.bucket.tokensPerInterval);
+            if (rateLimitWaitMs >= (this.options.rateLimitPatienceMs ?? RATE_LIMIT_PATIENCE_MS)) {
+              return false;
+            }
+            count('rateLimited');
+            lane.pace = lane.pace * SLOWDOWN;
+            this.onRateLimited({ endpoint, pace: lane.pace });
             delayMs =
               failure.retryAfterMs ??
               backoffMs(RATE_LIMIT_FIRST_DELAY_MS, rateLimits++, RATE_LIMIT_MAX_DELAY_MS);
             if (failure.retryAfterMs !== undefined) {
-              this.pausedUntil = Math.max(this.pausedUntil, Date.now() + failure.retryAfterMs);
+              lane.pausedUntil = Math.max(lane.pausedUntil, Date.now() + failure.retryAfterMs);
             }
             rateLimitWaitMs += delayMs;
           } else {
@@ -120,20 +179,20 @@ export class RequestGate {
               failure.retryAfterMs ??
               backoffMs(this.options.initialDelayMs, failures - 1, this.options.maxDelayMs);
           }
-          this.stats.retries++;
+          count('retries');
           await sleep(delayMs);
           return true;
         },
       },
     );
   }
+}
 
-  private async waitForTurn(): Promise<void> {
-    for (let wait = this.pausedUntil - Date.now(); wait > 0; wait = this.pausedUntil - Date.now()) {
-      await sleep(wait);
-    }
-    await this.bucket.removeTokens(1);
+async function waitForTurn(lane: EndpointLane): Promise<void> {
+  for (let wait = lane.pausedUntil - Date.now(); wait > 0; wait = lane.pausedUntil - Date.now()) {
+    await sleep(wait);
   }
+  await lane.bucket.removeTokens(1);
 }
 
 export function sleep(ms: number): Promise<void> {

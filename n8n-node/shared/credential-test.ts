@@ -10,7 +10,6 @@ import type {
   INodeCredentialTestResult,
 } from 'n8n-workflow';
 import { ConnectorError, StripeApi, parseConfig, type ConnectorConfig } from './engine';
-import { httpStatusOf } from './errors';
 
 export const CREDENTIAL_TEST = 'stripeCustomersApiTest';
 
@@ -57,7 +56,7 @@ export async function testStripeCustomersCredential(
   try {
     await api.listCustomerEvents({ created: { gte: serverTime - 60 }, limit: 1 });
   } catch (error) {
-    const eventsForbidden = error instanceof ConnectorError && httpStatusOf(error) === '403';
+    const eventsForbidden = error instanceof ConnectorError && error.httpStatus === 403;
     return {
       status: 'Error',
       message: eventsForbidden

@@ -8,12 +8,11 @@ export {
   OPERATORS,
   StripeApi,
   checkConnection,
-  closePipeline,
-  openPipeline,
+  connect,
   parseConfig,
   parsePipelineState,
-  runPipeline,
   stateStartingNow,
+  syncPipelines,
 } from '../../connector';
 export type {
   ChangeKind,
@@ -23,8 +22,7 @@ export type {
   PipelineState,
   PipelineSummary,
 } from '../../connector';
-export { listFilterableProperties } from '../../connector/filter';
-export { MODEL_TYPES } from '../../connector/model';
+export { listFilterableProperties, MODEL_TYPES } from '../../connector';
 // Only the n8n package schedules runs (the platform schedules Airbyte syncs): `cron` is bundled
 // here and never loaded by the CLI.
 export { shortestIntervalMs } from '../../connector/schedule/interval';

@@ -16,17 +16,6 @@ const DESCRIPTIONS = {
   system: 'An unexpected error in the Stripe Customers engine. Please report it with this message.',
 } as const;
 
-/** Errors thrown by StripeApi calls (see TrackedStripeApi), as opposed to config problems. */
-export const stripeFailures = new WeakSet<object>();
-
-/** The HTTP status Stripe answered with, when the error carries one. */
-export function httpStatusOf(error: ConnectorError): string | undefined {
-  const cause = error.cause as { statusCode?: unknown } | undefined;
-  if (typeof cause?.statusCode === 'number') return String(cause.statusCode);
-  // The engine's messages quote Stripe's answer as "(401 authentication_error)".
-  return /\((\d{3}) [a-z_]+\)/.exec(error.message)?.[1];
-}
-
 function failureOf(error: ConnectorError, httpCode: string | undefined): Failure {
   if (httpCode === '401' || httpCode === '403') return { cause: 'credential-invalid' };
   if (httpCode === '429') return { cause: 'rate-limited' };
@@ -46,8 +35,8 @@ export function toNodeError(
     return new NodeOperationError(node, error instanceof Error ? error : String(error), context);
   }
   const description = DESCRIPTIONS[error.kind];
-  if (stripeFailures.has(error)) {
-    const httpCode = httpStatusOf(error);
+  if (error.origin === 'stripe') {
+    const httpCode = error.httpStatus === undefined ? undefined : String(error.httpStatus);
     return new NodeApiError(node, { message: error.message } as JsonObject, {
       message: error.message,
       ...(description ? { description } : {}),

@@ -6,20 +6,18 @@
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import {
-  StripeApi,
-  closePipeline,
-  openPipeline,
+  connect,
   parseConfig,
   parsePipelineState,
-  runPipeline,
   stateStartingNow,
+  syncPipelines,
   type ConnectorConfig,
   type EmittedRecord,
   type PipelineConfig,
   type PipelineState,
   type PipelineSummary,
+  type StripeApi,
 } from './engine';
-import { stripeFailures } from './errors';
 
 /**
  * Where the engine's log lines go. Its INFO lines (what a run did: "reading changes since…",
@@ -32,32 +30,6 @@ export const STATE_KEY = 'pipelineState';
 
 /** The item field holding how the customer changed: created, updated, deleted or listed. */
 export const CHANGE_FIELD = '_stripe_change';
-
-/** Marks what StripeApi calls throw, so errors.ts can report them as API errors. */
-function tracked<T>(call: Promise<T>): Promise<T> {
-  return call.catch((error: unknown) => {
-    if (typeof error === 'object' && error !== null) stripeFailures.add(error);
-    return Promise.reject(error);
-  });
-}
-
-class TrackedStripeApi extends StripeApi {
-  override listCustomers(...args: Parameters<StripeApi['listCustomers']>) {
-    return tracked(super.listCustomers(...args));
-  }
-
-  override searchCustomers(...args: Parameters<StripeApi['searchCustomers']>) {
-    return tracked(super.searchCustomers(...args));
-  }
-
-  override retrieveCustomer(...args: Parameters<StripeApi['retrieveCustomer']>) {
-    return tracked(super.retrieveCustomer(...args));
-  }
-
-  override listCustomerEvents(...args: Parameters<StripeApi['listCustomerEvents']>) {
-    return tracked(super.listCustomerEvents(...args));
-  }
-}
 
 export interface RunOptions {
   syncMode: 'full_refresh' | 'incremental';
@@ -108,12 +80,7 @@ export class CustomerImport {
     if (!pipeline) throw new Error('The engine returned no pipeline for the node.');
     this.engineFingerprint = pipeline.fingerprint;
     this.pipeline = { ...pipeline, fingerprint: fingerprint ?? pipeline.fingerprint };
-    this.api = new TrackedStripeApi(this.config.connection, (pauseMs) =>
-      log(
-        'WARN',
-        `Stripe answered 429 (rate limit): pausing requests for ${Math.round(pauseMs)} ms.`,
-      ),
-    );
+    this.api = connect(this.config, (message) => log('WARN', message));
   }
 
   /**
@@ -151,49 +118,41 @@ export class CustomerImport {
 
   /** A cursor at Stripe's current time: only changes from now on will be read. */
   startingNow(): Promise<PipelineState> {
-    return stateStartingNow(this.api, this.pipeline.fingerprint, this.config.settleSeconds);
+    return stateStartingNow(this.api, this.pipeline.fingerprint, this.config.reading.settleSeconds);
   }
 
   async run(options: RunOptions): Promise<RunResult> {
-    const definition = await openPipeline(this.config, this.pipeline);
     const result: RunResult = { items: [], state: undefined, summary: undefined };
-    try {
-      const run = runPipeline(definition, {
-        api: this.api,
-        syncMode: options.syncMode,
-        state: options.state,
-        fingerprint: this.pipeline.fingerprint,
-        lookbackSeconds: this.config.lookbackSeconds,
-        settleSeconds: this.config.settleSeconds,
-        concurrency: this.config.concurrency,
-        ...(options.limit !== undefined ? { limit: options.limit } : {}),
-      });
-      for (let step = await run.next(); ; step = await run.next()) {
-        if (step.done) {
-          result.summary = step.value;
+    const sync = syncPipelines(this.config, {
+      stripe: this.api,
+      pipelines: [
+        {
+          name: this.pipeline.name,
+          syncMode: options.syncMode,
+          state: options.state,
+          fingerprint: this.pipeline.fingerprint,
+          ...(options.limit !== undefined ? { limit: options.limit } : {}),
+        },
+      ],
+    });
+    for await (const event of sync) {
+      if (event.kind === 'records') {
+        result.items.push(...event.items);
+      } else if (event.kind === 'checkpoint') {
+        result.state = event.state;
+        const reason = options.stopAtCheckpoint?.({ items: result.items.length });
+        if (reason !== undefined) {
+          result.stoppedAtCheckpoint = reason;
           break;
         }
-        const event = step.value;
-        if (event.kind === 'records') {
-          result.items.push(...event.items);
-        } else if (event.kind === 'checkpoint') {
-          result.state = event.state;
-          const reason = options.stopAtCheckpoint?.({ items: result.items.length });
-          if (reason !== undefined) {
-            result.stoppedAtCheckpoint = reason;
-            await run.return(undefined as unknown as PipelineSummary);
-            break;
-          }
-        } else {
-          this.log(event.level === 'WARN' ? 'WARN' : 'DEBUG', event.message);
-        }
-        if (options.signal?.aborted) {
-          await run.return(undefined as unknown as PipelineSummary);
-          break;
-        }
+      } else if (event.kind === 'log') {
+        this.log(event.level === 'WARN' ? 'WARN' : 'DEBUG', event.message);
+      } else if (event.kind === 'pipeline_finished') {
+        result.summary = event.summary;
+      } else if (event.kind === 'pipeline_failed') {
+        throw event.error;
       }
-    } finally {
-      await closePipeline(definition);
+      if (options.signal?.aborted) break;
     }
     return result;
   }

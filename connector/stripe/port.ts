@@ -1,0 +1,82 @@
+/**
+ * The engine's Stripe port: the few reads a pipeline needs, in plain JSON. `StripeApi` implements
+ * it over the official SDK (paced, retried, errors made actionable); engine tests script it
+ * directly, so no test has to patch the engine's internals to stage what Stripe would answer.
+ */
+import type { DeletedStripeCustomer, StripeCustomer } from './customer-schema';
+
+export const CUSTOMER_EVENT_TYPES = [
+  'customer.created',
+  'customer.updated',
+  'customer.deleted',
+] as const;
+export type CustomerEventType = (typeof CUSTOMER_EVENT_TYPES)[number];
+
+/** The parts of a Stripe event the engine reads. */
+export interface CustomerEvent {
+  id: string;
+  type: CustomerEventType;
+  created: number;
+  apiVersion: string | null;
+  object: StripeCustomer;
+  previousAttributes: Record<string, unknown> | undefined;
+}
+
+export interface Page<T> {
+  items: T[];
+  hasMore: boolean;
+  /** Server time of the response (its Date header), unix seconds: Stripe's clock, not ours. */
+  serverTime: number;
+}
+
+/** A page of events: `malformed` counts the entries that were not events at all. */
+export interface EventPage extends Page<CustomerEvent> {
+  malformed: number;
+}
+
+export interface SearchPage extends Page<StripeCustomer> {
+  nextPage: string | null;
+}
+
+export interface CreatedRange {
+  gte?: number;
+  lte?: number;
+  lt?: number;
+}
+
+export const PAGE_SIZE = 100;
+
+/** Requests made so far, for summaries and benchmarks. */
+export interface RequestStats {
+  requests: number;
+  retries: number;
+  rateLimited: number;
+}
+
+export interface StripePort {
+  /** The API version responses are rendered in (the SDK's pinned one). */
+  readonly apiVersion: string;
+  readonly stats: RequestStats;
+  /** One page of customers, newest first, within a created range. */
+  listCustomers(params: {
+    created?: CreatedRange;
+    email?: string;
+    startingAfter?: string;
+    limit?: number;
+  }): Promise<Page<StripeCustomer>>;
+  /** One page of results of the Search API (eventually consistent). */
+  searchCustomers(query: string, page?: string): Promise<SearchPage>;
+  /**
+   * The customer as it is now, or its deleted stub. A customer Stripe no longer knows at all
+   * (test data wiped from the dashboard) counts as deleted.
+   */
+  retrieveCustomer(
+    id: string,
+  ): Promise<{ customer: StripeCustomer | DeletedStripeCustomer; serverTime: number }>;
+  /** One page of customer.created/updated/deleted events, newest first. */
+  listCustomerEvents(params: {
+    created: CreatedRange;
+    startingAfter?: string;
+    limit?: number;
+  }): Promise<EventPage>;
+}

@@ -1,0 +1,225 @@
+/**
+ * The engine's one loop: runs configured pipelines and yields what they produce, in order. Every
+ * shell (the Airbyte CLI, the n8n nodes, the standalone tool) consumes it with `for await` and
+ * stops it with `break`; transformations are closed however the loop ends. A feature lands here
+ * once and every shell gets it.
+ */
+import { eventsPermissionAdvice, probeEvents } from './access';
+import type { ConnectorConfig, PipelineConfig } from './config/config';
+import { ConfigError, ConnectorError, errorMessage } from './errors';
+import { closePipeline, openPipeline } from './open-pipeline';
+import { runPipeline, type EmittedRecord, type PipelineSummary } from './pipeline/run';
+import { parsePipelineState, type PipelineState } from './pipeline/state';
+import { StripeApi } from './stripe/api';
+import type { RequestStats, StripePort } from './stripe/port';
+
+export type SyncMode = 'full_refresh' | 'incremental';
+
+/** One pipeline to run, and how. */
+export interface PipelineRequest {
+  /** The pipeline's (stream's) name. */
+  name: string;
+  /** Default: the pipeline's own `incremental` switch. Airbyte passes its catalog's sync mode. */
+  syncMode?: SyncMode;
+  /** The state its last checkpoint held, as saved (validated here). */
+  state?: unknown;
+  /** Stop once this many records are out (previews, n8n's Limit). */
+  limit?: number;
+  /**
+   * Replaces the pipeline's fingerprint: a shell that knows the definition as written (n8n, before
+   * its expressions are resolved) ties saved states to that instead.
+   */
+  fingerprint?: string;
+}
+
+export interface SyncOptions {
+  /** Which pipelines, in this order. Default: every enabled pipeline, by its own switch. */
+  pipelines?: PipelineRequest[];
+  /** The Stripe port to read through. Default: the official SDK with the config's connection. */
+  stripe?: StripePort;
+  /**
+   * An incremental pipeline whose key may not read events: `fail` (default) stops before anything
+   * is read, with a config error naming the permission; `full_refresh` runs it as a full refresh
+   * and says so in its `pipeline_started` event (the standalone tool then compares with the
+   * warehouse).
+   */
+  whenEventsUnreadable?: 'fail' | 'full_refresh';
+}
+
+export type SyncEvent =
+  | {
+      kind: 'pipeline_started';
+      pipeline: string;
+      syncMode: SyncMode;
+      /** Set when the pipeline runs in another mode than asked, and why. */
+      downgraded?: { from: SyncMode; reason: string };
+    }
+  | { kind: 'records'; pipeline: string; items: EmittedRecord[] }
+  /** Every record of the pipeline so far is covered by `state`: save it, resume from it. */
+  | { kind: 'checkpoint'; pipeline: string; state: PipelineState; recordsSinceLast: number }
+  | { kind: 'log'; pipeline?: string; level: 'INFO' | 'WARN'; message: string }
+  | { kind: 'pipeline_finished'; pipeline: string; summary: PipelineSummary }
+  /** The pipeline stopped; the others still run. Its last checkpoint is where a rerun continues. */
+  | { kind: 'pipeline_failed'; pipeline: string; error: ConnectorError }
+  /** The last event of a sync that ran to its end: what it cost. */
+  | { kind: 'sync_finished'; stats: RequestStats };
+
+/** The pipelines a sync runs when the shell names none: every enabled one, by its own switch. */
+export function defaultRequests(config: ConnectorConfig): PipelineRequest[] {
+  return config.pipelines
+    .filter((pipeline) => pipeline.enabled)
+    .map((pipeline) => ({ name: pipeline.name }));
+}
+
+/** A Stripe port for the config's connection whose rate-limit slowdowns are reported as logs. */
+export function connect(
+  config: ConnectorConfig,
+  onLog: (message: string) => void = () => {},
+): StripeApi {
+  return new StripeApi(config.connection, (slowdown) =>
+    onLog(
+      `Stripe answered 429 (rate limit) on ${slowdown.endpoint}: slowing it down to ${slowdown.pace.toFixed(1)} requests/s; the pace recovers gradually.`,
+    ),
+  );
+}
+
+export async function* syncPipelines(
+  config: ConnectorConfig,
+  options: SyncOptions = {},
+): AsyncGenerator<SyncEvent, void> {
+  const pending: SyncEvent[] = [];
+  const stripe =
+    options.stripe ?? connect(config, (message) => pending.push(warn(undefined, message)));
+  const requests = options.pipelines ?? defaultRequests(config);
+  const planned: Array<{ request: PipelineRequest; pipeline: PipelineConfig; syncMode: SyncMode }> =
+    [];
+  for (const request of requests) {
+    const pipeline = config.pipelines.find((candidate) => candidate.name === request.name);
+    if (!pipeline || !pipeline.enabled) {
+      const enabled = config.pipelines.filter((p) => p.enabled).map((p) => p.name);
+      yield warn(
+        undefined,
+        `Pipeline "${request.name}" is ${pipeline ? 'disabled in the config' : 'not in the config'} (enabled pipelines: ${enabled.join(', ') || 'none'}); skipping it. If the config changed, refresh the list of streams (in Airbyte: discover the schema again).`,
+      );
+      continue;
+    }
+    const syncMode = request.syncMode ?? (pipeline.incremental ? 'incremental' : 'full_refresh');
+    planned.push({ request, pipeline, syncMode });
+  }
+
+  // An incremental pipeline needs events: find out before anything is read, not a day later. A
+  // pipeline already past its full import reads events first anyway, so only a first run (or a
+  // shell that can fall back) pays the one-request probe.
+  let eventsUnreadable: string | undefined;
+  const incremental = planned.filter((plan) => plan.syncMode === 'incremental');
+  const mustProbe =
+    options.whenEventsUnreadable === 'full_refresh'
+      ? incremental.length > 0
+      : incremental.some(
+          (plan) =>
+            !isPastFullImport(
+              plan.request.state,
+              plan.request.fingerprint ?? plan.pipeline.fingerprint,
+            ),
+        );
+  if (mustProbe) {
+    const events = await probeEvents(stripe);
+    if (!events.readable) {
+      eventsUnreadable = eventsPermissionAdvice();
+      if (options.whenEventsUnreadable !== 'full_refresh') {
+        const names = incremental.map((plan) => `"${plan.pipeline.name}"`);
+        throw new ConfigError(
+          `Incremental sync was asked for ${names.join(', ')}, but the API key may not read events (403 permission_error). ${eventsUnreadable} ` +
+            'Or sync these streams in full refresh mode.',
+          { origin: 'stripe', httpStatus: 403 },
+        );
+      }
+    }
+  }
+
+  for (const plan of planned) {
+    const { request, pipeline } = plan;
+    const name = pipeline.name;
+    let syncMode = plan.syncMode;
+    if (syncMode === 'incremental' && eventsUnreadable) {
+      syncMode = 'full_refresh';
+      yield {
+        kind: 'pipeline_started',
+        pipeline: name,
+        syncMode,
+        downgraded: { from: 'incremental', reason: eventsUnreadable },
+      };
+    } else {
+      yield { kind: 'pipeline_started', pipeline: name, syncMode };
+    }
+    let recordsSinceLast = 0;
+    try {
+      const state = parsePipelineState(request.state, name);
+      const definition = await openPipeline(config, pipeline);
+      try {
+        const run = runPipeline(definition, {
+          api: stripe,
+          syncMode,
+          state,
+          fingerprint: request.fingerprint ?? pipeline.fingerprint,
+          settings: config.reading,
+          ...(request.limit !== undefined ? { limit: request.limit } : {}),
+        });
+        for (let step = await run.next(); ; step = await run.next()) {
+          yield* pending.splice(0);
+          if (step.done) {
+            yield { kind: 'pipeline_finished', pipeline: name, summary: step.value };
+            break;
+          }
+          const event = step.value;
+          if (event.kind === 'records') {
+            recordsSinceLast += event.items.length;
+            yield { kind: 'records', pipeline: name, items: event.items };
+          } else if (event.kind === 'checkpoint') {
+            const records = recordsSinceLast;
+            recordsSinceLast = 0;
+            yield {
+              kind: 'checkpoint',
+              pipeline: name,
+              state: event.state,
+              recordsSinceLast: records,
+            };
+          } else {
+            yield { kind: 'log', pipeline: name, level: event.level, message: event.message };
+          }
+        }
+      } finally {
+        await closePipeline(definition);
+      }
+    } catch (error) {
+      yield* pending.splice(0);
+      yield { kind: 'pipeline_failed', pipeline: name, error: asConnectorError(error) };
+    }
+  }
+  yield* pending.splice(0);
+  const { stats } = stripe;
+  yield {
+    kind: 'sync_finished',
+    stats: { requests: stats.requests, retries: stats.retries, rateLimited: stats.rateLimited },
+  };
+}
+
+/** A saved state, of the pipeline as now defined, whose next run reads events first. */
+function isPastFullImport(state: unknown, fingerprint: string): boolean {
+  const saved = state as { phase?: unknown; fingerprint?: unknown } | null | undefined;
+  return (
+    saved?.phase === 'incremental' &&
+    (saved.fingerprint === undefined || saved.fingerprint === fingerprint)
+  );
+}
+
+function warn(pipeline: string | undefined, message: string): SyncEvent {
+  return { kind: 'log', ...(pipeline ? { pipeline } : {}), level: 'WARN', message };
+}
+
+/** Anything that is not already an engine error is a bug of ours: a system error. */
+export function asConnectorError(error: unknown): ConnectorError {
+  return error instanceof ConnectorError
+    ? error
+    : new ConnectorError('system', errorMessage(error), { cause: error });
+}
