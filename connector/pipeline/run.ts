@@ -7,11 +7,13 @@ import {
   type SliceStart,
   type SlicePage,
 } from '../stripe/customer-slices';
-import { SEARCH_LAG_SECONDS, searchPages, startSearch } from '../stripe/customer-search';
+import { searchPages, startSearch } from '../stripe/customer-search';
 import { isWellFormedCustomer, type StripeCustomer } from '../stripe/customer-schema';
 import type { PipelineDefinition } from './definition';
 import { deletionRecord, type OutputRecord } from './records';
 import { shapeCustomers, type ShapeResult } from './shape';
+import { eventsAlreadyReflected } from './overlap';
+import { SeenEvents } from './seen-events';
 import type { CreatedSlice, PipelineState } from './state';
 
 /** How a record came to be emitted; n8n items carry it, Airbyte ignores it. */
@@ -86,11 +88,11 @@ export async function* runPipeline(
       pipeline,
       `resuming the full import (${state.remaining.length} created-range slice(s) left).`,
     );
-    yield* fullImport(pipeline, options, summary, { slices: state.remaining }, state.events_cursor);
+    yield* fullImport(pipeline, options, summary, state);
     return summary;
   }
   if (options.syncMode === 'incremental' && trusted && state.phase === 'incremental') {
-    const outcome = yield* readChanges(pipeline, options, summary, state.events_cursor);
+    const outcome = yield* readChanges(pipeline, options, summary, state);
     if (outcome !== 'expired') return summary;
   } else {
     yield log(
@@ -101,7 +103,7 @@ export async function* runPipeline(
         : 'full refresh: importing every customer.',
     );
   }
-  yield* fullImport(pipeline, options, summary, undefined, undefined);
+  yield* fullImport(pipeline, options, summary, undefined);
   return summary;
 }
 
@@ -109,15 +111,16 @@ async function* fullImport(
   pipeline: PipelineDefinition,
   options: PipelineRunOptions,
   summary: PipelineSummary,
-  resume: SliceStart | undefined,
-  resumedCursor: number | undefined,
+  resumed: Extract<PipelineState, { phase: 'full_import' }> | undefined,
 ): AsyncGenerator<PipelineEvent> {
   summary.mode = 'full_import';
+  const { settings } = options;
   const { pushDown } = pipeline.selector;
   const range: CreatedSlice = [pushDown.created?.gte ?? 0, pushDown.created?.lte ?? OPEN_END];
-  let eventsCursor = resumedCursor;
+  let eventsCursor = resumed?.events_cursor;
+  let seen = SeenEvents.from(resumed?.seen_events);
   let pages: AsyncIterable<SlicePage> | undefined;
-  if (!resume && options.settings.useSearchApi && pushDown.searchQuery) {
+  if (!resumed && settings.useSearchApi && pushDown.searchQuery) {
     const search = await startSearch(options.api, pushDown.searchQuery);
     if (search.kind === 'unavailable') {
       yield log(
@@ -127,23 +130,64 @@ async function* fullImport(
       );
     } else {
       yield log('INFO', pipeline, `reading through the Search API: ${pushDown.searchQuery}`);
-      // Search lags about a minute behind writes: start change tracking early enough to catch
-      // what it missed.
-      eventsCursor = search.first.serverTime - options.settings.settleSeconds - SEARCH_LAG_SECONDS;
+      // Search can be far behind writes (up to an hour during Stripe incidents): change tracking
+      // starts that much earlier, so whatever it missed or returned stale is read from events.
+      eventsCursor = search.first.serverTime - settings.settleSeconds - settings.searchLagSeconds;
       pages = searchPages(options.api, pushDown.searchQuery, search.first, range);
     }
   }
+  // Older customers may also be read through Search, at the same time as the list (each endpoint
+  // has its own rate limit); not for a one-email list, which is a page at most.
+  const searchHorizon =
+    !pages && settings.fullImportEndpoints === 'list_and_search' && !pushDown.email
+      ? settings.searchHorizonSeconds
+      : undefined;
+  const searchProblems: string[] = [];
+  const slices = resumed?.remaining ?? [range];
   pages ??= readCustomerSlices(
     options.api,
-    resume ?? { fromCreated: range[0], toCreated: range[1] },
+    resumed ? { slices: resumed.remaining } : { fromCreated: range[0], toCreated: range[1] },
     {
-      concurrency: options.settings.concurrency,
+      concurrency: settings.concurrency,
       email: pushDown.email,
+      ...(searchHorizon !== undefined
+        ? {
+            search: {
+              settledBefore: (serverTime: number) => serverTime - searchHorizon,
+              onUnavailable: (reason: string) => searchProblems.push(reason),
+            },
+          }
+        : {}),
     },
   );
+  let started = false;
   for await (const page of pages) {
-    // Changes from the moment the import began are read by the next run.
-    eventsCursor ??= page.serverTime - options.settings.settleSeconds;
+    if (!started) {
+      started = true;
+      // Changes from the moment the import began are read by the next run. When Search may read
+      // part of it, from well before: Search lags behind writes (up to an hour during Stripe
+      // incidents), and every customer written since is then read again from events.
+      const importStart = page.serverTime - settings.settleSeconds;
+      const oldest = Math.min(...slices.map(([gte]) => gte));
+      const searchMayRead = searchHorizon !== undefined && oldest < page.serverTime - searchHorizon;
+      const from = searchMayRead
+        ? importStart - Math.max(searchHorizon, settings.searchLagSeconds)
+        : importStart;
+      eventsCursor = Math.min(eventsCursor ?? from, from);
+      // The events just before the cursor are already in what is read now: the next run's
+      // overlap skips them.
+      if (options.syncMode === 'incremental' && !resumed) {
+        seen = await eventsAlreadyReflected(options.api, eventsCursor, settings.overlapSeconds);
+      }
+    }
+    eventsCursor ??= page.serverTime - settings.settleSeconds;
+    for (const reason of searchProblems.splice(0)) {
+      yield log(
+        'WARN',
+        pipeline,
+        `the Search API is not available (${reason}); reading the rest through the customers list alone.`,
+      );
+    }
     if (page.malformed > 0) {
       summary.malformed += page.malformed;
       yield log(
@@ -164,49 +208,48 @@ async function* fullImport(
     const items = shaped.records.map((record) => ({ record, change: 'listed' as const }));
     yield* report(pipeline, summary, shaped, items);
     if (options.limit !== undefined && summary.emitted >= options.limit) return;
-    yield {
-      kind: 'checkpoint',
-      state: {
-        version: 1,
-        phase: 'full_import',
-        events_cursor: eventsCursor,
-        remaining: page.remaining,
-        fingerprint: options.fingerprint,
-      },
-    };
+    yield checkpoint(
+      fullImportState(eventsCursor, page.remaining, seen, settings, options.fingerprint),
+    );
+  }
+  for (const reason of searchProblems.splice(0)) {
+    yield log('WARN', pipeline, `the Search API is not available (${reason}).`);
   }
   // Only an empty account gets here without a page's clock: start change tracking from now.
-  const cursor = eventsCursor ?? Math.floor(Date.now() / 1000) - options.settings.settleSeconds;
-  yield incrementalCheckpoint(cursor, options.fingerprint);
+  const cursor = eventsCursor ?? Math.floor(Date.now() / 1000) - settings.settleSeconds;
+  yield checkpoint(incrementalState(cursor, seen, settings, options.fingerprint));
   yield log('INFO', pipeline, `full import done: ${describe(summary)}.`);
 }
 
 const CHANGE_BATCH = 100;
 
-/** Every change with an event before `eventsCursor` has been emitted. */
-function incrementalCheckpoint(eventsCursor: number, fingerprint: string): PipelineEvent {
-  return {
-    kind: 'checkpoint',
-    state: { version: 1, phase: 'incremental', events_cursor: eventsCursor, fingerprint },
-  };
+function checkpoint(state: PipelineState): PipelineEvent {
+  return { kind: 'checkpoint', state };
 }
 
 async function* readChanges(
   pipeline: PipelineDefinition,
   options: PipelineRunOptions,
   summary: PipelineSummary,
-  cursor: number,
+  state: Extract<PipelineState, { phase: 'incremental' }>,
 ): AsyncGenerator<PipelineEvent, 'done' | 'expired'> {
   summary.mode = 'incremental';
   const { selector } = pipeline;
+  const { settings, fingerprint } = options;
+  const cursor = state.events_cursor;
+  const seen = SeenEvents.from(state.seen_events);
   const collected = await collectCustomerChanges(
     options.api,
     {
       cursor,
-      lookbackSeconds: options.settings.lookbackSeconds,
-      settleSeconds: options.settings.settleSeconds,
+      lookbackSeconds: settings.lookbackSeconds,
+      settleSeconds: settings.settleSeconds,
+      overlapSeconds: settings.overlapSeconds,
+      seen,
     },
-    selector.matchesAll ? () => true : (customer) => selector.matches(customer),
+    selector.matchesAll
+      ? { matches: () => true, fieldsRead: new Set() }
+      : { matches: (customer) => selector.matches(customer) },
   );
   if (collected.kind === 'expired') {
     yield log(
@@ -225,7 +268,7 @@ async function* readChanges(
       pipeline,
       `the saved cursor (${iso(cursor)}) is ahead of Stripe's clock (${iso(collected.serverTime)}); nothing to read. Reset the stream if this state was edited by hand.`,
     );
-    yield incrementalCheckpoint(cursor, options.fingerprint);
+    yield checkpoint(state);
     return 'done';
   }
   const { until } = collected;
@@ -246,14 +289,17 @@ async function* readChanges(
     const target = Math.max(cursor, Math.min(eventsCursor, heldAt));
     if (target <= saved) return undefined;
     saved = target;
-    return incrementalCheckpoint(saved, options.fingerprint);
+    return checkpoint(incrementalState(saved, seen, settings, fingerprint));
   };
   for await (const window of collected.windows) {
     const { changes } = window;
+    const repeats = window.alreadyProcessed
+      ? `; ${window.alreadyProcessed} event(s) of the overlap were processed by an earlier run`
+      : '';
     yield log(
       'INFO',
       pipeline,
-      `${changes.length} customer(s) changed from ${iso(window.from)} to ${iso(window.until)} (${window.pages} page(s) of events).`,
+      `${changes.length} customer(s) changed from ${iso(window.from)} to ${iso(window.until)} (${window.pages} page(s) of events${repeats}).`,
     );
     if (window.malformed > 0) {
       summary.malformed += window.malformed;
@@ -267,6 +313,7 @@ async function* readChanges(
       const batch = changes.slice(offset, offset + CHANGE_BATCH);
       const outcome = yield* emitChanges(pipeline, options, summary, batch);
       heldAt = Math.min(heldAt, outcome.heldAt);
+      for (const change of outcome.emitted) for (const event of change.events) seen.add(event);
       if (options.limit !== undefined && summary.emitted >= options.limit && outcome.items > 0) {
         return 'done';
       }
@@ -279,9 +326,9 @@ async function* readChanges(
     const checkpoint = advanceTo(window.until);
     if (checkpoint) yield checkpoint;
   }
-  // The cursor could not move: the state is handed back as it came, so the platform still gets
-  // a STATE.
-  if (saved === cursor) yield incrementalCheckpoint(cursor, options.fingerprint);
+  // The cursor could not move: the state is handed back with what was processed, so the
+  // platform still gets a STATE.
+  if (saved === cursor) yield checkpoint(incrementalState(cursor, seen, settings, fingerprint));
   yield log('INFO', pipeline, `changes read: ${describe(summary)}.`);
   return 'done';
 }
@@ -298,7 +345,7 @@ async function* emitChanges(
   options: PipelineRunOptions,
   summary: PipelineSummary,
   batch: CustomerChange[],
-): AsyncGenerator<PipelineEvent, { items: number; heldAt: number }> {
+): AsyncGenerator<PipelineEvent, { items: number; heldAt: number; emitted: CustomerChange[] }> {
   const current = await Promise.all(
     batch.map(async (change): Promise<StripeCustomer | undefined | 'malformed'> => {
       if (change.deleted) return undefined;
@@ -358,6 +405,7 @@ async function* emitChanges(
   return {
     items: items.length + deletions.length,
     heldAt: Math.min(Infinity, ...malformed.map((change) => change.firstEventAt)),
+    emitted: batch.filter((_, index) => current[index] !== 'malformed'),
   };
 }
 
@@ -374,6 +422,39 @@ async function* report(
   }
   summary.emitted += items.length;
   if (items.length > 0) yield { kind: 'records', items };
+}
+
+/** Every change with an event before `eventsCursor` has been emitted. */
+function incrementalState(
+  eventsCursor: number,
+  seen: SeenEvents,
+  settings: ReadSettings,
+  fingerprint: string,
+): PipelineState {
+  return {
+    version: 1,
+    phase: 'incremental',
+    events_cursor: eventsCursor,
+    seen_events: seen.saved(eventsCursor, settings.overlapSeconds),
+    fingerprint,
+  };
+}
+
+function fullImportState(
+  eventsCursor: number,
+  remaining: CreatedSlice[],
+  seen: SeenEvents,
+  settings: ReadSettings,
+  fingerprint: string,
+): PipelineState {
+  return {
+    version: 1,
+    phase: 'full_import',
+    events_cursor: eventsCursor,
+    remaining,
+    seen_events: seen.saved(eventsCursor, settings.overlapSeconds),
+    fingerprint,
+  };
 }
 
 function log(level: 'INFO' | 'WARN', pipeline: PipelineDefinition, message: string): PipelineEvent {

@@ -1,20 +1,26 @@
 import type { StripePort } from '../stripe/port';
+import { eventsAlreadyReflected } from './overlap';
 import type { PipelineState } from './state';
 
 /**
  * A state that skips the existing customers: change tracking starts at Stripe's current time.
- * For "start from now" first polls (n8n trigger), where only future changes are wanted.
+ * For "start from now" first polls (n8n trigger), where only future changes are wanted. The events
+ * of the overlap before it are marked processed, so they are not reported as new changes.
  */
 export async function stateStartingNow(
   api: StripePort,
   fingerprint: string,
   settleSeconds: number,
+  overlapSeconds = 300,
 ): Promise<PipelineState> {
   const probe = await api.listCustomerEvents({ created: { gte: 0 }, limit: 1 });
+  const cursor = probe.serverTime - settleSeconds;
+  const seen = await eventsAlreadyReflected(api, cursor, overlapSeconds);
   return {
     version: 1,
     phase: 'incremental',
-    events_cursor: probe.serverTime - settleSeconds,
+    events_cursor: cursor,
+    seen_events: seen.saved(cursor, overlapSeconds),
     fingerprint,
   };
 }

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors';
 import type { CreatedSlice } from '../stripe/customer-slices';
+import { isSavedSeenEvents, type SavedSeenEvents } from './seen-events';
 
 export type { CreatedSlice };
 
@@ -11,8 +12,10 @@ export type { CreatedSlice };
  *   began, so changes made during a long import are caught by the next run).
  * - `incremental`: every change with an event before `events_cursor` has been emitted.
  * Cursors are inclusive lower bounds: a resumed run may repeat a few records, never skip one.
- * `fingerprint` identifies the pipeline's filter and transformation: when they change, the
- * warehouse's copy no longer reflects them and the pipeline imports everything again.
+ * `seen_events` are the events already processed within the overlap before the cursor (and
+ * after it, for a resumed run): the next run re-reads that overlap for late-listed events and
+ * skips these. `fingerprint` identifies the pipeline's filter and transformation: when they
+ * change, the warehouse's copy no longer reflects them and the pipeline imports everything again.
  */
 export type PipelineState =
   | {
@@ -20,9 +23,16 @@ export type PipelineState =
       phase: 'full_import';
       events_cursor: number;
       remaining: CreatedSlice[];
+      seen_events?: SavedSeenEvents;
       fingerprint?: string;
     }
-  | { version: 1; phase: 'incremental'; events_cursor: number; fingerprint?: string };
+  | {
+      version: 1;
+      phase: 'incremental';
+      events_cursor: number;
+      seen_events?: SavedSeenEvents;
+      fingerprint?: string;
+    };
 
 const isUnixSeconds = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 1e11;
@@ -42,8 +52,18 @@ export function parsePipelineState(blob: unknown, stream: string): PipelineState
     throw invalid(stream, '`events_cursor` must be a unix time in seconds');
   }
   const fingerprint = typeof state.fingerprint === 'string' ? state.fingerprint : undefined;
+  if (state.seen_events !== undefined && !isSavedSeenEvents(state.seen_events)) {
+    throw invalid(stream, '`seen_events` must be a list of [second, [keys]] pairs');
+  }
+  const seen = state.seen_events === undefined ? {} : { seen_events: state.seen_events };
   if (state.phase === 'incremental') {
-    return { version: 1, phase: 'incremental', events_cursor: state.events_cursor, fingerprint };
+    return {
+      version: 1,
+      phase: 'incremental',
+      events_cursor: state.events_cursor,
+      ...seen,
+      fingerprint,
+    };
   }
   if (state.phase === 'full_import') {
     const remaining = state.remaining;
@@ -68,6 +88,7 @@ export function parsePipelineState(blob: unknown, stream: string): PipelineState
       remaining: (remaining as Array<[number, number, string?]>).map(([gte, lte, after]) =>
         after === undefined ? ([gte, lte] as const) : ([gte, lte, after] as const),
       ),
+      ...seen,
       fingerprint,
     };
   }

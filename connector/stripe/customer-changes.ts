@@ -14,6 +14,8 @@ export interface CustomerChange {
   firstEventAt: number;
   /** Time of the customer's latest event: the version (cursor value) of what is emitted for it. */
   lastEventAt: number;
+  /** The events of the window that make up this change: seen once it is emitted. */
+  events: Array<{ id: string; created: number }>;
   /** A `customer.deleted` event is in the window (ids are never reused, so this is final). */
   deleted: boolean;
   /** The oldest event in the window created the customer (so it is new to the warehouse). */
@@ -22,10 +24,27 @@ export interface CustomerChange {
   latest: StripeCustomer | undefined;
   /**
    * Whether any state of the customer seen in the window (before the first event, or after any
-   * event) satisfied `wasSelected`. A customer that is now deleted or filtered out is only
+   * event) satisfied the selection, or could have (a payload of another API version that lacks a
+   * field the filter reads cannot tell). A customer that is now deleted or filtered out is only
    * reported as deleted when the warehouse may hold it.
    */
   everSelected: boolean;
+}
+
+/** Which customers a pipeline keeps, as the change reader needs to know it. */
+export interface Selection {
+  matches(customer: StripeCustomer): boolean;
+  /**
+   * The top-level customer fields the filter reads. A payload rendered in another API version
+   * is judged only when it has every one of them; undefined: never judged (always "may be
+   * selected").
+   */
+  fieldsRead?: ReadonlySet<string>;
+}
+
+/** Events already processed (in an earlier run's overlap, or before a resumed checkpoint). */
+export interface ProcessedEvents {
+  has(event: { id: string; created: number }): boolean;
 }
 
 export interface ChangeWindowRequest {
@@ -35,9 +54,15 @@ export interface ChangeWindowRequest {
   lookbackSeconds: number;
   /**
    * Events younger than this are left for the next run: an event may become listable a moment
-   * after its `created` time, and a cursor must never move past an event not yet seen.
+   * after its `created` time.
    */
   settleSeconds: number;
+  /**
+   * Also re-read this much before the cursor, skipping the events in `seen`: Stripe lists some
+   * events later than their `created` second, and those land in the overlap of the next run.
+   */
+  overlapSeconds: number;
+  seen: ProcessedEvents;
 }
 
 /** Stripe keeps events for 30 days; an hour of margin keeps a cursor from racing the purge. */
@@ -57,6 +82,8 @@ export interface ChangeWindow {
   pages: number;
   /** Events whose object was too malformed to key (no id or created); left out. */
   malformed: number;
+  /** Events of the overlap already processed by an earlier run; skipped. */
+  alreadyProcessed: number;
 }
 
 export type ChangeCollection =
@@ -97,9 +124,12 @@ const MAX_WINDOW_GROWTH = 8;
 export async function collectCustomerChanges(
   api: StripePort,
   request: ChangeWindowRequest,
-  wasSelected: (customer: StripeCustomer) => boolean,
+  selection: Selection,
 ): Promise<ChangeCollection> {
-  const from = Math.max(0, request.cursor - request.lookbackSeconds);
+  const from = Math.max(
+    0,
+    request.cursor - Math.max(request.lookbackSeconds, request.overlapSeconds),
+  );
   const first = await api.listCustomerEvents({ created: { gte: from } });
   // Stripe's clock, not ours, decides what "now" and "30 days ago" are.
   const serverTime = first.serverTime;
@@ -109,7 +139,7 @@ export async function collectCustomerChanges(
   if (request.cursor > serverTime + FUTURE_TOLERANCE_SECONDS) return { kind: 'future', serverTime };
   const until = Math.max(request.cursor, serverTime - request.settleSeconds);
   const collector = (window: [number, number]) =>
-    new WindowCollector(window, api.apiVersion, wasSelected);
+    new WindowCollector(window, api.apiVersion, selection, request.seen);
 
   async function* windows(): AsyncGenerator<ChangeWindow> {
     if (!first.hasMore) {
@@ -202,11 +232,15 @@ class WindowCollector {
   /** Events of the window seen so far (its density). */
   events = 0;
   private malformed = 0;
+  private alreadyProcessed = 0;
+  /** Ids absorbed so far: a page re-read after a stale cursor absorbs nothing twice. */
+  private readonly absorbed = new Set<string>();
 
   constructor(
     readonly bounds: [from: number, until: number],
     private readonly pinnedVersion: string,
-    private readonly wasSelected: (customer: StripeCustomer) => boolean,
+    private readonly selection: Selection,
+    private readonly seen: ProcessedEvents,
   ) {}
 
   add(page: EventPage): this {
@@ -216,8 +250,11 @@ class WindowCollector {
     for (const event of page.items) {
       if (event.created >= until || event.created < from) continue;
       this.events++;
-      if (!isWellFormedCustomer(event.object)) this.malformed++;
-      else absorb(this.byId, event, this.pinnedVersion, this.wasSelected);
+      if (this.absorbed.has(event.id)) continue;
+      this.absorbed.add(event.id);
+      if (this.seen.has(event)) this.alreadyProcessed++;
+      else if (!isWellFormedCustomer(event.object)) this.malformed++;
+      else absorb(this.byId, event, this.pinnedVersion, this.selection);
     }
     return this;
   }
@@ -227,7 +264,14 @@ class WindowCollector {
       (a, b) => a.firstEventAt - b.firstEventAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     );
     const [from, until] = this.bounds;
-    return { from, until, changes, pages: this.pages, malformed: this.malformed };
+    return {
+      from,
+      until,
+      changes,
+      pages: this.pages,
+      malformed: this.malformed,
+      alreadyProcessed: this.alreadyProcessed,
+    };
   }
 }
 
@@ -235,17 +279,26 @@ function absorb(
   byId: Map<string, CustomerChange>,
   event: CustomerEvent,
   pinnedVersion: string,
-  wasSelected: (customer: StripeCustomer) => boolean,
+  selection: Selection,
 ): void {
   const customer = event.object;
   // The state after this event (for a deletion: just before it), and the state before an update.
+  // A payload of another API version may name or shape fields differently: it is only judged
+  // when it holds every field the filter reads; otherwise the customer may have been selected.
+  const judgeable =
+    event.apiVersion === pinnedVersion ||
+    (selection.fieldsRead !== undefined &&
+      [...selection.fieldsRead].every((field) => field in customer));
   const selected =
-    wasSelected(customer) ||
+    !judgeable ||
+    selection.matches(customer) ||
     (event.type === 'customer.updated' &&
-      wasSelected(applyPrevious(customer, event.previousAttributes)));
+      selection.matches(applyPrevious(customer, event.previousAttributes)));
   const deleted = event.type === 'customer.deleted';
+  const processed = { id: event.id, created: event.created };
   const known = byId.get(customer.id);
   if (known) {
+    known.events.push(processed);
     // Stripe lists newest first, but leaves the order within one second undocumented: nothing
     // here may depend on which of two same-second events comes first.
     known.everSelected ||= selected;
@@ -262,6 +315,7 @@ function absorb(
     id: customer.id,
     firstEventAt: event.created,
     lastEventAt: event.created,
+    events: [processed],
     deleted,
     createdInWindow: event.type === 'customer.created',
     latest: !deleted && keepPayload ? customer : undefined,
@@ -272,7 +326,8 @@ function absorb(
 /**
  * The customer as it was before an update: Stripe lists the changed fields' old values in
  * `previous_attributes` (for hashes such as metadata, only the changed keys; a key that did not
- * exist before is given as an empty string or null).
+ * exist before is given as an empty string or null). Stripe stores no empty strings on a
+ * customer (an update with `''` unsets the field), so `''` stands for "unset" everywhere.
  */
 export function applyPrevious(
   after: StripeCustomer,
@@ -290,12 +345,18 @@ export function applyPrevious(
       }
       before[field] = metadata;
     } else if (isPlainObject(oldValue) && isPlainObject(current)) {
-      before[field] = { ...current, ...oldValue };
+      before[field] = { ...current, ...unsetEmpty(oldValue) };
     } else {
-      before[field] = oldValue;
+      before[field] = oldValue === '' ? null : oldValue;
     }
   }
   return before as StripeCustomer;
+}
+
+function unsetEmpty(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(values).map(([key, value]) => [key, value === '' ? null : value]),
+  );
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -3,13 +3,6 @@ import type { SearchPage, StripePort } from './port';
 import { isWellFormedCustomer, type StripeCustomer } from './customer-schema';
 import type { CreatedSlice, SlicePage } from './customer-slices';
 
-/**
- * Stripe's Search API is eventually consistent: a customer created or changed in about the last
- * minute may be missing from results. Change tracking after a search import starts this much
- * earlier, so the next incremental run picks those up.
- */
-export const SEARCH_LAG_SECONDS = 120;
-
 export type SearchStart =
   { kind: 'ready'; first: SearchPage } | { kind: 'unavailable'; reason: string };
 

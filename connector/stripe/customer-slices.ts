@@ -1,7 +1,7 @@
 import { BoundedQueue } from '../util/bounded-queue';
 import type { StripePort } from './port';
 import { isWellFormedCustomer, type StripeCustomer } from './customer-schema';
-import { TransientError } from '../errors';
+import { TransientError, errorMessage } from '../errors';
 import { StaleCursorError } from './errors';
 
 /**
@@ -17,6 +17,17 @@ export interface SliceReadOptions {
   concurrency: number;
   /** Exact email pushed down to the list (Stripe's `email` parameter). */
   email?: string;
+  /**
+   * Also read through the Search API (its own endpoint and rate limit), at the same time as the
+   * list: slices created before `settledBefore(serverTime)` may be searched. Search results lag
+   * behind writes: the caller starts change tracking early enough to correct them.
+   */
+  search?: {
+    /** The created time below which a slice is settled enough to search, from Stripe's clock. */
+    settledBefore: (serverTime: number) => number;
+    /** Search failed (not offered for the account, not allowed for the key...): list alone. */
+    onUnavailable: (reason: string) => void;
+  };
 }
 
 /** Where a full import starts: a range of `created` (open-ended by default), or saved slices. */
@@ -39,6 +50,8 @@ export interface SlicePage {
 
 /** One contiguous range of `created`, read newest first by one worker at a time. */
 class Slice {
+  /** The endpoint reading it now. A searched slice is done or not at all: search pages have no cursor to resume from. */
+  via: 'list' | 'search' | undefined;
   /** Read position: the next request asks for created <= readLte (after `cursor`). */
   readLte: number;
   cursor: string | undefined;
@@ -75,15 +88,28 @@ class Slice {
   pagesLeft(): number {
     return (this.readLte - this.gte) / this.lastPageSpan;
   }
+
+  /** Nothing of it has been read yet (a search can take it whole). */
+  get fresh(): boolean {
+    return this.cursor === undefined && !this.dense && !this.readDone;
+  }
 }
+
+/**
+ * A search takes at most about this many pages' worth of a slice at a time: a searched slice is
+ * checkpointed only once done, so a killed run repeats at most this much of it.
+ */
+const SEARCH_CHUNK_PAGES = 10;
+/** A chunk at most this many times longer than the last, so a dense year is not taken blindly. */
+const MAX_CHUNK_GROWTH = 8;
 
 interface PageResult {
   slice: Slice;
   customers: StripeCustomer[];
   malformed: number;
   serverTime: number;
-  /** Read position after the page, or 'done' when the slice is exhausted. */
-  next: number | 'done';
+  /** Read position after the page, 'done' when the slice is exhausted, 'pending' while searched. */
+  next: number | 'done' | 'pending';
   /** The last customer of the page: where the read continues within second `next`. */
   cursor?: string;
 }
@@ -110,24 +136,65 @@ export async function* readCustomerSlices(
   const queue = new BoundedQueue<PageResult>(Math.max(4, Math.ceil(options.concurrency / 2)));
   let stopped = false;
 
-  const takeWork = (): Slice | undefined => {
+  const takeListWork = (): Slice | undefined => {
     const idle = slices.find((slice) => !slice.busy && !slice.readDone);
     if (idle) return idle;
     // Steal the older half of the busy slice with the most pages left, judged by how much time
     // its last page spanned (customers are denser in some years than in others).
     let best: Slice | undefined;
     for (const slice of slices) {
-      if (!slice.busy || slice.readDone || !slice.dense || slice.readLte - slice.gte < 2) continue;
+      if (!splittable(slice)) continue;
       if (!best || slice.pagesLeft() > best.pagesLeft()) best = slice;
     }
     if (!best || best.pagesLeft() < 2) return undefined;
-    const mid = Math.floor((best.gte + best.readLte) / 2);
-    const stolen = new Slice(best.gte, mid);
-    best.gte = mid + 1;
+    return splitOff(best, Math.floor((best.gte + best.readLte) / 2));
+  };
+
+  const splittable = (slice: Slice) =>
+    slice.busy &&
+    slice.via === 'list' &&
+    !slice.readDone &&
+    slice.dense &&
+    slice.readLte - slice.gte >= 2;
+
+  // Search: the settled part of the range (older than the horizon), in chunks of about
+  // SEARCH_CHUNK_PAGES, taken from the oldest end so the list keeps the newest customers.
+  let settledBefore = -Infinity;
+  let searchOn = options.search !== undefined;
+  // Seconds of `created` per page where search read last: chunks are adjacent, so this is the
+  // best guess for the next one (customers are much sparser in some years than in others).
+  let searchSpan: number | undefined;
+  const takeSearchWork = (): Slice | undefined => {
+    if (!searchOn) return undefined;
+    const chunk = (slice: Slice) =>
+      Math.max(1, Math.floor(SEARCH_CHUNK_PAGES * (searchSpan ?? slice.lastPageSpan)));
+    for (const slice of slices) {
+      if (slice.busy || !slice.fresh || slice.gte >= settledBefore) continue;
+      const end = Math.min(slice.readLte, settledBefore - 1, slice.gte + chunk(slice) - 1);
+      return end >= slice.readLte ? slice : splitOff(slice, end);
+    }
+    let best: Slice | undefined;
+    for (const slice of slices) {
+      if (!splittable(slice) || slice.gte >= settledBefore) continue;
+      if (!best || slice.pagesLeft() > best.pagesLeft()) best = slice;
+    }
+    if (!best || best.pagesLeft() < 2) return undefined;
+    const end = Math.min(
+      Math.floor((best.gte + best.readLte) / 2),
+      settledBefore - 1,
+      best.gte + chunk(best) - 1,
+    );
+    return splitOff(best, end);
+  };
+
+  /** Takes [gte, end] off `slice` as a new slice (of the same density), leaving it the rest. */
+  const splitOff = (slice: Slice, end: number): Slice => {
+    const stolen = new Slice(slice.gte, end);
+    stolen.lastPageSpan = slice.lastPageSpan;
+    slice.gte = end + 1;
     slices.push(stolen);
     return stolen;
   };
-
   // Workers with nothing to take wait for the next page: it may make a slice worth splitting.
   let idleWorkers: Array<() => void> = [];
   const wakeIdleWorkers = () => {
@@ -138,8 +205,12 @@ export async function* readCustomerSlices(
 
   const readSlice = async (slice: Slice, maxPages = Infinity): Promise<void> => {
     slice.busy = true;
+    slice.via = 'list';
     for (let pages = 0; pages < maxPages && !slice.readDone && !stopped; pages++) {
       const page = await listPage(api, slice, options.email);
+      if (options.search && settledBefore === -Infinity) {
+        settledBefore = options.search.settledBefore(page.serverTime);
+      }
       const wellFormed = page.items.filter(isWellFormedCustomer);
       if (page.hasMore && wellFormed.length === 0) {
         // Nothing to continue after: ending the slice here would skip the rest of it.
@@ -170,12 +241,69 @@ export async function* readCustomerSlices(
       wakeIdleWorkers();
     }
     slice.busy = false;
+    slice.via = undefined;
+  };
+
+  /** Reads a settled slice whole through the Search API (or hands it back to the list). */
+  const searchSlice = async (slice: Slice): Promise<void> => {
+    slice.busy = true;
+    slice.via = 'search';
+    const query = `created>=${slice.gte} AND created<=${slice.readLte}`;
+    let page: string | undefined;
+    let pages = 0;
+    let customersRead = 0;
+    try {
+      for (;;) {
+        const result = await api.searchCustomers(query, page);
+        pages++;
+        const wellFormed = result.items.filter(isWellFormedCustomer);
+        const customers = wellFormed.filter(
+          (customer) => customer.created >= slice.gte && customer.created <= slice.readLte,
+        );
+        customersRead += customers.length;
+        const done = !result.hasMore || !result.nextPage;
+        if (done) slice.readDone = true;
+        await queue.push({
+          slice,
+          customers,
+          malformed: result.items.length - wellFormed.length,
+          serverTime: result.serverTime,
+          // A searched slice is committed only once done (search pages cannot be resumed).
+          next: done ? 'done' : 'pending',
+        });
+        if (done || stopped) break;
+        page = result.nextPage ?? undefined;
+      }
+      const width = slice.readLte - slice.gte + 1;
+      const observed = Math.max(1, (width * 100) / Math.max(customersRead, 1));
+      searchSpan = Math.min(observed, (searchSpan ?? observed) * MAX_CHUNK_GROWTH);
+    } catch (error) {
+      if (stopped) return;
+      // Search is an extra lane: if it fails, the list reads this slice again (customers it had
+      // already handed out are repeated, never lost) and the import goes on through the list.
+      searchOn = false;
+      slice.readDone = false;
+      options.search?.onUnavailable(errorMessage(error));
+    } finally {
+      slice.busy = false;
+      slice.via = undefined;
+      wakeIdleWorkers();
+    }
   };
 
   const worker = async (): Promise<void> => {
     while (!stopped) {
-      const slice = takeWork();
+      const slice = takeListWork();
       if (slice) await readSlice(slice);
+      else if (slices.every((s) => s.readDone)) break;
+      else await new Promise<void>((resolve) => idleWorkers.push(resolve));
+    }
+  };
+
+  const searchWorker = async (): Promise<void> => {
+    while (!stopped && searchOn) {
+      const slice = takeSearchWork();
+      if (slice) await searchSlice(slice);
       else if (slices.every((s) => s.readDone)) break;
       else await new Promise<void>((resolve) => idleWorkers.push(resolve));
     }
@@ -186,18 +314,23 @@ export async function* readCustomerSlices(
     wakeIdleWorkers();
   };
 
-  // The first page is read alone: it tells whether there is anything to split at all.
+  // The first page is read alone: it tells whether there is anything to split at all, and
+  // gives Stripe's clock, which places the search horizon.
   const workers = (async () => {
-    const first = slices.length === 1 ? slices[0] : undefined;
-    if (first) await readSlice(first, 1).catch(fail);
-    await Promise.all(Array.from({ length: options.concurrency }, () => worker().catch(fail)));
+    const first = slices[0];
+    if (first && slices.length === 1) await readSlice(first, 1).catch(fail);
+    const searchers = options.search ? Math.max(2, Math.ceil(options.concurrency / 4)) : 0;
+    await Promise.all([
+      ...Array.from({ length: options.concurrency }, () => worker().catch(fail)),
+      ...Array.from({ length: searchers }, () => searchWorker().catch(fail)),
+    ]);
     queue.close();
   })();
 
   try {
     for (let result = await queue.pop(); result; result = await queue.pop()) {
       if (result.next === 'done') result.slice.committedDone = true;
-      else {
+      else if (result.next !== 'pending') {
         result.slice.committedLte = result.next;
         result.slice.committedCursor = result.cursor;
       }
