@@ -14,6 +14,8 @@ export interface GateOptions {
   maxDelayMs: number;
   /** How long one call may keep waiting out 429s before it fails (default 5 minutes). */
   rateLimitPatienceMs?: number;
+  /** How to wait between attempts (tests pass one that records the delays). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface GateStats extends RequestStats {
@@ -180,7 +182,7 @@ export class RequestGate {
               backoffMs(this.options.initialDelayMs, failures - 1, this.options.maxDelayMs);
           }
           count('retries');
-          await sleep(delayMs);
+          await (this.options.sleep ?? sleep)(delayMs);
           return true;
         },
       },
