@@ -654,6 +654,8 @@ describe('faults', () => {
       requests: 1,
       byRoute: { 'GET /v1/customers': 1 },
       byStatus: { '502': 1 },
+      byEndpoint: { 'GET /v1/customers': { requests: 1, rateLimited: 0 } },
+      rateLimitedBy: { global: 0, endpoint: 0, scripted: 0 },
     });
   });
 });

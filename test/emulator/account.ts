@@ -3,10 +3,12 @@
  * idempotency cache. Stripe keeps test and live data, and each connected account's data,
  * entirely separate; so does the emulator. Mutations here emit the events Stripe would.
  */
+import type { Behaviour } from './behaviour.js';
 import type { Clock } from './clock.js';
 import { buildCustomer, previousAttributes, updateCustomer } from './customer-write.js';
 import { resourceMissing } from './errors.js';
-import { API_VERSION, type Customer, type DeletedCustomer, type StripeEvent } from './model.js';
+import { eventData } from './event-payload.js';
+import { type Customer, type DeletedCustomer, type StripeEvent } from './model.js';
 import type { ParamTree } from './params.js';
 import { deriveSeed, Rng } from './prng.js';
 import { generateSeed } from './seed.js';
@@ -32,27 +34,39 @@ export class Account {
   readonly events: EventStore;
   private readonly rng: Rng;
   private readonly idempotency = new Map<string, IdempotentResult>();
-  /**
-   * The account's default API version, which Stripe renders event payloads in (not the version
-   * of the request that caused them). An old one makes payloads differ from retrieved objects.
-   */
-  eventApiVersion = API_VERSION;
 
+  /**
+   * `behaviour` holds the live data knobs (behaviour.ts): the account's event API version and
+   * `previous_attributes` style (read when an event happens), event lateness, search lag.
+   */
   constructor(
     readonly id: string,
     readonly livemode: boolean,
     private readonly clock: Clock,
     seed: number,
     customerCount: number,
+    private readonly behaviour: Behaviour,
     sameSecondEvents?: SameSecondEventOrder,
   ) {
-    this.events = new EventStore(sameSecondEvents);
+    this.events = new EventStore(sameSecondEvents, deriveSeed(seed, 'event-delay'), behaviour);
     // Its own stream, so ids of customers created through the API do not depend on seeding.
     this.rng = new Rng(deriveSeed(seed, 'api'));
     const data = generateSeed({ count: customerCount, now: clock.now(), livemode, seed });
-    this.customers = new CustomerStore(data.materialize);
+    this.customers = new CustomerStore(data.materialize, {
+      nowMs: () => clock.nowMs(),
+      lagMs: () => behaviour.searchLagSeconds * 1000,
+    });
     this.customers.load(data.live, data.deleted);
-    this.events.load(data.events);
+    // Seeded history happened under the account's current API version and payload style.
+    this.events.load(data.events.map((event) => this.restyle(event)));
+  }
+
+  /**
+   * The account's default API version, which Stripe renders event payloads in (not the version
+   * of the request that caused them). An old one makes payloads differ from retrieved objects.
+   */
+  get eventApiVersion(): string {
+    return this.behaviour.eventApiVersion;
   }
 
   /** Events older than 30 days (by the emulator clock) are gone. */
@@ -127,12 +141,27 @@ export class Account {
       object: 'event',
       api_version: this.eventApiVersion,
       created: this.clock.now(),
-      data: previous ? { object, previous_attributes: previous } : { object },
+      data: eventData(object, previous, this.payloadStyle()),
       livemode: this.livemode,
       pending_webhooks: 0,
       request: { id: ctx.requestId, idempotency_key: ctx.idempotencyKey },
       type,
     };
     this.events.add(event);
+  }
+
+  private payloadStyle(): { apiVersion: string; emptyAs: Behaviour['previousAttributesEmptyAs'] } {
+    return {
+      apiVersion: this.behaviour.eventApiVersion,
+      emptyAs: this.behaviour.previousAttributesEmptyAs,
+    };
+  }
+
+  /** A seeded event (rendered in the SDK's version, `null` style) in the account's style. */
+  private restyle(event: StripeEvent): StripeEvent {
+    const style = this.payloadStyle();
+    if (style.apiVersion === event.api_version && style.emptyAs === 'null') return event;
+    const { object, previous_attributes: previous } = event.data;
+    return { ...event, api_version: style.apiVersion, data: eventData(object, previous, style) };
   }
 }

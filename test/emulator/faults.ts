@@ -1,26 +1,56 @@
 /**
- * Misbehaviour on demand: added latency, a request-rate limit like Stripe's, a random share of
- * failing requests (deterministic for a seed), and a queue of scripted faults for the next
+ * Misbehaviour on demand: added latency, Stripe's rate limiters (rate-limits.ts), a random share
+ * of failing requests (deterministic for a seed), and a queue of scripted faults for the next
  * matching requests.
+ *
+ * Scripted 429 and 5xx answers may carry the headers Stripe uses to steer clients:
+ * `Stripe-Should-Retry: true|false` (the official SDK obeys it before anything else: `true`
+ * retries even a 429, `false` stops even a 5xx from being retried; see `_shouldRetry` in
+ * stripe's RequestSender) and `Retry-After: <seconds>` (which the SDK ignores, so a client that
+ * wants to honour it must read it itself).
  */
+import type { BehaviourSettings } from './behaviour.js';
 import { Rng } from './prng.js';
+import { type RateLimitSettings, RateLimits } from './rate-limits.js';
+
+export { RateLimiter } from './rate-limits.js';
 
 export type ScriptedFault =
   429 | 500 | 502 | 503 | 'reset' | 'truncate' | 'slow' | 'garble' | 'hollow';
 
-export interface FaultSettings {
+/** One queued fault. */
+export interface ScriptedFaultSpec {
+  status: ScriptedFault;
+  /**
+   * Limits it to requests whose path, route pattern (`/v1/customers/:id`) or `METHOD path`
+   * matches; a `*` matches any run of characters.
+   */
+  path?: string;
+  /** 429 / 5xx only: `Retry-After` header, in seconds. */
+  retryAfter?: number;
+  /** 429 / 5xx only: `Stripe-Should-Retry` header. */
+  shouldRetry?: boolean;
+}
+
+export interface NetworkFaultSettings extends RateLimitSettings {
   latencyMs?: number;
-  rateLimit?: number;
+  /** 0..1: share of requests failing (half 500 api_error, half a destroyed socket), seeded. */
   failRate?: number;
   /**
-   * Faults for the next requests, in order. `path` (optional) limits one to requests whose
-   * path, route pattern (`/v1/customers/:id`) or `METHOD path` matches; a `*` matches any run of
-   * characters. 'reset' destroys the socket, 'truncate' sends half the JSON body then closes,
-   * 'slow' answers normally after 30 s, 'garble' answers with damaged objects (garble.ts), 'hollow' a list with no usable
-   * entry that still says it has more.
+   * Faults for the next requests, in order. 'reset' destroys the socket, 'truncate' sends half
+   * the JSON body then closes, 'slow' answers normally after 30 s, 'garble' answers with
+   * damaged objects (garble.ts), 'hollow' a list with no usable entry that still says it has
+   * more.
    */
-  failNext?: Array<{ status: ScriptedFault; path?: string }>;
+  failNext?: ScriptedFaultSpec[];
 }
+
+/**
+ * Everything `setFaults` / `POST /_emulator/faults` changes at runtime: network faults and rate
+ * limits (this file, rate-limits.ts) and the data knobs (behaviour.ts). Fields left out keep
+ * their current value.
+ */
+export interface FaultSettings extends NetworkFaultSettings, BehaviourSettings {}
 
 const SCRIPTED: readonly ScriptedFault[] = [
   429,
@@ -37,80 +67,88 @@ const SCRIPTED: readonly ScriptedFault[] = [
 /** How long a 'slow' fault holds a response. */
 export const SLOW_FAULT_MS = 30_000;
 
-/**
- * Sliding one-second window over admitted requests: at most `limit` requests are let through in
- * any 1000 ms span, however the client spaces or bursts them. Rejected requests do not count
- * (otherwise a client retrying fast would lock itself out forever).
- */
-export class RateLimiter {
-  private readonly stamps: number[] = [];
-
-  admit(limit: number, nowMs: number): boolean {
-    while (this.stamps.length > 0 && (this.stamps[0] as number) <= nowMs - 1000) {
-      this.stamps.shift();
-    }
-    if (this.stamps.length >= limit) return false;
-    this.stamps.push(nowMs);
-    return true;
-  }
-}
-
 export class Faults {
   latencyMs = 0;
-  rateLimit = 0;
   failRate = 0;
-  private queue: Array<{ status: ScriptedFault; path?: string }> = [];
+  readonly limits = new RateLimits();
+  private queue: ScriptedFaultSpec[] = [];
   private readonly rng: Rng;
-  private readonly limiters = new Map<string, RateLimiter>();
 
-  constructor(seed: number, settings: FaultSettings) {
+  constructor(seed: number, settings: NetworkFaultSettings) {
     this.rng = new Rng(seed);
     this.set(settings);
   }
 
-  set(settings: FaultSettings): void {
-    if (settings.latencyMs !== undefined) this.latencyMs = Math.max(0, settings.latencyMs);
-    if (settings.rateLimit !== undefined) this.rateLimit = Math.max(0, settings.rateLimit);
-    if (settings.failRate !== undefined) {
-      this.failRate = Math.min(1, Math.max(0, settings.failRate));
+  /** Throws a TypeError naming the field when a value is malformed; changes nothing then. */
+  static validate(settings: NetworkFaultSettings): void {
+    RateLimits.validate(settings);
+    for (const name of ['latencyMs', 'failRate'] as const) {
+      const value = settings[name];
+      if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
+        throw new TypeError(`${name} must be a number, got ${JSON.stringify(value)}`);
+      }
     }
-    if (settings.failNext !== undefined) {
-      for (const f of settings.failNext) {
-        if (!SCRIPTED.includes(f?.status)) {
-          throw new TypeError(`failNext status must be one of ${SCRIPTED.join(', ')}`);
+    if (settings.failNext === undefined) return;
+    if (!Array.isArray(settings.failNext)) throw new TypeError('failNext must be an array');
+    for (const f of settings.failNext) {
+      if (!SCRIPTED.includes(f?.status)) {
+        throw new TypeError(`failNext status must be one of ${SCRIPTED.join(', ')}`);
+      }
+      const answers = typeof f.status === 'number';
+      if (f.retryAfter !== undefined) {
+        if (!answers) throw new TypeError('failNext retryAfter goes with a 429 or 5xx status');
+        if (typeof f.retryAfter !== 'number' || !(f.retryAfter >= 0)) {
+          throw new TypeError('failNext retryAfter must be a number of seconds >= 0');
         }
       }
-      this.queue.push(...settings.failNext);
+      if (f.shouldRetry !== undefined) {
+        if (!answers) throw new TypeError('failNext shouldRetry goes with a 429 or 5xx status');
+        if (typeof f.shouldRetry !== 'boolean') {
+          throw new TypeError('failNext shouldRetry must be true or false');
+        }
+      }
     }
   }
 
-  settings(): Required<FaultSettings> {
+  set(settings: NetworkFaultSettings): void {
+    Faults.validate(settings);
+    this.limits.set(settings);
+    if (settings.latencyMs !== undefined) this.latencyMs = Math.max(0, settings.latencyMs);
+    if (settings.failRate !== undefined) {
+      this.failRate = Math.min(1, Math.max(0, settings.failRate));
+    }
+    if (settings.failNext !== undefined) this.queue.push(...settings.failNext);
+  }
+
+  settings(): Required<NetworkFaultSettings> {
     return {
       latencyMs: this.latencyMs,
-      rateLimit: this.rateLimit,
+      ...this.limits.settings(),
       failRate: this.failRate,
       failNext: this.queue.slice(),
     };
   }
 
   /** The fault for this request, if any: the first queued one that matches, else a random one. */
-  take(method: string, path: string, pattern: string): ScriptedFault | undefined {
+  take(method: string, path: string, pattern: string): ScriptedFaultSpec | undefined {
     const at = this.queue.findIndex((f) => !f.path || matches(f.path, method, path, pattern));
-    if (at >= 0) return this.queue.splice(at, 1)[0]?.status;
+    if (at >= 0) return this.queue.splice(at, 1)[0];
     if (this.failRate > 0) {
       const u = this.rng.next();
-      if (u < this.failRate) return u < this.failRate / 2 ? 500 : 'reset';
+      if (u < this.failRate) return { status: u < this.failRate / 2 ? 500 : 'reset' };
     }
     return undefined;
   }
+}
 
-  /** Rate limits are per account and mode, as Stripe's are. */
-  admit(bucket: string, nowMs: number): boolean {
-    if (this.rateLimit <= 0) return true;
-    let limiter = this.limiters.get(bucket);
-    if (!limiter) this.limiters.set(bucket, (limiter = new RateLimiter()));
-    return limiter.admit(this.rateLimit, nowMs);
-  }
+/** The steering headers a scripted 429 / 5xx carries. */
+export function steeringHeaders(fault: ScriptedFaultSpec): Record<string, string> {
+  return {
+    ...(fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {}),
+    ...(fault.shouldRetry !== undefined
+      ? { 'Stripe-Should-Retry': String(fault.shouldRetry) }
+      : {}),
+  };
 }
 
 function matches(spec: string, method: string, path: string, pattern: string): boolean {

@@ -1,9 +1,17 @@
 /**
  * A stateful Stripe API emulator for tests, demos and benchmarks: customers, events and
- * customer search as `stripe` (the official SDK) sees them, with faults on demand.
+ * customer search as `stripe` (the official SDK) sees them, with faults on demand and Stripe's
+ * less friendly behaviours as knobs (all off by default): rate limits per account, mode and
+ * endpoint (rate-limits.ts), `Stripe-Should-Retry` / `Retry-After` on scripted failures
+ * (faults.ts), late-listed events (event-delay.ts), search lag (search-index.ts), `''` in
+ * `previous_attributes` and event payloads in an older API version (behaviour.ts,
+ * api-versions.ts), same-second events in either order (store.ts).
  */
 export { startEmulator } from './server.js';
 export type { EmulatorOptions, RunningEmulator } from './server.js';
-export type { FaultSettings, ScriptedFault } from './faults.js';
-export type { StatsSnapshot } from './stats.js';
+export type { FaultSettings, ScriptedFault, ScriptedFaultSpec } from './faults.js';
+export type { BehaviourSettings, EmptyPreviousValue } from './behaviour.js';
+export type { GlobalRateLimit } from './rate-limits.js';
+export { STRIPE_LIMITS } from './rate-limits.js';
+export type { EndpointStats, RateLimitedBy, StatsSnapshot } from './stats.js';
 export { STRAY_ENTRIES, UNICODE, UNKEYABLE_POSITIONS } from './garble.js';

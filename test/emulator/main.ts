@@ -2,9 +2,29 @@
  * CLI: `npm run emulator -- --port 12111 --customers 1000 --seed 7`. Prints exactly one line,
  * `listening on http://HOST:PORT`, once ready (with `--port 0`, the port picked), so a parent
  * process can wait for it. Use `npm run -s emulator` to keep npm's own banner off stdout.
+ *
+ * Stripe's behaviours beyond the happy path, all off by default (see `EmulatorOptions`):
+ *
+ *   --stripe-limits                       Stripe's rate limits: global 100/s live, 25/s test;
+ *                                         25/s per endpoint; search 20/s
+ *   --rate-limit N | live=N,test=N        global limit per account and mode
+ *   --endpoint-rate-limit N               per endpoint (method + route pattern)
+ *   --search-rate-limit N                 search's own limit (default 20 with endpoint limits)
+ *   --rate-limit-retry-after SECONDS      `Retry-After` on the limiters' 429s (default none)
+ *   --event-delay-share 0..1              share of events listed late by GET /v1/events
+ *   --event-delay-max-seconds SECONDS     a late event's delay, uniform in (0, max]
+ *   --search-lag-seconds SECONDS          search answers from an index this far behind writes
+ *   --previous-attributes-empty-as null|empty_string
+ *   --event-api-version VERSION           event payloads in this API version (e.g. 2019-09-09)
+ *   --same-second-events newest_first|oldest_first
+ *
+ * Every one of them except the last can be changed at runtime: `POST /_emulator/faults`.
  */
 import { parseArgs } from 'node:util';
+import type { EmptyPreviousValue } from './behaviour.js';
 import { type EmulatorOptions, startEmulator } from './index.js';
+import { parseGlobalRateLimit } from './rate-limits.js';
+import type { SameSecondEventOrder } from './store.js';
 
 function parseOptions(argv: string[]): EmulatorOptions {
   const { values } = parseArgs({
@@ -18,17 +38,40 @@ function parseOptions(argv: string[]): EmulatorOptions {
       'restricted-key': { type: 'string', multiple: true },
       'latency-ms': { type: 'string' },
       'rate-limit': { type: 'string' },
+      'endpoint-rate-limit': { type: 'string' },
+      'search-rate-limit': { type: 'string' },
+      'stripe-limits': { type: 'boolean' },
+      'rate-limit-retry-after': { type: 'string' },
       'fail-rate': { type: 'string' },
       now: { type: 'string' },
       account: { type: 'string', multiple: true },
+      'event-api-version': { type: 'string' },
+      'same-second-events': { type: 'string' },
+      'event-delay-share': { type: 'string' },
+      'event-delay-max-seconds': { type: 'string' },
+      'search-lag-seconds': { type: 'string' },
+      'previous-attributes-empty-as': { type: 'string' },
     },
     strict: true,
   });
   const num = (name: string, value: string | undefined): number | undefined => {
     if (value === undefined) return undefined;
     const n = Number(value);
-    if (!Number.isFinite(n)) throw new Error(`--${name} must be a number, got '${value}'`);
+    if (value.trim() === '' || !Number.isFinite(n)) {
+      throw new Error(`--${name} must be a number, got '${value}'`);
+    }
     return n;
+  };
+  const oneOf = <T extends string>(
+    name: string,
+    value: string | undefined,
+    allowed: readonly T[],
+  ): T | undefined => {
+    if (value === undefined) return undefined;
+    if (!(allowed as readonly string[]).includes(value)) {
+      throw new Error(`--${name} must be one of ${allowed.join(', ')}, got '${value}'`);
+    }
+    return value as T;
   };
   const pairs = (name: string, items: string[] | undefined): Array<[string, string]> =>
     (items ?? []).map((item) => {
@@ -36,6 +79,7 @@ function parseOptions(argv: string[]): EmulatorOptions {
       if (at <= 0) throw new Error(`--${name} expects NAME=VALUE, got '${item}'`);
       return [item.slice(0, at), item.slice(at + 1)];
     });
+  const rateLimit = values['rate-limit'];
   return {
     host: values.host,
     port: num('port', values.port),
@@ -49,7 +93,11 @@ function parseOptions(argv: string[]): EmulatorOptions {
       ]),
     ),
     latencyMs: num('latency-ms', values['latency-ms']),
-    rateLimit: num('rate-limit', values['rate-limit']),
+    rateLimit: rateLimit === undefined ? undefined : parseGlobalRateLimit(rateLimit),
+    endpointRateLimit: num('endpoint-rate-limit', values['endpoint-rate-limit']),
+    searchRateLimit: num('search-rate-limit', values['search-rate-limit']),
+    stripeLimits: values['stripe-limits'],
+    rateLimitRetryAfter: num('rate-limit-retry-after', values['rate-limit-retry-after']),
     failRate: num('fail-rate', values['fail-rate']),
     now: num('now', values.now),
     accounts: Object.fromEntries(
@@ -57,6 +105,20 @@ function parseOptions(argv: string[]): EmulatorOptions {
         id,
         { customers: num('account', n) ?? 0 },
       ]),
+    ),
+    eventApiVersion: values['event-api-version'],
+    sameSecondEvents: oneOf<SameSecondEventOrder>(
+      'same-second-events',
+      values['same-second-events'],
+      ['newest_first', 'oldest_first'],
+    ),
+    eventDelayShare: num('event-delay-share', values['event-delay-share']),
+    eventDelayMaxSeconds: num('event-delay-max-seconds', values['event-delay-max-seconds']),
+    searchLagSeconds: num('search-lag-seconds', values['search-lag-seconds']),
+    previousAttributesEmptyAs: oneOf<EmptyPreviousValue>(
+      'previous-attributes-empty-as',
+      values['previous-attributes-empty-as'],
+      ['null', 'empty_string'],
     ),
   };
 }
@@ -70,7 +132,16 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const emulator = await startEmulator(options);
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  try {
+    emulator = await startEmulator(options);
+  } catch (error) {
+    // A knob out of range (TypeError naming the option); a busy port is a different problem.
+    if (!(error instanceof TypeError)) throw error;
+    process.stderr.write(`stripe emulator: ${error.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
   process.stdout.write(`listening on ${emulator.url}\n`);
   const stop = (): void => {
     void emulator.close().then(() => process.exit(0));

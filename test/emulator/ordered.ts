@@ -54,6 +54,16 @@ export class Ordered<T extends { created: number }> {
     });
   }
 
+  /** Replaces the content with items already in list order (a copy of another collection). */
+  loadSorted(items: T[]): void {
+    this.items = items;
+  }
+
+  /** The items in list order (a copy). */
+  snapshot(): T[] {
+    return this.items.slice();
+  }
+
   cursorOf(item: T): Cursor {
     return { created: item.created, tie: this.tie(item) };
   }
@@ -98,16 +108,16 @@ export class Ordered<T extends { created: number }> {
     }
   }
 
-  /**
-   * One page, Stripe's semantics: without cursors the newest `limit` items; `starting_after` the
-   * next older ones; `ending_before` the `limit` items just newer than the cursor, still listed
-   * newest first, with `has_more` telling whether even newer ones exist.
-   */
-  page(query: PageQuery<T>): Page<T> {
-    const { limit, filter } = query;
+  /** Visits, in order, every item whose `created` is in the range (all items without one). */
+  scanRange(range: CreatedRange | undefined, visit: (item: T) => void): void {
+    const [lo, hi] = this.bounds(range);
+    for (let i = lo; i < hi; i++) visit(this.items[i] as T);
+  }
+
+  /** The index span `[lo, hi)` of items whose `created` is in the range. */
+  private bounds(range: CreatedRange | undefined): [number, number] {
     let lo = 0;
     let hi = this.items.length;
-    const range = query.created;
     if (range) {
       const max = Math.min(range.lte ?? Infinity, range.lt !== undefined ? range.lt - 1 : Infinity);
       const min = Math.max(
@@ -117,6 +127,17 @@ export class Ordered<T extends { created: number }> {
       if (max !== Infinity) lo = this.firstCreatedAtMost(max);
       if (min !== -Infinity) hi = this.firstCreatedAtMost(min - 1);
     }
+    return [lo, Math.max(lo, hi)];
+  }
+
+  /**
+   * One page, Stripe's semantics: without cursors the newest `limit` items; `starting_after` the
+   * next older ones; `ending_before` the `limit` items just newer than the cursor, still listed
+   * newest first, with `has_more` telling whether even newer ones exist.
+   */
+  page(query: PageQuery<T>): Page<T> {
+    const { limit, filter } = query;
+    const [lo, hi] = this.bounds(query.created);
     const data: T[] = [];
     let hasMore = false;
     if (query.endingBefore) {

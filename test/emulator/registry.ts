@@ -8,6 +8,7 @@
 import { Account } from './account.js';
 import type { ApiKey } from './auth.js';
 import { maskKey } from './auth.js';
+import type { Behaviour } from './behaviour.js';
 import type { Clock } from './clock.js';
 import { accountInvalid } from './errors.js';
 import { deriveSeed, Rng } from './prng.js';
@@ -28,7 +29,8 @@ export class Registry {
     seed: number,
     customers: number,
     connected: Record<string, AccountSpec>,
-    private readonly events: { apiVersion?: string; sameSecondOrder?: SameSecondEventOrder } = {},
+    private readonly behaviour: Behaviour,
+    private readonly sameSecondOrder?: SameSecondEventOrder,
   ) {
     this.defaultAccountId = new Rng(deriveSeed(seed, 'account-id')).id('acct_', 16);
     this.specs.set(this.defaultAccountId, { customers, seed });
@@ -64,9 +66,9 @@ export class Registry {
         this.clock,
         seed,
         spec.customers,
-        this.events.sameSecondOrder,
+        this.behaviour,
+        this.sameSecondOrder,
       );
-      if (this.events.apiVersion) account.eventApiVersion = this.events.apiVersion;
       this.built.set(bucket, account);
     }
     return account;

@@ -1,24 +1,36 @@
 /**
  * The HTTP server: runs every `/v1` request through Stripe's order of checks (faults and latency
- * first, as the network would; then authentication, account selection, rate limit, routing,
+ * first, as the network would; then authentication, account selection, rate limits, routing,
  * permissions, idempotency) and serves `/_emulator/*` admin endpoints without authentication,
- * so a subprocess emulator can be driven from tests and scripts.
+ * so a subprocess emulator can be driven from tests and scripts:
+ *
+ *   GET  /_emulator/clock          { now }
+ *   POST /_emulator/clock          { advance_seconds }
+ *   GET  /_emulator/stats          StatsSnapshot (totals, per route, per status, per endpoint)
+ *   POST /_emulator/stats/reset
+ *   GET  /_emulator/faults         every runtime knob's current value
+ *   POST /_emulator/faults         FaultSettings (fields left out keep their value)
+ *   GET  /_emulator/account        { id } of the default account
+ *
+ * Every knob defaults to the old behaviour (no limits, no delays, no lag); see `EmulatorOptions`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RequestContext } from './account.js';
 import { authorize, Keyring } from './auth.js';
 import { Clock } from './clock.js';
+import { Behaviour, type EmptyPreviousValue } from './behaviour.js';
 import { ApiError, apiError, idempotencyMismatch, rateLimited, unrecognizedUrl } from './errors.js';
-import { type FaultSettings, Faults, SLOW_FAULT_MS } from './faults.js';
+import { type FaultSettings, Faults, SLOW_FAULT_MS, steeringHeaders } from './faults.js';
 import { garbleListBody, hollowListBody } from './garble.js';
 import { newRequestId, readBody, type ResponseMeta, sendJson, sendTruncated } from './http.js';
 import { API_VERSION } from './model.js';
 import { parseParams } from './params.js';
 import { deriveSeed } from './prng.js';
+import type { GlobalRateLimit, LimitedBy } from './rate-limits.js';
 import { type AccountSpec, Registry } from './registry.js';
 import { matchRoute } from './routes/index.js';
-import { Stats, type StatsSnapshot } from './stats.js';
+import { type RateLimitCause, Stats, type StatsSnapshot } from './stats.js';
 import type { SameSecondEventOrder } from './store.js';
 
 export interface EmulatorOptions {
@@ -35,18 +47,70 @@ export interface EmulatorOptions {
   /** e.g. { rk_test_x: ['customers:read'] }; permissions: customers:read|customers:write|events:read. */
   restrictedKeys?: Record<string, string[]>;
   latencyMs?: number;
-  /** Requests per second per account and mode; beyond it, 429 like Stripe. 0/undefined: no limit. */
-  rateLimit?: number;
+  /**
+   * Global requests per second per account and mode; beyond it, 429 like Stripe. A number sets
+   * both modes (as before); `{ live: 100, test: 25 }` each. 0/undefined: no limit.
+   * CLI: `--rate-limit 25` or `--rate-limit live=100,test=25`.
+   */
+  rateLimit?: GlobalRateLimit;
+  /**
+   * Requests per second per endpoint (method + route pattern: `GET /v1/customers`,
+   * `GET /v1/customers/:id`...), per account and mode; they also count toward `rateLimit`.
+   * Default none (25 with `stripeLimits`). CLI: `--endpoint-rate-limit 25`.
+   */
+  endpointRateLimit?: number;
+  /**
+   * The search endpoint's limit. Default: 20 whenever `endpointRateLimit` is on (or that limit if
+   * lower), none otherwise. CLI: `--search-rate-limit 20`.
+   */
+  searchRateLimit?: number;
+  /**
+   * Stripe's real limits: global 100/s live and 25/s test, 25/s per endpoint, search 20/s; the
+   * fields above override parts of it. CLI: `--stripe-limits`.
+   */
+  stripeLimits?: boolean;
+  /**
+   * Seconds the limiters' own 429s announce in `Retry-After`; default 0 = no header (Stripe's
+   * docs do not promise one). CLI: `--rate-limit-retry-after 1`.
+   */
+  rateLimitRetryAfter?: number;
   /** 0..1: share of requests failing (half 500 api_error, half a destroyed socket), seeded. */
   failRate?: number;
   /** Initial clock, unix seconds; default now. The clock then runs with real time. */
   now?: number;
   /** Connected accounts, selected with the `Stripe-Account` header; each has its own data. */
   accounts?: Record<string, AccountSpec>;
-  /** API version event payloads are rendered in (the account's default); default the SDK's. */
+  /**
+   * The accounts' default API version, which event payloads are rendered in (api-versions.ts:
+   * before 2019-10-17 `account_balance` instead of `balance`, before 2020-08-27 `sources`,
+   * `subscriptions` and `tax_ids` lists...); default the SDK's. CLI: `--event-api-version`.
+   */
   eventApiVersion?: string;
-  /** How events of the same second are listed (Stripe leaves it undocumented); default newest first. */
+  /**
+   * How events of the same second are listed (Stripe leaves it undocumented); default newest
+   * first. CLI: `--same-second-events oldest_first`.
+   */
   sameSecondEvents?: SameSecondEventOrder;
+  /**
+   * 0..1: share of events listed late by `GET /v1/events` (event-delay.ts); default 0.
+   * CLI: `--event-delay-share 0.3`.
+   */
+  eventDelayShare?: number;
+  /**
+   * A late event's delay is uniform in (0, this] seconds; default 0.
+   * CLI: `--event-delay-max-seconds 90`.
+   */
+  eventDelayMaxSeconds?: number;
+  /**
+   * Search answers from an index this many seconds (emulator clock) behind writes
+   * (search-index.ts); default 0. CLI: `--search-lag-seconds 60`.
+   */
+  searchLagSeconds?: number;
+  /**
+   * `previous_attributes` values that did not exist before: `null` (default) or `''`, as Stripe
+   * is reported to send. CLI: `--previous-attributes-empty-as empty_string`.
+   */
+  previousAttributesEmptyAs?: EmptyPreviousValue;
 }
 
 export interface RunningEmulator {
@@ -78,6 +142,7 @@ class Emulator {
   private readonly keyring: Keyring;
   private readonly registry: Registry;
   private readonly faults: Faults;
+  private readonly behaviour: Behaviour;
   private readonly stats = new Stats();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly server: Server;
@@ -89,16 +154,43 @@ class Emulator {
       options.apiKeys ?? ['sk_test_emulator'],
       options.restrictedKeys ?? {},
     );
-    this.registry = new Registry(this.clock, seed, options.customers ?? 0, options.accounts ?? {}, {
-      apiVersion: options.eventApiVersion,
-      sameSecondOrder: options.sameSecondEvents,
-    });
-    this.registry.warm();
-    this.faults = new Faults(deriveSeed(seed, 'faults'), {
+    if (
+      options.sameSecondEvents !== undefined &&
+      options.sameSecondEvents !== 'newest_first' &&
+      options.sameSecondEvents !== 'oldest_first'
+    ) {
+      throw new TypeError(
+        `sameSecondEvents must be 'newest_first' or 'oldest_first', got ${JSON.stringify(options.sameSecondEvents)}`,
+      );
+    }
+    const knobs: FaultSettings = {
       latencyMs: options.latencyMs,
+      // stripeLimits first: the explicit limits below override parts of it.
+      stripeLimits: options.stripeLimits,
       rateLimit: options.rateLimit,
+      endpointRateLimit: options.endpointRateLimit,
+      searchRateLimit: options.searchRateLimit,
+      rateLimitRetryAfter: options.rateLimitRetryAfter,
       failRate: options.failRate,
-    });
+      eventApiVersion: options.eventApiVersion,
+      eventDelayShare: options.eventDelayShare,
+      eventDelayMaxSeconds: options.eventDelayMaxSeconds,
+      searchLagSeconds: options.searchLagSeconds,
+      previousAttributesEmptyAs: options.previousAttributesEmptyAs,
+    };
+    Faults.validate(knobs);
+    Behaviour.validate(knobs);
+    this.behaviour = new Behaviour(knobs);
+    this.registry = new Registry(
+      this.clock,
+      seed,
+      options.customers ?? 0,
+      options.accounts ?? {},
+      this.behaviour,
+      options.sameSecondEvents,
+    );
+    this.registry.warm();
+    this.faults = new Faults(deriveSeed(seed, 'faults'), knobs);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         process.stderr.write(`stripe emulator: ${String((error as Error)?.stack ?? error)}\n`);
@@ -124,12 +216,24 @@ class Emulator {
           now: () => this.clock.now(),
           advanceClock: (seconds) => this.clock.advance(seconds),
           purgeCustomer: (id) => this.registry.defaultTestAccount().customers.purge(id),
-          setFaults: (f) => this.faults.set(f),
+          setFaults: (f) => this.setKnobs(f),
           stats: () => this.stats.snapshot(),
           resetStats: () => this.stats.reset(),
         });
       });
     });
+  }
+
+  /** Validates everything first, so a bad field changes nothing. */
+  private setKnobs(settings: FaultSettings): void {
+    Faults.validate(settings);
+    Behaviour.validate(settings);
+    this.faults.set(settings);
+    this.behaviour.set(settings);
+  }
+
+  private knobs(): Required<FaultSettings> {
+    return { ...this.faults.settings(), ...this.behaviour.settings() };
   }
 
   private close(): Promise<void> {
@@ -158,12 +262,15 @@ class Emulator {
     if (url.pathname.startsWith('/_emulator/')) return this.admin(req, res, method, url.pathname);
 
     const match = url.pathname.startsWith('/v1/') ? matchRoute(method, url.pathname) : undefined;
-    this.stats.arrived(match ? `${method} ${match.route.pattern}` : `${method} (unrecognized)`);
+    const endpoint = match ? `${method} ${match.route.pattern}` : undefined;
+    const route = endpoint ?? `${method} (unrecognized)`;
+    this.stats.arrived(route);
     const idempotencyKey = method === 'POST' ? (header(req, 'idempotency-key') ?? null) : null;
     const requestId = newRequestId();
+    const apiVersion = header(req, 'stripe-version') ?? API_VERSION;
     const meta = (extra?: Record<string, string>): ResponseMeta => ({
       requestId,
-      stripeVersion: header(req, 'stripe-version') ?? API_VERSION,
+      stripeVersion: apiVersion,
       dateMs: this.clock.nowMs(),
       extraHeaders: { ...(idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}), ...extra },
     });
@@ -172,34 +279,46 @@ class Emulator {
     try {
       body = await readBody(req);
     } catch {
-      this.stats.finished('reset');
+      this.stats.finished('reset', route);
       req.socket.destroy();
       return;
     }
     if (this.faults.latencyMs > 0) await this.sleep(this.faults.latencyMs);
 
     const fault = this.faults.take(method, url.pathname, match?.route.pattern ?? url.pathname);
-    if (fault === 'reset') {
-      this.stats.finished('reset');
+    const faultStatus = fault?.status;
+    if (faultStatus === 'reset') {
+      this.stats.finished('reset', route);
       req.socket.destroy();
       return;
     }
-    if (fault === 'slow') await this.sleep(SLOW_FAULT_MS);
-    if (typeof fault === 'number') {
-      const error = fault === 429 ? rateLimited() : apiError(fault);
-      this.stats.finished(fault);
-      sendJson(res, fault, JSON.stringify({ error: error.body }, null, 2), meta());
+    if (faultStatus === 'slow') await this.sleep(SLOW_FAULT_MS);
+    if (fault && typeof faultStatus === 'number') {
+      const error = faultStatus === 429 ? rateLimited() : apiError(faultStatus);
+      this.stats.finished(faultStatus, route, 'scripted');
+      sendJson(
+        res,
+        faultStatus,
+        JSON.stringify({ error: error.body }, null, 2),
+        meta(steeringHeaders(fault)),
+      );
       return;
     }
 
-    const result = this.respond(req, method, url, body, match, { requestId, idempotencyKey });
-    if (fault === 'garble' && result.status === 200) result.body = garbleListBody(result.body);
-    if (fault === 'hollow' && result.status === 200) result.body = hollowListBody(result.body);
-    if (fault === 'truncate') {
-      this.stats.finished('truncate');
+    const result = this.respond(req, method, url, body, match, endpoint, {
+      requestId,
+      idempotencyKey,
+      apiVersion,
+    });
+    if (faultStatus === 'garble' && result.status === 200)
+      result.body = garbleListBody(result.body);
+    if (faultStatus === 'hollow' && result.status === 200)
+      result.body = hollowListBody(result.body);
+    if (faultStatus === 'truncate') {
+      this.stats.finished('truncate', route);
       sendTruncated(res, result.status, result.body, meta(result.headers));
     } else {
-      this.stats.finished(result.status);
+      this.stats.finished(result.status, route, result.limitedBy);
       sendJson(res, result.status, result.body, meta(result.headers));
     }
   }
@@ -211,16 +330,22 @@ class Emulator {
     url: URL,
     body: string,
     match: ReturnType<typeof matchRoute>,
-    ctx: RequestContext,
-  ): { status: number; body: string; headers?: Record<string, string> } {
+    endpoint: string | undefined,
+    ctx: RequestContext & { apiVersion: string },
+  ): {
+    status: number;
+    body: string;
+    headers?: Record<string, string>;
+    limitedBy?: RateLimitCause;
+  } {
     let logUrl: string | undefined;
+    let limitedBy: LimitedBy | undefined;
     try {
       const key = this.keyring.authenticate(header(req, 'authorization'));
       const account = this.registry.resolve(key, header(req, 'stripe-account'));
       logUrl = `https://dashboard.stripe.com/${key.livemode ? '' : 'test/'}logs/${ctx.requestId}?t=${this.clock.now()}`;
-      if (!this.faults.admit(`${account.id}:${key.livemode}`, performance.now())) {
-        throw rateLimited();
-      }
+      limitedBy = this.faults.limits.admit(account.id, key.livemode, endpoint, performance.now());
+      if (limitedBy) throw rateLimited();
       if (!match) throw unrecognizedUrl(method, url.pathname);
       authorize(key, match.route.permission, account.id);
 
@@ -241,7 +366,14 @@ class Emulator {
           };
         }
       }
-      const result = match.route.handle({ account, params, path: match.path, request: ctx });
+      const result = match.route.handle({
+        account,
+        params,
+        path: match.path,
+        request: { requestId: ctx.requestId, idempotencyKey: ctx.idempotencyKey },
+        apiVersion: ctx.apiVersion,
+        now: this.clock.nowMs() / 1000,
+      });
       const json = JSON.stringify(result, null, 2);
       // Only requests that ran are replayed; validation errors are not saved (as at Stripe).
       if (ctx.idempotencyKey) {
@@ -255,7 +387,13 @@ class Emulator {
           : (process.stderr.write(`stripe emulator: ${(error as Error)?.stack ?? error}\n`),
             apiError(500));
       const errorBody = logUrl ? { ...apiErr.body, request_log_url: logUrl } : apiErr.body;
-      return { status: apiErr.status, body: JSON.stringify({ error: errorBody }, null, 2) };
+      const retryAfter = limitedBy ? this.faults.limits.retryAfterSeconds : undefined;
+      return {
+        status: apiErr.status,
+        body: JSON.stringify({ error: errorBody }, null, 2),
+        ...(retryAfter !== undefined ? { headers: { 'Retry-After': String(retryAfter) } } : {}),
+        ...(limitedBy ? { limitedBy } : {}),
+      };
     }
   }
 
@@ -294,10 +432,10 @@ class Emulator {
           this.stats.reset();
           return reply(200, this.stats.snapshot());
         case 'GET /_emulator/faults':
-          return reply(200, this.faults.settings());
+          return reply(200, this.knobs());
         case 'POST /_emulator/faults':
-          this.faults.set(input as FaultSettings);
-          return reply(200, this.faults.settings());
+          this.setKnobs(input as FaultSettings);
+          return reply(200, this.knobs());
         case 'GET /_emulator/account':
           return reply(200, { id: this.registry.defaultAccountId });
         default:

@@ -1,10 +1,15 @@
 /**
  * Per-account storage: live customers in list order with an id index, tombstones of deleted
- * customers (so retrieving one answers `{deleted: true}` and a cursor on it still works), and the
- * event log trimmed to Stripe's 30-day retention.
+ * customers (so retrieving one answers `{deleted: true}` and a cursor on it still works), the
+ * search index that trails them (search-index.ts), and the event log trimmed to Stripe's 30-day
+ * retention, whose late events stay out of lists until their time (event-delay.ts).
  */
+import type { Behaviour } from './behaviour.js';
+import { type EventDraws, EventDelays, listedFrom } from './event-delay.js';
 import { type CreatedRange, type Cursor, Ordered, type Page } from './ordered.js';
 import { type Customer, EVENT_RETENTION_SECONDS, type StripeEvent } from './model.js';
+import type { QueryPlan } from './search.js';
+import { SearchIndex } from './search-index.js';
 import type { CustomerSlot } from './seed.js';
 
 export interface CustomerQuery {
@@ -23,14 +28,25 @@ export class CustomerStore {
   private readonly live = new Map<string, CustomerSlot>();
   /** The last full state of each deleted customer. */
   private readonly deleted = new Map<string, Customer>();
+  private readonly searchIndex: SearchIndex;
 
-  constructor(private readonly materialize: (slot: CustomerSlot) => Customer) {}
+  /**
+   * Slots are never changed in place (an update swaps in a new slot), so the search index can
+   * keep an older version while the store serves the newer one.
+   */
+  constructor(
+    private readonly materialize: (slot: CustomerSlot) => Customer,
+    clock: { nowMs(): number; lagMs(): number },
+  ) {
+    this.searchIndex = new SearchIndex(clock, (slot) => this.full(slot));
+  }
 
   load(live: CustomerSlot[], deleted: Customer[]): void {
     for (const s of live) this.live.set(s.id, s);
     for (const c of deleted) this.deleted.set(c.id, c);
     // Seeds come oldest first: reversed, they are nearly in list order and sort in ~O(N).
     this.ordered.load(live.slice().reverse());
+    this.searchIndex.load(this.ordered.snapshot());
   }
 
   get size(): number {
@@ -64,14 +80,17 @@ export class CustomerStore {
     const slot = toSlot(customer);
     this.live.set(customer.id, slot);
     this.ordered.insert(slot);
+    this.searchIndex.put(slot);
   }
 
   /** A new version of a live customer (same id and created, so same position). */
   replace(customer: Customer): void {
-    const slot = this.live.get(customer.id);
-    if (!slot) return;
-    slot.customer = customer;
-    slot.email = customer.email;
+    const old = this.live.get(customer.id);
+    if (!old) return;
+    const slot: CustomerSlot = { ...old, customer, email: customer.email };
+    this.live.set(customer.id, slot);
+    this.ordered.replace(slot);
+    this.searchIndex.put(slot);
   }
 
   remove(id: string): Customer | undefined {
@@ -81,13 +100,17 @@ export class CustomerStore {
     this.live.delete(id);
     this.deleted.set(id, c);
     this.ordered.remove({ created: c.created, tie: c.id });
+    this.searchIndex.remove(slot);
     return c;
   }
 
   /** Forgets a customer entirely, with no event (Dashboard > "Delete all test data" does this). */
   purge(id: string): boolean {
     const slot = this.live.get(id);
-    if (slot) this.ordered.remove({ created: slot.created, tie: slot.id });
+    if (slot) {
+      this.ordered.remove({ created: slot.created, tie: slot.id });
+      this.searchIndex.remove(slot);
+    }
     return this.live.delete(id) || this.deleted.delete(id);
   }
 
@@ -101,10 +124,13 @@ export class CustomerStore {
     return { data: page.data.map((s) => this.full(s)), hasMore: page.hasMore };
   }
 
-  /** Visits live customers newest first from a position (search scans this way). */
-  scan(from: Cursor | undefined, visit: (c: Customer) => boolean): void {
-    const start = from ? this.ordered.firstOlderThan(from) : 0;
-    this.ordered.scan(start, (slot) => visit(this.full(slot)));
+  /** A page of search results, from the (possibly lagging) search index. */
+  search(plan: QueryPlan, limit: number, from: Cursor | undefined): Page<Customer> {
+    return this.searchIndex.page(plan, limit, from);
+  }
+
+  searchCount(plan: QueryPlan): number {
+    return this.searchIndex.count(plan);
   }
 
   private full(slot: CustomerSlot): Customer {
@@ -128,6 +154,8 @@ interface StoredEvent {
   /** Arrival order: breaks ties between events of the same second, newest first. */
   seq: number;
   event: StripeEvent;
+  /** Whether and how late the event is listed (event-delay.ts). */
+  draws: EventDraws;
 }
 
 /**
@@ -139,12 +167,22 @@ export type SameSecondEventOrder = 'newest_first' | 'oldest_first';
 export class EventStore {
   private readonly ordered: Ordered<StoredEvent>;
   private readonly byId = new Map<string, StoredEvent>();
+  private readonly delays: EventDelays;
   private seq = 0;
 
-  constructor(order: SameSecondEventOrder = 'newest_first') {
+  /** `lateness` holds the live `eventDelayShare` / `eventDelayMaxSeconds` knobs. */
+  constructor(
+    order: SameSecondEventOrder = 'newest_first',
+    delaySeed = 0,
+    private readonly lateness: Pick<Behaviour, 'eventDelayShare' | 'eventDelayMaxSeconds'> = {
+      eventDelayShare: 0,
+      eventDelayMaxSeconds: 0,
+    },
+  ) {
     this.ordered = new Ordered<StoredEvent>(
       order === 'newest_first' ? (e) => e.seq : (e) => -e.seq,
     );
+    this.delays = new EventDelays(delaySeed);
   }
 
   /** `events` in the order they happened. */
@@ -157,13 +195,18 @@ export class EventStore {
     this.ordered.insert(this.wrap(event));
   }
 
+  /** Any stored event, listed yet or not (a retrieve by id finds a late event). */
   get(id: string): StripeEvent | undefined {
     return this.byId.get(id)?.event;
   }
 
-  cursor(id: string): Cursor | undefined {
+  /**
+   * A list cursor: only an event the list shows at `now` (unix seconds) can be one; a late one
+   * is unknown to the list index yet.
+   */
+  cursor(id: string, now: number): Cursor | undefined {
     const e = this.byId.get(id);
-    return e ? this.ordered.cursorOf(e) : undefined;
+    return e && this.isListed(e, now) ? this.ordered.cursorOf(e) : undefined;
   }
 
   get size(): number {
@@ -177,23 +220,42 @@ export class EventStore {
     }
   }
 
+  /** A list page as of `now` (unix seconds, fractional): late events not yet listed are left out. */
   page(query: {
+    now: number;
     limit: number;
     startingAfter?: Cursor;
     endingBefore?: Cursor;
     created?: CreatedRange;
     filter?: (e: StripeEvent) => boolean;
   }): Page<StripeEvent> {
-    const filter = query.filter;
+    const { filter, now } = query;
+    const anyLate = this.lateness.eventDelayShare > 0 && this.lateness.eventDelayMaxSeconds > 0;
+    const listed = anyLate ? (stored: StoredEvent) => this.isListed(stored, now) : undefined;
     const page = this.ordered.page({
       ...query,
-      filter: filter ? (stored) => filter(stored.event) : undefined,
+      filter:
+        filter && listed
+          ? (stored) => listed(stored) && filter(stored.event)
+          : filter
+            ? (stored) => filter(stored.event)
+            : listed,
     });
     return { data: page.data.map((s) => s.event), hasMore: page.hasMore };
   }
 
+  private isListed(stored: StoredEvent, now: number): boolean {
+    const { eventDelayShare, eventDelayMaxSeconds } = this.lateness;
+    return listedFrom(stored.created, stored.draws, eventDelayShare, eventDelayMaxSeconds) <= now;
+  }
+
   private wrap(event: StripeEvent): StoredEvent {
-    const stored = { created: event.created, seq: this.seq++, event };
+    const stored = {
+      created: event.created,
+      seq: this.seq++,
+      event,
+      draws: this.delays.draw(event.id),
+    };
     this.byId.set(event.id, stored);
     return stored;
   }

@@ -1,5 +1,9 @@
-/** `/v1/customers`: list, retrieve, create, update, delete, and search. */
+/**
+ * `/v1/customers`: list, retrieve, create, update, delete, and search. Customers are rendered in
+ * the request's API version (`Stripe-Version`; api-versions.ts), as Stripe renders responses.
+ */
 import type { Account } from '../account.js';
+import { isLegacy, renderObject } from '../api-versions.js';
 import { invalidRequest, onlyOneOf, resourceMissing } from '../errors.js';
 import type { Customer } from '../model.js';
 import type { Cursor } from '../ordered.js';
@@ -11,8 +15,8 @@ import {
   rejectUnknown,
   stringParam,
 } from '../params.js';
-import { compileQuery } from '../search.js';
-import type { Route } from './types.js';
+import { planQuery } from '../search.js';
+import type { Route, RouteContext } from './types.js';
 
 const LIST_URL = '/v1/customers';
 const SEARCH_URL = '/v1/customers/search';
@@ -22,24 +26,24 @@ export const customerRoutes: Route[] = [
     method: 'GET',
     pattern: '/v1/customers',
     permission: 'customers:read',
-    handle: ({ account, params }) => listCustomers(account, params),
+    handle: (ctx) => inVersion(ctx, listCustomers(ctx.account, ctx.params)),
   },
   {
     // Before `/:id`, so "search" is not taken for a customer id.
     method: 'GET',
     pattern: '/v1/customers/search',
     permission: 'customers:read',
-    handle: ({ account, params }) => searchCustomers(account, params),
+    handle: (ctx) => inVersion(ctx, searchCustomers(ctx.account, ctx.params)),
   },
   {
     method: 'GET',
     pattern: '/v1/customers/:id',
     permission: 'customers:read',
-    handle: ({ account, params, path }) => {
+    handle: ({ account, params, path, apiVersion }) => {
       rejectUnknown(params, ['expand']);
       const id = path.id as string;
       const live = account.customers.get(id);
-      if (live) return live;
+      if (live) return renderObject(live, apiVersion);
       if (account.customers.wasDeleted(id)) return { id, object: 'customer', deleted: true };
       throw resourceMissing('customer', id, 'id');
     },
@@ -48,14 +52,15 @@ export const customerRoutes: Route[] = [
     method: 'POST',
     pattern: '/v1/customers',
     permission: 'customers:write',
-    handle: ({ account, params, request }) => account.createCustomer(params, request),
+    handle: ({ account, params, request, apiVersion }) =>
+      renderObject(account.createCustomer(params, request), apiVersion),
   },
   {
     method: 'POST',
     pattern: '/v1/customers/:id',
     permission: 'customers:write',
-    handle: ({ account, params, path, request }) =>
-      account.updateCustomer(path.id as string, params, request),
+    handle: ({ account, params, path, request, apiVersion }) =>
+      renderObject(account.updateCustomer(path.id as string, params, request), apiVersion),
   },
   {
     method: 'DELETE',
@@ -68,7 +73,19 @@ export const customerRoutes: Route[] = [
   },
 ];
 
-function listCustomers(account: Account, params: ParamTree): object {
+/** A list or search result with its customers in the request's API version. */
+function inVersion(
+  ctx: RouteContext,
+  result: { data: Customer[] } & Record<string, unknown>,
+): object {
+  if (!isLegacy(ctx.apiVersion)) return result;
+  return { ...result, data: result.data.map((c) => renderObject(c, ctx.apiVersion)) };
+}
+
+function listCustomers(
+  account: Account,
+  params: ParamTree,
+): { data: Customer[] } & Record<string, unknown> {
   rejectUnknown(params, [
     'created',
     'email',
@@ -117,10 +134,14 @@ function cursors(
 }
 
 /**
- * Search scans newest first from the page cursor. The opaque `page` token is the position of the
- * last customer returned, so pages stay stable when other customers are created or deleted.
+ * Search reads the account's search index (which may lag behind writes) newest first. The opaque
+ * `page` token is the position of the last customer returned, so pages stay stable when other
+ * customers are created or deleted; `created` bounds in the query slice the ordered index.
  */
-function searchCustomers(account: Account, params: ParamTree): object {
+function searchCustomers(
+  account: Account,
+  params: ParamTree,
+): { data: Customer[] } & Record<string, unknown> {
   rejectUnknown(params, ['expand', 'limit', 'page', 'query']);
   const expand = arrayParam(params.expand, 'expand') ?? [];
   const limit = limitParam(params.limit);
@@ -128,36 +149,18 @@ function searchCustomers(account: Account, params: ParamTree): object {
   if (query === undefined) {
     throw invalidRequest('Missing required param: query.', 'query', 'parameter_missing');
   }
-  const matches = compileQuery(query);
+  const plan = planQuery(query);
   const from = decodePage(stringParam(params.page, 'page'));
-  const data: Customer[] = [];
-  let hasMore = false;
-  account.customers.scan(from, (c) => {
-    if (c.test_clock !== null || !matches(c)) return true;
-    if (data.length === limit) {
-      hasMore = true;
-      return false;
-    }
-    data.push(c);
-    return true;
-  });
+  const { data, hasMore } = account.customers.search(plan, limit, from);
   const last = data[data.length - 1];
-  const result: Record<string, unknown> = {
+  return {
     object: 'search_result',
     data,
     has_more: hasMore,
     next_page: hasMore && last ? encodePage({ created: last.created, tie: last.id }) : null,
     url: SEARCH_URL,
+    ...(expand.includes('total_count') ? { total_count: account.customers.searchCount(plan) } : {}),
   };
-  if (expand.includes('total_count')) {
-    let total = 0;
-    account.customers.scan(undefined, (c) => {
-      if (c.test_clock === null && matches(c)) total++;
-      return true;
-    });
-    result.total_count = total;
-  }
-  return result;
 }
 
 function encodePage(cursor: Cursor): string {

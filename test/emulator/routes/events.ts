@@ -1,4 +1,9 @@
-/** `/v1/events`: list (with `type` wildcards and exact `types[]`) and retrieve. */
+/**
+ * `/v1/events`: list (with `type` wildcards and exact `types[]`) and retrieve. Late events
+ * (event-delay.ts) are left out of lists, and are no cursor, until their time; a retrieve by id
+ * finds them at once. Payloads were rendered when the event happened, in the account's API
+ * version, whatever the request's version.
+ */
 import { invalidRequest, onlyOneOf, resourceMissing } from '../errors.js';
 import type { StripeEvent } from '../model.js';
 import type { Cursor } from '../ordered.js';
@@ -17,7 +22,7 @@ export const eventRoutes: Route[] = [
     method: 'GET',
     pattern: '/v1/events',
     permission: 'events:read',
-    handle: ({ account, params }) => {
+    handle: ({ account, params, now }) => {
       rejectUnknown(params, [
         'created',
         'delivery_success',
@@ -45,11 +50,12 @@ export const eventRoutes: Route[] = [
       }
       const lookup = (id: string | undefined, param: string): Cursor | undefined => {
         if (id === undefined) return undefined;
-        const cursor = events.cursor(id);
+        const cursor = events.cursor(id, now);
         if (!cursor) throw resourceMissing('event', id, param, 400);
         return cursor;
       };
       const page = events.page({
+        now,
         limit,
         created,
         filter,

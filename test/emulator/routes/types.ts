@@ -9,6 +9,10 @@ export interface RouteContext {
   /** `:id` and the like, URL-decoded. */
   path: Record<string, string>;
   request: RequestContext;
+  /** The request's `Stripe-Version` (the SDK pins one), else the SDK's version. */
+  apiVersion: string;
+  /** Emulator clock, unix seconds with a fraction (late events are listed from a fraction on). */
+  now: number;
 }
 
 export interface Route {
