@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: how fast the connector reads, measured against the Stripe API emulator with
- * realistic latency and Stripe's live-mode rate limit. Prints a table; asserts nothing.
+ * realistic latency and Stripe's live-mode rate limits (100 requests/s per account, 25/s per
+ * endpoint, Search 20/s). Prints a table; asserts nothing. Every ratio is measured in this run.
  *
- *   BENCH_CUSTOMERS=200000 BENCH_LATENCY_MS=250 BENCH_RATE_LIMIT=100 npm run bench
+ *   BENCH_CUSTOMERS=200000 BENCH_LATENCY_MS=250 npm run bench
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -15,16 +16,19 @@ import { benchTransformations } from './transformations';
 const ROOT = join(__dirname, '..');
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 200_000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 250);
-const RATE_LIMIT = Number(process.env.BENCH_RATE_LIMIT ?? 100);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 1_000);
 const CONCURRENCY = process.env.BENCH_CONCURRENCY
   ? Number(process.env.BENCH_CONCURRENCY)
   : undefined;
 const PAGE = 100;
+/** Stripe's per-endpoint limit: one endpoint reads at most 25 pages of 100 customers a second. */
+const ONE_ENDPOINT_CEILING = 25 * PAGE;
 
 interface ReadRun {
   seconds: number;
   records: number;
+  /** Distinct customer ids among the records. */
+  distinct: number;
   maxRssMb: number;
   cpuSeconds: number;
   state: unknown[];
@@ -47,20 +51,20 @@ async function main(): Promise<void> {
     '2024',
     '--latency-ms',
     String(LATENCY_MS),
-    '--rate-limit',
-    String(RATE_LIMIT),
+    '--stripe-limits',
     '--api-key',
     'sk_live_emulator',
   ]);
   await emulator.admin('POST', '/_emulator/clock', { advance_seconds: 3_600 });
   const seedSeconds = (Date.now() - seedStarted) / 1000;
   const dir = mkdtempSync(join(tmpdir(), 'stripe-customers-bench-'));
-  const config = write(dir, 'config', {
-    api_key: 'sk_live_emulator',
-    api_base_url: emulator.url,
-    requests_per_second: RATE_LIMIT,
-    ...(CONCURRENCY ? { concurrency: CONCURRENCY } : {}),
-  });
+  const configOf = (settings: Record<string, unknown>) =>
+    write(dir, `config-${Object.values(settings).join('-') || 'default'}`, {
+      api_key: 'sk_live_emulator',
+      api_base_url: emulator.url,
+      ...(CONCURRENCY ? { concurrency: CONCURRENCY } : {}),
+      ...settings,
+    });
   const catalog = write(dir, 'catalog', {
     streams: [
       {
@@ -78,48 +82,90 @@ async function main(): Promise<void> {
     ]);
     rows.push([
       'emulator',
-      `${CUSTOMERS.toLocaleString('en')} customers (seeded in ${seedSeconds.toFixed(1)} s), ${LATENCY_MS} ms latency, ${RATE_LIMIT} requests/s limit`,
+      `${CUSTOMERS.toLocaleString('en')} customers (seeded in ${seedSeconds.toFixed(1)} s), ${LATENCY_MS} ms latency, Stripe's live limits (100/s per account, 25/s per endpoint, Search 20/s)`,
     ]);
 
     const baseline = await sequentialBaseline(emulator);
     rows.push(['one request at a time (SDK)', `${fmt(baseline)} customers/s`]);
 
-    await emulator.admin('POST', '/_emulator/stats/reset');
-    const full = await readOnce(config, catalog);
-    const fullStats = await emulator.stats();
-    const rate = full.records / full.seconds;
-    const ceiling = RATE_LIMIT * PAGE;
+    const scenarios = [
+      {
+        label: 'default settings, list only',
+        settings: { full_import_endpoints: 'list' },
+        budget: 0.8 * ONE_ENDPOINT_CEILING,
+      },
+      {
+        label: 'default settings (list and search)',
+        settings: {},
+        budget: 0.8 * (ONE_ENDPOINT_CEILING + 20 * PAGE),
+      },
+      {
+        label: 'max_share_of_rate_limits 1, list only',
+        settings: { max_share_of_rate_limits: 1, full_import_endpoints: 'list' },
+        budget: ONE_ENDPOINT_CEILING,
+      },
+      {
+        label: 'max_share_of_rate_limits 1, list and search',
+        settings: { max_share_of_rate_limits: 1, full_import_endpoints: 'list_and_search' },
+        budget: ONE_ENDPOINT_CEILING + 20 * PAGE,
+      },
+    ];
+    const rates = new Map<string, number>();
+    let fullState: unknown[] = [];
+    for (const scenario of scenarios) {
+      await emulator.admin('POST', '/_emulator/stats/reset');
+      const full = await readOnce(configOf(scenario.settings), catalog);
+      const stats = await emulator.stats();
+      const rate = full.records / full.seconds;
+      rates.set(scenario.label, rate);
+      fullState = full.state;
+      rows.push([
+        `full read: ${scenario.label}`,
+        `${full.records.toLocaleString('en')} records (${full.distinct.toLocaleString('en')} distinct) in ${full.seconds.toFixed(1)} s (exit ${full.exitCode})`,
+      ]);
+      rows.push(['  customers per second', fmt(rate)]);
+      rows.push([
+        "  ratio to the connector's own budget",
+        `${pct(rate / scenario.budget)} of ${fmt(scenario.budget)}/s`,
+      ]);
+      rows.push([
+        '  ratio to the one-endpoint ceiling',
+        `${(rate / ONE_ENDPOINT_CEILING).toFixed(2)}x of 25 pages/s x ${PAGE} = ${fmt(ONE_ENDPOINT_CEILING)}/s`,
+      ]);
+      rows.push(['  ratio to one-at-a-time', `${(rate / baseline).toFixed(1)}x`]);
+      rows.push([
+        '  requests / answered 429',
+        `${stats.requests} / ${stats.byStatus['429'] ?? 0} (${pct((stats.byStatus['429'] ?? 0) / Math.max(1, stats.requests))}); ${Object.entries(
+          stats.byEndpoint ?? {},
+        )
+          .map(([endpoint, counts]) => `${endpoint}: ${counts.requests} / ${counts.rateLimited}`)
+          .join('; ')}`,
+      ]);
+      rows.push(['  peak RSS of the connector', `${full.maxRssMb.toFixed(0)} MB`]);
+      rows.push([
+        '  CPU time of the connector',
+        `${full.cpuSeconds.toFixed(1)} s (${pct(full.cpuSeconds / full.seconds)} of one core)`,
+      ]);
+    }
+    const listOnly = rates.get('max_share_of_rate_limits 1, list only') ?? NaN;
+    const both = rates.get('max_share_of_rate_limits 1, list and search') ?? NaN;
     rows.push([
-      'full read',
-      `${full.records.toLocaleString('en')} records in ${full.seconds.toFixed(1)} s (exit ${full.exitCode})`,
-    ]);
-    rows.push(['  customers per second', fmt(rate)]);
-    rows.push([
-      '  ratio to the ceiling',
-      `${pct(rate / ceiling)} of ${RATE_LIMIT} x ${PAGE} = ${fmt(ceiling)}/s`,
-    ]);
-    rows.push(['  ratio to one-at-a-time', `${(rate / baseline).toFixed(1)}x`]);
-    rows.push([
-      '  requests / answered 429',
-      `${fullStats.requests} / ${fullStats.byStatus['429'] ?? 0}`,
-    ]);
-    rows.push(['  peak RSS of the connector', `${full.maxRssMb.toFixed(0)} MB`]);
-    rows.push([
-      '  CPU time of the connector',
-      `${full.cpuSeconds.toFixed(1)} s (${pct(full.cpuSeconds / full.seconds)} of one core)`,
+      'list and search vs list only (share 1)',
+      `${(both / listOnly).toFixed(2)}x the connector's list-only run`,
     ]);
 
-    // Incremental run after changes (made without latency, so setting them up is quick).
-    await emulator.admin('POST', '/_emulator/faults', { latencyMs: 0, rateLimit: 0 });
+    // Incremental run after changes (made without latency or limits, so setting them up is
+    // quick), from the state of the last full read.
+    await emulator.admin('POST', '/_emulator/faults', { latencyMs: 0, stripeLimits: false });
     await makeChanges(emulator.port, CHANGES);
     await emulator.admin('POST', '/_emulator/clock', { advance_seconds: 60 });
     await emulator.admin('POST', '/_emulator/faults', {
       latencyMs: LATENCY_MS,
-      rateLimit: RATE_LIMIT,
+      stripeLimits: true,
     });
     await emulator.admin('POST', '/_emulator/stats/reset');
-    const stateFile = write(dir, 'state', full.state);
-    const incremental = await readOnce(config, catalog, stateFile);
+    const stateFile = write(dir, 'state', fullState);
+    const incremental = await readOnce(configOf({}), catalog, stateFile);
     const incStats = await emulator.stats();
     rows.push([
       `incremental after ${CHANGES} changes`,
@@ -142,6 +188,7 @@ interface EmulatorStats {
   requests: number;
   byRoute: Record<string, number>;
   byStatus: Record<string, number>;
+  byEndpoint?: Record<string, { requests: number; rateLimited: number }>;
 }
 
 /** `npm run emulator` as a child process, driven through its admin endpoints. */
@@ -247,6 +294,7 @@ function readOnce(config: string, catalog: string, state?: string): Promise<Read
     const started = Date.now();
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let records = 0;
+    const ids = new Set<string>();
     let pending = '';
     let stderr = '';
     const states = new Map<string, unknown>();
@@ -261,6 +309,9 @@ function readOnce(config: string, catalog: string, state?: string): Promise<Read
       ) {
         if (text.startsWith('{"type":"RECORD"', start)) {
           records++;
+          // The record's own id: the first `"id":"cus_` of its data.
+          const at = text.indexOf('"id":"cus_', start);
+          if (at !== -1 && at < end) ids.add(text.slice(at + 6, text.indexOf('"', at + 6)));
         } else if (text.startsWith('{"type":"STATE"', start)) {
           const message = JSON.parse(text.slice(start, end));
           states.set(message.state.stream.stream_descriptor.name, {
@@ -281,6 +332,7 @@ function readOnce(config: string, catalog: string, state?: string): Promise<Read
       resolve({
         seconds: (Date.now() - started) / 1000,
         records,
+        distinct: ids.size,
         maxRssMb: rss ? Number(rss[1]) / 1024 : NaN,
         cpuSeconds: cpu ? Number(cpu[1]) / 1000 : NaN,
         state: [...states.values()],
