@@ -14,7 +14,7 @@ import { deletionRecord, type OutputRecord } from './records';
 import { shapeCustomers, type ShapeResult } from './shape';
 import { eventsAlreadyReflected } from './overlap';
 import { SeenEvents } from './seen-events';
-import type { CreatedSlice, PipelineState } from './state';
+import { fullImportState, incrementalState, type CreatedSlice, type PipelineState } from './state';
 
 /** How a record came to be emitted; n8n items carry it, Airbyte ignores it. */
 export type ChangeKind = 'listed' | 'created' | 'updated' | 'deleted';
@@ -209,7 +209,13 @@ async function* fullImport(
     yield* report(pipeline, summary, shaped, items);
     if (options.limit !== undefined && summary.emitted >= options.limit) return;
     yield checkpoint(
-      fullImportState(eventsCursor, page.remaining, seen, settings, options.fingerprint),
+      fullImportState(
+        eventsCursor,
+        page.remaining,
+        seen,
+        settings.overlapSeconds,
+        options.fingerprint,
+      ),
     );
   }
   for (const reason of searchProblems.splice(0)) {
@@ -217,7 +223,7 @@ async function* fullImport(
   }
   // Only an empty account gets here without a page's clock: start change tracking from now.
   const cursor = eventsCursor ?? Math.floor(Date.now() / 1000) - settings.settleSeconds;
-  yield checkpoint(incrementalState(cursor, seen, settings, options.fingerprint));
+  yield checkpoint(incrementalState(cursor, seen, settings.overlapSeconds, options.fingerprint));
   yield log('INFO', pipeline, `full import done: ${describe(summary)}.`);
 }
 
@@ -289,7 +295,7 @@ async function* readChanges(
     const target = Math.max(cursor, Math.min(eventsCursor, heldAt));
     if (target <= saved) return undefined;
     saved = target;
-    return checkpoint(incrementalState(saved, seen, settings, fingerprint));
+    return checkpoint(incrementalState(saved, seen, settings.overlapSeconds, fingerprint));
   };
   for await (const window of collected.windows) {
     const { changes } = window;
@@ -328,7 +334,8 @@ async function* readChanges(
   }
   // The cursor could not move: the state is handed back with what was processed, so the
   // platform still gets a STATE.
-  if (saved === cursor) yield checkpoint(incrementalState(cursor, seen, settings, fingerprint));
+  if (saved === cursor)
+    yield checkpoint(incrementalState(cursor, seen, settings.overlapSeconds, fingerprint));
   yield log('INFO', pipeline, `changes read: ${describe(summary)}.`);
   return 'done';
 }
@@ -422,39 +429,6 @@ async function* report(
   }
   summary.emitted += items.length;
   if (items.length > 0) yield { kind: 'records', items };
-}
-
-/** Every change with an event before `eventsCursor` has been emitted. */
-function incrementalState(
-  eventsCursor: number,
-  seen: SeenEvents,
-  settings: ReadSettings,
-  fingerprint: string,
-): PipelineState {
-  return {
-    version: 1,
-    phase: 'incremental',
-    events_cursor: eventsCursor,
-    seen_events: seen.saved(eventsCursor, settings.overlapSeconds),
-    fingerprint,
-  };
-}
-
-function fullImportState(
-  eventsCursor: number,
-  remaining: CreatedSlice[],
-  seen: SeenEvents,
-  settings: ReadSettings,
-  fingerprint: string,
-): PipelineState {
-  return {
-    version: 1,
-    phase: 'full_import',
-    events_cursor: eventsCursor,
-    remaining,
-    seen_events: seen.saved(eventsCursor, settings.overlapSeconds),
-    fingerprint,
-  };
 }
 
 function log(level: 'INFO' | 'WARN', pipeline: PipelineDefinition, message: string): PipelineEvent {

@@ -1,6 +1,6 @@
 import type { StripePort } from '../stripe/port';
 import { eventsAlreadyReflected } from './overlap';
-import type { PipelineState } from './state';
+import { incrementalState, type PipelineState } from './state';
 
 /**
  * A state that skips the existing customers: change tracking starts at Stripe's current time.
@@ -16,11 +16,5 @@ export async function stateStartingNow(
   const probe = await api.listCustomerEvents({ created: { gte: 0 }, limit: 1 });
   const cursor = probe.serverTime - settleSeconds;
   const seen = await eventsAlreadyReflected(api, cursor, overlapSeconds);
-  return {
-    version: 1,
-    phase: 'incremental',
-    events_cursor: cursor,
-    seen_events: seen.saved(cursor, overlapSeconds),
-    fingerprint,
-  };
+  return incrementalState(cursor, seen, overlapSeconds, fingerprint);
 }

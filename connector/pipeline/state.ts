@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors';
 import type { CreatedSlice } from '../stripe/customer-slices';
-import { isSavedSeenEvents, type SavedSeenEvents } from './seen-events';
+import { isSavedSeenEvents, type SavedSeenEvents, type SeenEvents } from './seen-events';
 
 export type { CreatedSlice };
 
@@ -33,6 +33,40 @@ export type PipelineState =
       seen_events?: SavedSeenEvents;
       fingerprint?: string;
     };
+
+/** Every change with an event before `eventsCursor` has been emitted. */
+export function incrementalState(
+  eventsCursor: number,
+  seen: SeenEvents,
+  overlapSeconds: number,
+  fingerprint: string,
+): PipelineState {
+  return {
+    version: 1,
+    phase: 'incremental',
+    events_cursor: eventsCursor,
+    seen_events: seen.saved(eventsCursor, overlapSeconds),
+    fingerprint,
+  };
+}
+
+/** A full import with `remaining` still to read; change tracking then starts at `eventsCursor`. */
+export function fullImportState(
+  eventsCursor: number,
+  remaining: CreatedSlice[],
+  seen: SeenEvents,
+  overlapSeconds: number,
+  fingerprint: string,
+): PipelineState {
+  return {
+    version: 1,
+    phase: 'full_import',
+    events_cursor: eventsCursor,
+    remaining,
+    seen_events: seen.saved(eventsCursor, overlapSeconds),
+    fingerprint,
+  };
+}
 
 const isUnixSeconds = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 1e11;
