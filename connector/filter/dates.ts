@@ -24,6 +24,15 @@
  * reading it as seconds would silently match (or exclude) everyone. Reading it as a year would
  * be a guess too ("is_after 2024": from 2024-01-01 or from 2025?), so the error asks for a date.
  */
+import {
+  type IsoDateTimeText,
+  daysInMonth,
+  isCalendarDate,
+  isClockTime,
+  matchIsoDateTime,
+  utcMilliseconds,
+  zoneOffsetMinutes,
+} from '../util/iso-date-time.js';
 
 export interface TimeRange {
   /** Inclusive unix seconds. */
@@ -44,28 +53,12 @@ const MAX_SECONDS = 1e11;
 /** Unix seconds below this (in absolute value) are taken for years or typos (see above). */
 const MIN_SECONDS = 10_000;
 
-const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 const RELATIVE = /^(\d+)\s*(second|sec|minute|min|hour|day|week|month|year)s?\s+ago$/i;
 const NUMERIC = /^[+-]?\d+(\.\d+)?$/;
 
-const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-function daysInMonth(year: number, month: number): number {
-  return month === 2 && isLeap(year) ? 29 : (MONTH_DAYS[month - 1] ?? 0);
-}
-
-function isLeap(year: number): boolean {
-  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-}
-
-/** Unix seconds of a UTC wall-clock time (works for years 0-99 too, unlike Date.UTC). */
+/** Unix seconds of a UTC wall-clock time. */
 function utcSeconds(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): number {
-  const date = new Date(0);
-  date.setUTCFullYear(y, mo - 1, d);
-  date.setUTCHours(h, mi, s, 0);
-  return Math.floor(date.getTime() / 1000);
+  return Math.floor(utcMilliseconds(y, mo, d, h, mi, s) / 1000);
 }
 
 function dayRange(unixSeconds: number): TimeRange {
@@ -75,10 +68,6 @@ function dayRange(unixSeconds: number): TimeRange {
 
 function point(t: number): TimeRange {
   return { start: t, end: t };
-}
-
-function validDate(y: number, mo: number, d: number): boolean {
-  return mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo);
 }
 
 function fromUnixNumber(n: number, shown: string): TimeParse {
@@ -105,6 +94,29 @@ function monthsAgo(now: Date, months: number): number {
   const month = ((((m - 1) % 12) + 12) % 12) + 1;
   const day = Math.min(now.getUTCDate(), daysInMonth(year, month));
   return utcSeconds(year, month, day, now.getUTCHours(), now.getUTCMinutes(), now.getUTCSeconds());
+}
+
+/** A date alone is its whole UTC day; a date-time is its instant, fraction of a second kept. */
+function fromIsoText(iso: IsoDateTimeText, shown: string): TimeParse {
+  const { year, month, day, time } = iso;
+  if (time === undefined) {
+    if (!isCalendarDate(year, month, day)) {
+      return { ok: false, problem: `${shown} is not a calendar date` };
+    }
+    return { ok: true, range: dayRange(utcSeconds(year, month, day)) };
+  }
+  const { hour, minute, second } = time;
+  if (!isCalendarDate(year, month, day) || !isClockTime(hour, minute, second)) {
+    return { ok: false, problem: `${shown} is not a valid date and time` };
+  }
+  const offsetMinutes = zoneOffsetMinutes(iso.zone);
+  if (offsetMinutes === undefined) {
+    return { ok: false, problem: `${shown} has an invalid UTC offset` };
+  }
+  // Kept exactly (not rounded): operators compare whole-second times against it.
+  const fraction = time.fraction === undefined ? 0 : Number(`0.${time.fraction}`);
+  const seconds = utcSeconds(year, month, day, hour, minute, second) - offsetMinutes * 60;
+  return { ok: true, range: point(seconds + fraction) };
 }
 
 /** Parses one time value; relative values are resolved against `now`. */
@@ -145,40 +157,10 @@ export function parseTimeValue(raw: unknown, now: Date): TimeParse {
     return { ok: true, relative: true, range: point(monthsAgo(now, months)) };
   }
 
-  const dateOnly = DATE_ONLY.exec(text);
-  if (dateOnly) {
-    const [y, mo, d] = [Number(dateOnly[1]), Number(dateOnly[2]), Number(dateOnly[3])];
-    if (!validDate(y, mo, d)) return { ok: false, problem: `${shown} is not a calendar date` };
-    return { ok: true, range: dayRange(utcSeconds(y, mo, d)) };
-  }
-
-  const dateTime = DATE_TIME.exec(text);
-  if (dateTime) {
-    const [y, mo, d, h, mi] = [1, 2, 3, 4, 5].map((i) => Number(dateTime[i])) as [
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
-    const s = dateTime[6] === undefined ? 0 : Number(dateTime[6]);
-    // Kept exactly (not rounded): operators compare whole-second times against it.
-    const fraction = dateTime[7] === undefined ? 0 : Number(`0.${dateTime[7]}`);
-    if (!validDate(y, mo, d) || h > 23 || mi > 59 || s > 59) {
-      return { ok: false, problem: `${shown} is not a valid date and time` };
-    }
-    let offsetSeconds = 0;
-    const zone = dateTime[8];
-    if (zone !== undefined && zone.toUpperCase() !== 'Z') {
-      const sign = zone.startsWith('-') ? -1 : 1;
-      const digits = zone.slice(1).replace(':', '');
-      const oh = Number(digits.slice(0, 2));
-      const om = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
-      if (oh > 23 || om > 59) return { ok: false, problem: `${shown} has an invalid UTC offset` };
-      offsetSeconds = sign * (oh * 3600 + om * 60);
-    }
-    return { ok: true, range: point(utcSeconds(y, mo, d, h, mi, s) - offsetSeconds + fraction) };
-  }
+  const iso = matchIsoDateTime(text);
+  // A date alone is a UTC day; with a zone ("2024-01-31+02:00") it would be a day elsewhere,
+  // which the filter does not read.
+  if (iso && (iso.time !== undefined || iso.zone === undefined)) return fromIsoText(iso, shown);
 
   return { ok: false, problem: `${shown} is not a date this filter understands` };
 }

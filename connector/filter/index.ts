@@ -5,18 +5,14 @@
  *       .matches(customer)  // local, exact
  *       .pushDown           // what Stripe can pre-filter (always looser or equal)
  *
- * See compile.ts (config shape, validation), operators.ts (operator/type table, null semantics),
- * dates.ts (date values), pushdown.ts (what is sent to Stripe).
+ * See tree.ts (config shape), parse.ts (validation), properties.ts (what a property path may
+ * name), operators.ts (operator/type table), predicates.ts (evaluation, null semantics), dates.ts
+ * (date values), matcher.ts (local matching), pushdown.ts (what is sent to Stripe).
  */
-import {
-  type CompileContext,
-  type ConditionSpec,
-  type FilterSpec,
-  type Logical,
-  parseFilter,
-  toMatcher,
-} from './compile.js';
+import { toMatcher } from './matcher.js';
+import { parseFilter } from './parse.js';
 import { type PushDown, derivePushDown, withStartDate } from './pushdown.js';
+import type { CompileContext, ConditionSpec, FilterSpec, Logical } from './tree.js';
 
 export type { CompileContext, ConditionSpec, FilterSpec, Logical, PushDown };
 export { FilterConfigError, type FilterIssue } from './issues.js';
@@ -34,7 +30,7 @@ export {
   resolvePropertyType,
   type FilterableProperty,
   type PropertyType,
-} from './types.js';
+} from './properties.js';
 export { formatPath, parsePath } from './path.js';
 export { parseTimeValue, type TimeRange } from './dates.js';
 

@@ -11,7 +11,13 @@
  *
  * Inside quotes a backslash escapes the next character (`\"`, `\'`, `\\`). A bare bracket key
  * (`metadata[plan]`, Stripe's form-encoding style) runs to the closing `]`.
+ *
+ * Mapping expressions write the same paths in a grammar of their own (transform/expression/
+ * parser.ts): there a name is an identifier (`-` and leading digits mean something else in an
+ * expression), brackets hold a quoted key or an index, and quotes take JSON-like escapes. How a
+ * path is shown and read is shared (util/value-path.ts).
  */
+import { formatPath as formatValuePath } from '../util/value-path.js';
 
 export type PathParse = { ok: true; segments: string[] } | { ok: false; problem: string };
 
@@ -115,58 +121,10 @@ export function parsePath(text: string): PathParse {
   return { ok: true, segments };
 }
 
+/** Names this grammar reads unquoted (see `name` above) that also read well in messages. */
 const PLAIN_NAME = /^[A-Za-z0-9_$-]+$/;
 
 /** The canonical text of a path: plain names dotted, anything else as `["..."]`. */
 export function formatPath(segments: readonly string[]): string {
-  let out = '';
-  segments.forEach((segment, index) => {
-    if (PLAIN_NAME.test(segment)) out += index === 0 ? segment : `.${segment}`;
-    else out += `[${JSON.stringify(segment)}]`;
-  });
-  return out;
-}
-
-/** Marks a path that is absent from the object (a key is missing or a parent is not an object). */
-export const MISSING: unique symbol = Symbol('missing');
-export type Missing = typeof MISSING;
-
-/**
- * A fast accessor for a parsed path. It returns the value (possibly `null`) when every key is an
- * own property of a plain (non-array) object along the way, else `MISSING`. An `undefined` value
- * counts as missing: JSON has no undefined.
- */
-export function makeGetter(segments: readonly string[]): (root: unknown) => unknown {
-  const hasOwn = Object.prototype.hasOwnProperty;
-  const step = (current: unknown, key: string): unknown => {
-    if (current === null || typeof current !== 'object' || Array.isArray(current)) return MISSING;
-    if (!hasOwn.call(current, key)) return MISSING;
-    const next = (current as Record<string, unknown>)[key];
-    return next === undefined ? MISSING : next;
-  };
-  const [a, b, c] = segments;
-  if (segments.length === 1 && a !== undefined) return (root) => step(root, a);
-  if (segments.length === 2 && a !== undefined && b !== undefined) {
-    return (root) => {
-      const first = step(root, a);
-      return first === MISSING ? MISSING : step(first, b);
-    };
-  }
-  if (segments.length === 3 && a !== undefined && b !== undefined && c !== undefined) {
-    return (root) => {
-      const first = step(root, a);
-      if (first === MISSING) return MISSING;
-      const second = step(first, b);
-      return second === MISSING ? MISSING : step(second, c);
-    };
-  }
-  const keys = [...segments];
-  return (root) => {
-    let current: unknown = root;
-    for (const key of keys) {
-      current = step(current, key);
-      if (current === MISSING) return MISSING;
-    }
-    return current;
-  };
+  return formatValuePath(segments, PLAIN_NAME);
 }

@@ -13,7 +13,7 @@
  * `created > t` becomes `created[gte] = floor(t) + 1`, `created < t` becomes
  * `created[lte] = ceil(t) - 1` (Stripe's `created` is always an integer).
  */
-import type { ConditionNode, FilterNode } from './compile.js';
+import type { ConditionNode, FilterNode } from './tree.js';
 import type { TimeRange } from './dates.js';
 
 export interface PushDown {

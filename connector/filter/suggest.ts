@@ -1,33 +1,5 @@
-/** "Did you mean" helpers for configuration error messages. */
-
-/**
- * Edit distance counting insertions, deletions, substitutions and swaps of two neighbouring
- * characters as 1 each (optimal string alignment), so "emial" is 1 away from "email".
- */
-export function editDistance(a: string, b: string): number {
-  if (a === b) return 0;
-  if (a.length === 0) return b.length;
-  if (b.length === 0) return a.length;
-  const rows: number[][] = [];
-  for (let i = 0; i <= a.length; i++) {
-    const row: number[] = [i];
-    for (let j = 1; j <= b.length; j++) {
-      if (i === 0) {
-        row.push(j);
-        continue;
-      }
-      const up = rows[i - 1] ?? [];
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min((up[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (up[j - 1] ?? 0) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        best = Math.min(best, (rows[i - 2]?.[j - 2] ?? 0) + 1);
-      }
-      row.push(best);
-    }
-    rows.push(row);
-  }
-  return rows[a.length]?.[b.length] ?? 0;
-}
+/** "Did you mean" and value descriptions for the filter's error messages. */
+import { editDistance } from '../util/edit-distance.js';
 
 /**
  * The candidates closest to `input` (case-insensitive), best first: those within a small edit

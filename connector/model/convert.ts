@@ -23,6 +23,8 @@
  * null and missing values are null; on a non-nullable type they are an error.
  */
 import { isIP } from 'node:net';
+import { isPlainObject } from '../util/is-plain-object';
+import { IDENTIFIER, formatPath } from '../util/value-path';
 import { describeType } from './suggest';
 import { toDecimal } from './decimal';
 import { toDate, toDateTime, toTime, toYear } from './temporal';
@@ -41,19 +43,14 @@ const fail = (path: string, expected: string, value: unknown, detail?: string): 
   );
 };
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const NUMBER_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const INTEGER_TEXT = /^[+-]?\d+(?:\.0*)?$/;
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const TRUE_TEXT = new Set(['true', '1', 'yes']);
 const FALSE_TEXT = new Set(['false', '0', 'no']);
 
-const childPath = (path: string, key: string): string =>
-  IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+const childPath = (path: string, key: string): string => formatPath([key], IDENTIFIER, path);
 
 function scalarConverter(model: ModelType): Converter {
   switch (model.type) {

@@ -1,5 +1,7 @@
 /** Validation of the raw `customer_model` config into compiled `ModelProperty` objects. */
 import { ConfigError } from '../errors';
+import { isPlainObject } from '../util/is-plain-object';
+import { isWholeNumberIn } from '../util/whole-number';
 import { didYouMean } from './suggest';
 import { MODEL_TYPES, type ModelProperty, type ModelType, type ModelTypeName } from './types';
 
@@ -21,9 +23,6 @@ const TYPE_SPECIFIC_KEYS: Partial<Record<ModelTypeName, readonly string[]>> = {
 const COMMON_PROPERTY_KEYS = ['name', 'type', 'nullable', 'description'];
 const COMMON_ELEMENT_KEYS = ['type', 'nullable', 'description'];
 const ALL_SPECIFIC_KEYS = ['precision', 'scale', 'items', 'properties', 'values'];
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Checks a column name; returns the problem (with a fix) or undefined when the name is fine.
@@ -89,18 +88,13 @@ function parseType(
   switch (typeName) {
     case 'decimal': {
       const precision = raw.precision;
-      if (
-        typeof precision !== 'number' ||
-        !Number.isInteger(precision) ||
-        precision < 1 ||
-        precision > MAX_DECIMAL_PRECISION
-      ) {
+      if (!isWholeNumberIn(precision, 1, MAX_DECIMAL_PRECISION)) {
         throw new ConfigError(
           `${path}.precision: a decimal needs "precision", the total number of digits, an integer from 1 to ${MAX_DECIMAL_PRECISION} (JSON numbers carry at most ${MAX_DECIMAL_PRECISION} exact digits; use type "string" for wider values)`,
         );
       }
       const scale = raw.scale ?? 0;
-      if (typeof scale !== 'number' || !Number.isInteger(scale) || scale < 0 || scale > precision) {
+      if (!isWholeNumberIn(scale, 0, precision)) {
         throw new ConfigError(
           `${path}.scale: must be an integer from 0 to precision (${precision}), the digits after the decimal point`,
         );

@@ -1,24 +1,5 @@
 /** "Did you mean" helpers shared by the model and the transformation compilers. */
-
-/** Optimal string alignment distance: edits, with a swap of two neighbours counting as one. */
-function distance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  const at = (i: number, j: number): number => d[i]?.[j] ?? Infinity;
-  for (let i = 1; i <= a.length; i++) {
-    const row = d[i] as number[];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        best = Math.min(best, at(i - 2, j - 2) + 1);
-      }
-      row[j] = best;
-    }
-  }
-  return at(a.length, b.length);
-}
+import { editDistance } from '../util/edit-distance';
 
 /** The closest candidate to `word`, if one is close enough to be a plausible typo. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
@@ -27,7 +8,7 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   let best: string | undefined;
   let bestScore = Infinity;
   for (const candidate of list) {
-    const score = distance(lower, candidate.toLowerCase());
+    const score = editDistance(lower, candidate.toLowerCase());
     if (score < bestScore) {
       best = candidate;
       bestScore = score;

@@ -7,53 +7,30 @@
  * taken as UTC. Everything is normalised to UTC with millisecond precision. `year` is the
  * exception: small numbers are years there (see `toYear`).
  */
+import {
+  type IsoDateTimeText,
+  isCalendarDate,
+  isClockTime,
+  matchIsoDateTime,
+  utcMilliseconds,
+  zoneOffsetMinutes,
+} from '../util/iso-date-time';
 
 const MIN_MS = -62_135_596_800_000; // 0001-01-01T00:00:00Z
 const MAX_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
 
-const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$/;
 const TIME_ONLY = /^(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$/;
 const NUMERIC = /^[+-]?\d+(?:\.\d+)?$/;
 
 const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
 
-function offsetMinutes(offset: string | undefined): number {
-  if (!offset || offset === 'Z' || offset === 'z') return 0;
-  const sign = offset.startsWith('-') ? -1 : 1;
-  const digits = offset.slice(1).replace(':', '');
-  const hours = Number(digits.slice(0, 2));
-  const minutes = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
-  if (hours > 23 || minutes > 59) return NaN;
-  return sign * (hours * 60 + minutes);
-}
-
 const fractionMs = (fraction: string | undefined): number =>
   fraction ? Math.floor(Number(`0.${fraction}`) * 1000 + 1e-9) : 0;
 
-function isRealDate(year: number, month: number, day: number): boolean {
-  if (month < 1 || month > 12 || day < 1) return false;
-  const days = new Date(Date.UTC(2000, month, 0)).getUTCDate(); // month length in a leap year
-  if (day > days) return false;
-  if (month === 2 && day === 29) {
-    return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  }
-  return true;
-}
-
-function utcMs(
-  year: number,
-  month: number,
-  day: number,
-  hour: number,
-  minute: number,
-  second: number,
-  ms: number,
-): number {
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, ms);
-  return date.getTime();
+/** The date of `text` when it is a date alone (no time, no zone), checked or not. */
+function dateOnly(text: string): IsoDateTimeText | undefined {
+  const iso = matchIsoDateTime(text);
+  return iso && iso.time === undefined && iso.zone === undefined ? iso : undefined;
 }
 
 /** Milliseconds since the epoch, or undefined when `value` is not a timestamp or ISO date(-time). */
@@ -66,15 +43,15 @@ export function toEpochMs(value: unknown): number | undefined {
     if (NUMERIC.test(text)) {
       ms = Number(text) * 1000;
     } else {
-      const m = DATE_TIME.exec(text);
-      if (!m) return undefined;
-      const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-      const [hour, minute, second] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
-      if (!isRealDate(year, month, day) || hour > 23 || minute > 59 || second > 59)
-        return undefined;
-      const offset = offsetMinutes(m[8]);
-      if (Number.isNaN(offset)) return undefined;
-      ms = utcMs(year, month, day, hour, minute, second, fractionMs(m[7])) - offset * 60_000;
+      const iso = matchIsoDateTime(text);
+      if (!iso) return undefined;
+      const { year, month, day } = iso;
+      const { hour = 0, minute = 0, second = 0, fraction } = iso.time ?? {};
+      if (!isCalendarDate(year, month, day) || !isClockTime(hour, minute, second)) return undefined;
+      const offset = zoneOffsetMinutes(iso.zone);
+      if (offset === undefined) return undefined;
+      const local = utcMilliseconds(year, month, day, hour, minute, second, fractionMs(fraction));
+      ms = local - offset * 60_000;
     }
   } else {
     return undefined;
@@ -106,8 +83,9 @@ export function toDateTime(value: unknown): string | undefined {
 /** `YYYY-MM-DD` (UTC). */
 export function toDate(value: unknown): string | undefined {
   if (typeof value === 'string') {
-    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value.trim());
-    if (m) return isRealDate(Number(m[1]), Number(m[2]), Number(m[3])) ? m[0] : undefined;
+    const text = value.trim();
+    const date = dateOnly(text);
+    if (date) return isCalendarDate(date.year, date.month, date.day) ? text : undefined;
   }
   const ms = toEpochMs(value);
   return ms === undefined ? undefined : parts(ms).date;
@@ -120,8 +98,8 @@ export function toTime(value: unknown): string | undefined {
     if (m) {
       const [hour, minute, second] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
       if (hour > 23 || minute > 59 || second > 59) return undefined;
-      const offset = offsetMinutes(m[5]);
-      if (Number.isNaN(offset)) return undefined;
+      const offset = zoneOffsetMinutes(m[5]);
+      if (offset === undefined) return undefined;
       let total = (hour * 60 + minute - offset) * 60 + second;
       total = ((total % 86_400) + 86_400) % 86_400;
       const millis = fractionMs(m[4]);
@@ -191,10 +169,10 @@ export function toYear(value: unknown): YearResult {
   if (NUMERIC.test(text)) {
     return { ok: false, reason: 'numeric text must be a whole year 1-9999 like "2024"' };
   }
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (m) {
-    return Number(m[1]) >= 1 && isRealDate(Number(m[1]), Number(m[2]), Number(m[3]))
-      ? { ok: true, year: Number(m[1]) }
+  const date = dateOnly(text);
+  if (date) {
+    return date.year >= 1 && isCalendarDate(date.year, date.month, date.day)
+      ? { ok: true, year: date.year }
       : { ok: false, reason: 'not a calendar date' };
   }
   const ms = toEpochMs(text);

@@ -19,6 +19,8 @@
  * error outcome; the next customers still run.
  */
 import { ConfigError } from '../errors';
+import { isPlainObject } from '../util/is-plain-object';
+import { isWholeNumberIn } from '../util/whole-number';
 import { didYouMean, type CustomerModel } from '../model';
 import { createJavaScriptTransformer } from './javascript';
 import { compileMapping, mappingColumnSchemas } from './mapping';
@@ -35,33 +37,32 @@ import {
 } from './types';
 
 export type { CodeLimits, TransformationSpec, TransformOutcome, Transformer } from './types';
-export { FUNCTION_NAMES } from './expression/compile';
+export { FUNCTION_NAMES } from './expression/functions';
 
 const TYPES = ['mapping', 'javascript', 'python'] as const;
 const CODE_KEYS = ['type', 'source', 'timeout_ms', 'memory_limit_mb'];
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+/** Per code language: the sandbox that runs it, and the example its config errors show. */
+const CODE_LANGUAGES = {
+  javascript: {
+    create: createJavaScriptTransformer,
+    example: 'function transform(customer) { return { email: customer.email }; }',
+  },
+  python: {
+    create: createPythonTransformer,
+    example: 'def transform(customer):\n    return {"email": customer["email"]}',
+  },
+} as const;
 
 function parseLimits(spec: Record<string, unknown>, prefix: string): CodeLimits {
   const timeout = spec.timeout_ms ?? DEFAULT_TIMEOUT_MS;
-  if (
-    typeof timeout !== 'number' ||
-    !Number.isInteger(timeout) ||
-    timeout < 1 ||
-    timeout > MAX_TIMEOUT_MS
-  ) {
+  if (!isWholeNumberIn(timeout, 1, MAX_TIMEOUT_MS)) {
     throw new ConfigError(
       `${prefix}.timeout_ms: must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS} (the time each customer may take; default ${DEFAULT_TIMEOUT_MS})`,
     );
   }
   const memory = spec.memory_limit_mb ?? DEFAULT_MEMORY_LIMIT_MB;
-  if (
-    typeof memory !== 'number' ||
-    !Number.isInteger(memory) ||
-    memory < MIN_MEMORY_LIMIT_MB ||
-    memory > MAX_MEMORY_LIMIT_MB
-  ) {
+  if (!isWholeNumberIn(memory, MIN_MEMORY_LIMIT_MB, MAX_MEMORY_LIMIT_MB)) {
     throw new ConfigError(
       `${prefix}.memory_limit_mb: must be a whole number from ${MIN_MEMORY_LIMIT_MB} to ${MAX_MEMORY_LIMIT_MB} (default ${DEFAULT_MEMORY_LIMIT_MB})`,
     );
@@ -111,21 +112,11 @@ export async function createTransformer(
   switch (type) {
     case 'mapping':
       return compileMapping(spec, model, prefix);
-    case 'javascript': {
-      const { source, limits } = parseCodeSpec(
-        spec,
-        prefix,
-        'function transform(customer) { return { email: customer.email }; }',
-      );
-      return createJavaScriptTransformer(source, limits, prefix);
-    }
+    case 'javascript':
     case 'python': {
-      const { source, limits } = parseCodeSpec(
-        spec,
-        prefix,
-        'def transform(customer):\n    return {"email": customer["email"]}',
-      );
-      return createPythonTransformer(source, limits, prefix);
+      const language = CODE_LANGUAGES[type];
+      const { source, limits } = parseCodeSpec(spec, prefix, language.example);
+      return language.create(source, limits, prefix);
     }
     default:
       throw new ConfigError(

@@ -35,15 +35,14 @@
  * converts it with `model.convert`.
  */
 import { ConfigError } from '../errors';
+import { isPlainObject } from '../util/is-plain-object';
 import { type CustomerModel, columnNameProblem, didYouMean } from '../model';
-import { compileNode, EvaluationError, type Evaluator } from './expression/compile';
+import { compileNode } from './expression/compile';
+import { EvaluationError, type Evaluator } from './expression/compiled';
 import { ExpressionError, parseExpression } from './expression/parser';
 import { type StaticType, describe, incompatibility, jsonSchemaOf } from './expression/types';
 import type { JsonSchema } from '../stripe/customer-schema';
 import type { TransformOutcome, Transformer } from './types';
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 interface CompiledMapping {
   to: string;

@@ -10,6 +10,7 @@
  * ```
  * Positions are 0-based offsets into the source; messages show them as 1-based columns.
  */
+import type { PathSegment } from '../../util/value-path';
 
 export class ExpressionError extends Error {
   constructor(
@@ -21,8 +22,6 @@ export class ExpressionError extends Error {
     this.name = 'ExpressionError';
   }
 }
-
-export type PathSegment = string | number;
 
 export type Node =
   | { kind: 'literal'; value: string | number | boolean | null; pos: number; end: number }

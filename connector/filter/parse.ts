@@ -1,0 +1,245 @@
+/**
+ * Validates a filter config into the tree of tree.ts.
+ *
+ * - An absent/null filter, an empty string, or a group with no conditions matches everything.
+ *   Empty nested groups are dropped (they add no constraint), whatever their `logical`.
+ * - A filter given as a JSON string is parsed first (form fields often hold JSON text).
+ * - Every problem is collected and thrown as one FilterConfigError (a ConfigError) before any
+ *   request is made; each message names the pipeline, the position
+ *   (`filter.conditions[1].conditions[0]`), what is wrong and how to fix it.
+ * - Relative dates ("30 days ago") are resolved here, once, against `context.now`.
+ */
+import { isPlainObject } from '../util/is-plain-object.js';
+import { coerceValues } from './condition-values.js';
+import { type FilterIssue, FilterConfigError } from './issues.js';
+import { propertyMismatch, valueCountMismatch } from './operator-fit.js';
+import { operatorProblem, resolveLogical, resolveOperator } from './operator-names.js';
+import { describeKind, describeValue, didYouMean } from './suggest.js';
+import type { CompileContext, ConditionNode, FilterNode, GroupNode } from './tree.js';
+import { type PropertyInfo, resolveProperty } from './properties.js';
+
+const CONDITION_KEYS = ['property', 'operator', 'values', 'case_sensitive'] as const;
+const GROUP_KEYS = ['logical', 'conditions'] as const;
+const SHAPE_HINT =
+  'Expected {"logical": "all" | "any", "conditions": [{"property": "...", "operator": "...", "values": [...]}, ...]}';
+
+class Validator {
+  readonly issues: FilterIssue[] = [];
+  /** Some date value is relative ("30 days ago"): the filter's meaning moves with time. */
+  relativeDates = false;
+
+  constructor(private readonly context: CompileContext) {}
+
+  report(position: string, text: string): void {
+    this.issues.push({
+      position,
+      message: `pipeline ${JSON.stringify(this.context.pipeline)} ${position}: ${text}`,
+    });
+  }
+
+  private unknownKeys(
+    raw: Record<string, unknown>,
+    allowed: readonly string[],
+    position: string,
+    what: string,
+  ): void {
+    for (const key of Object.keys(raw)) {
+      if (allowed.includes(key)) continue;
+      this.report(
+        position,
+        `unknown key ${JSON.stringify(key)}.${didYouMean(key, allowed)} A ${what} has: ${allowed.join(', ')}.`,
+      );
+    }
+  }
+
+  node(raw: unknown, position: string): FilterNode | undefined {
+    if (!isPlainObject(raw)) {
+      this.report(
+        position,
+        `expected a condition {"property", "operator", "values"} or a group {"logical", "conditions"}, got ${describeKind(raw)}.`,
+      );
+      return undefined;
+    }
+    const conditionish = 'property' in raw || 'operator' in raw || 'values' in raw;
+    const groupish = 'conditions' in raw || 'logical' in raw;
+    if (conditionish && groupish) {
+      this.report(
+        position,
+        'mixes condition keys (property, operator, values) with group keys (logical, conditions). Put the condition inside the group\'s "conditions" list.',
+      );
+      return undefined;
+    }
+    if (conditionish) return this.condition(raw, position);
+    if (groupish) return this.group(raw, position);
+    this.report(
+      position,
+      Object.keys(raw).length === 0
+        ? `is an empty object. Give a condition {"property": "email", "operator": "is", "values": ["a@b.com"]} or remove it.`
+        : `is neither a condition nor a group: unknown keys ${Object.keys(raw)
+            .map((k) => JSON.stringify(k))
+            .join(
+              ', ',
+            )}. A condition has ${CONDITION_KEYS.join(', ')}; a group has ${GROUP_KEYS.join(', ')}.`,
+    );
+    return undefined;
+  }
+
+  group(raw: Record<string, unknown>, position: string): GroupNode | undefined {
+    this.unknownKeys(raw, GROUP_KEYS, position, 'group');
+    const { logical, problem } = resolveLogical(raw.logical);
+    if (problem) this.report(position, problem);
+    const rawConditions = raw.conditions;
+    if (rawConditions === undefined || rawConditions === null) {
+      return { kind: 'group', position, logical, children: [] };
+    }
+    if (!Array.isArray(rawConditions)) {
+      this.report(
+        position,
+        `"conditions" must be a list, got ${describeKind(rawConditions)}. ${SHAPE_HINT}.`,
+      );
+      return undefined;
+    }
+    const children: FilterNode[] = [];
+    rawConditions.forEach((child, index) => {
+      const node = this.node(child, `${position}.conditions[${index}]`);
+      if (node) children.push(node);
+    });
+    return { kind: 'group', position, logical, children };
+  }
+
+  condition(raw: Record<string, unknown>, position: string): ConditionNode | undefined {
+    const before = this.issues.length;
+    this.unknownKeys(raw, CONDITION_KEYS, position, 'condition');
+
+    // property
+    let property: PropertyInfo | undefined;
+    const rawProperty = raw.property;
+    if (typeof rawProperty !== 'string' || rawProperty.trim() === '') {
+      this.report(
+        position,
+        rawProperty === undefined || rawProperty === null || rawProperty === ''
+          ? '"property" is missing. Name a customer field, e.g. "email", "address.country", "metadata.plan", "created".'
+          : `"property" must be a path like "metadata.plan", got ${describeKind(rawProperty)}.`,
+      );
+    } else {
+      const resolved = resolveProperty(rawProperty);
+      if (resolved.ok) property = resolved.info;
+      else
+        this.report(
+          position,
+          `property ${JSON.stringify(rawProperty)} is not valid: ${resolved.problem}`,
+        );
+    }
+
+    // operator
+    const badOperator = operatorProblem(raw.operator, property?.type);
+    if (badOperator) this.report(position, badOperator);
+    const operator = badOperator ? undefined : resolveOperator(raw.operator);
+
+    // case_sensitive
+    let caseSensitive = false;
+    const rawCase = raw.case_sensitive;
+    if (rawCase !== undefined && rawCase !== null) {
+      if (typeof rawCase === 'boolean') caseSensitive = rawCase;
+      else
+        this.report(
+          position,
+          `"case_sensitive" must be true or false, got ${describeValue(rawCase)}.`,
+        );
+    }
+
+    // values: a list (checked against the operator and type below)
+    let rawValues: unknown[] = [];
+    if (raw.values !== undefined && raw.values !== null) {
+      if (Array.isArray(raw.values)) {
+        rawValues = raw.values;
+      } else {
+        this.report(
+          position,
+          `"values" must be a list, got ${describeKind(raw.values)}. Wrap it in brackets: "values": [${describeValue(raw.values)}].`,
+        );
+        return undefined;
+      }
+    }
+
+    if (!property || !operator) return undefined;
+    const mismatch =
+      propertyMismatch(operator, property) ??
+      valueCountMismatch(operator, property.type, rawValues.length);
+    if (mismatch) {
+      this.report(position, mismatch);
+      return undefined;
+    }
+
+    const coerced = coerceValues(operator, property, rawValues, caseSensitive, this.context.now);
+    if (!coerced.ok) {
+      for (const problem of coerced.problems) this.report(position, problem);
+      return undefined;
+    }
+    if (coerced.relative) this.relativeDates = true;
+    if (this.issues.length > before) return undefined;
+    return {
+      kind: 'condition',
+      position,
+      property,
+      operator: operator.id,
+      operands: coerced.operands,
+      caseSensitive,
+    };
+  }
+}
+
+/** Drops empty groups and unwraps single-child groups; undefined when nothing is left. */
+function simplify(node: FilterNode): FilterNode | undefined {
+  if (node.kind === 'condition') return node;
+  const children = node.children
+    .map(simplify)
+    .filter((child): child is FilterNode => child !== undefined);
+  if (children.length === 0) return undefined;
+  if (children.length === 1) return children[0];
+  return { ...node, children };
+}
+
+export interface ParsedFilter {
+  /** The simplified tree; undefined when the filter matches everything. */
+  root: FilterNode | undefined;
+  /** A date value is relative ("30 days ago"), resolved against `context.now`. */
+  relativeDates: boolean;
+}
+
+/** Parses and validates a raw filter config; throws FilterConfigError with every problem found. */
+export function parseFilter(spec: unknown, context: CompileContext): ParsedFilter {
+  if (typeof context?.pipeline !== 'string')
+    throw new TypeError('compileFilter: context.pipeline must be a string');
+  if (!(context.now instanceof Date) || Number.isNaN(context.now.getTime())) {
+    throw new TypeError('compileFilter: context.now must be a valid Date');
+  }
+  const validator = new Validator(context);
+  let raw = spec;
+  if (typeof raw === 'string') {
+    if (raw.trim() === '') return { root: undefined, relativeDates: false };
+    try {
+      raw = JSON.parse(raw) as unknown;
+    } catch (error) {
+      validator.report('filter', `is not valid JSON (${(error as Error).message}). ${SHAPE_HINT}.`);
+      throw new FilterConfigError(context.pipeline, validator.issues);
+    }
+  }
+  if (raw === undefined || raw === null) return { root: undefined, relativeDates: false };
+  let root: FilterNode | undefined;
+  if (Array.isArray(raw)) {
+    validator.report(
+      'filter',
+      `must be an object, got a list. Wrap the conditions: {"logical": "all", "conditions": [...]}.`,
+    );
+  } else if (!isPlainObject(raw)) {
+    validator.report('filter', `must be an object, got ${describeKind(raw)}. ${SHAPE_HINT}.`);
+  } else {
+    // The root is a group even when it has no keys ({} matches everything); a bare condition
+    // is accepted as a one-condition filter.
+    const conditionish = 'property' in raw || 'operator' in raw || 'values' in raw;
+    root = conditionish ? validator.node(raw, 'filter') : validator.group(raw, 'filter');
+  }
+  if (validator.issues.length > 0) throw new FilterConfigError(context.pipeline, validator.issues);
+  return { root: root ? simplify(root) : undefined, relativeDates: validator.relativeDates };
+}
