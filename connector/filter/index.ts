@@ -12,7 +12,7 @@
 import { toMatcher } from './matcher.js';
 import { parseFilter } from './parse.js';
 import { type PushDown, derivePushDown, withStartDate } from './pushdown.js';
-import type { CompileContext, ConditionSpec, FilterSpec, Logical } from './tree.js';
+import type { CompileContext, ConditionSpec, FilterNode, FilterSpec, Logical } from './tree.js';
 
 export type { CompileContext, ConditionSpec, FilterSpec, Logical, PushDown };
 export { FilterConfigError, type FilterIssue } from './issues.js';
@@ -46,6 +46,11 @@ export interface CompiledFilter {
    * cross its boundary with the passing of time alone, which no Stripe event reports.
    */
   relativeDates: boolean;
+  /**
+   * The top-level customer fields the filter reads (`address` for `address.country`). A payload
+   * rendered in another API version can only be judged when it has each of them.
+   */
+  fieldsRead: ReadonlySet<string>;
 }
 
 /**
@@ -65,6 +70,7 @@ export function restrictToCreatedFrom(
     pushDown: withStartDate(filter.pushDown, startDate),
     matchesAll: false,
     relativeDates: filter.relativeDates,
+    fieldsRead: new Set([...filter.fieldsRead, 'created']),
   };
 }
 
@@ -77,12 +83,27 @@ export function compileFilter(
   context: { pipeline: string; now: Date },
 ): CompiledFilter {
   const { root, relativeDates } = parseFilter(spec, context);
-  if (!root) return { matches: () => true, pushDown: {}, matchesAll: true, relativeDates: false };
+  if (!root) {
+    return {
+      matches: () => true,
+      pushDown: {},
+      matchesAll: true,
+      relativeDates: false,
+      fieldsRead: new Set(),
+    };
+  }
   const matcher = toMatcher(root);
   return {
     matches: (customer) => matcher(customer),
     pushDown: derivePushDown(root),
     matchesAll: false,
     relativeDates,
+    fieldsRead: fieldsReadBy(root),
   };
+}
+
+function fieldsReadBy(node: FilterNode): Set<string> {
+  if (node.kind === 'group') return new Set(node.children.flatMap((c) => [...fieldsReadBy(c)]));
+  const [field] = node.property.segments;
+  return new Set(field === undefined ? [] : [String(field)]);
 }

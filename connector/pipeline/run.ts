@@ -253,9 +253,7 @@ async function* readChanges(
       overlapSeconds: settings.overlapSeconds,
       seen,
     },
-    selector.matchesAll
-      ? { matches: () => true, fieldsRead: new Set() }
-      : { matches: (customer) => selector.matches(customer) },
+    { matches: (customer) => selector.matches(customer), fieldsRead: selector.fieldsRead },
   );
   if (collected.kind === 'expired') {
     yield log(

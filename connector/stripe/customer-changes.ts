@@ -2,6 +2,7 @@ import type { CustomerEvent, EventPage, StripePort } from './port';
 import { isWellFormedCustomer, type StripeCustomer } from './customer-schema';
 import { TransientError } from '../errors';
 import { StaleCursorError } from './errors';
+import { isPlainObject } from '../util/is-plain-object';
 
 /** Everything the events since the cursor say about one customer, collapsed. */
 export interface CustomerChange {
@@ -357,8 +358,4 @@ function unsetEmpty(values: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(values).map(([key, value]) => [key, value === '' ? null : value]),
   );
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -236,6 +236,23 @@ describe('payloads of another API version', () => {
     expect(destination.ids()).toEqual([]);
     expect(second.items.map((item) => item.change)).toEqual(['deleted']);
   });
+
+  it('judge what they can: a payload holding every field the filter reads decides', async () => {
+    const stripe = seeded(6);
+    const config = configWith({ pipelines: [{ name: 'customers', filter: gold }] });
+    const first = await runEngine(stripe, config);
+    // A free customer changes, rendered in 2019-09-09: `metadata` is there, so it is judged as
+    // never selected, and nothing is emitted for it.
+    const free = stripe.update(
+      'cus_0001',
+      { name: 'still free' },
+      { event: { apiVersion: '2019-09-09' } },
+    );
+    expect((free.metadata as Record<string, string>).plan).toBe('free');
+    stripe.advance(30);
+    const second = await runEngine(stripe, config, { state: first.states.at(-1) });
+    expect(second.items).toEqual([]);
+  });
 });
 
 describe('checkpoints', () => {
