@@ -56,7 +56,23 @@ export function describeStreams(
     });
 }
 
+/**
+ * The stream's JSON Schema as Airbyte's catalog rules want it (see test/spec/catalog-rules):
+ * `additionalProperties`, where set, is `true`, and every type is one type or that type plus
+ * null. The engine's own schemas say more (closed model objects, map value types, Stripe's
+ * expandable "ID or object" fields) because they validate records and type-check filters and
+ * mappings; a catalog only tells destinations what to expect, and must not break when a field is
+ * added later.
+ */
 function streamSchema(
+  config: ConnectorConfig,
+  pipeline: PipelineConfig,
+  layout: RecordLayout,
+): JsonSchema {
+  return forCatalog(engineSchema(config, pipeline, layout));
+}
+
+function engineSchema(
   config: ConnectorConfig,
   pipeline: PipelineConfig,
   layout: RecordLayout,
@@ -95,7 +111,7 @@ function streamSchema(
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     type: 'object',
-    additionalProperties: model ? false : true,
+    additionalProperties: true,
     required: [layout.primaryKey],
     properties: {
       ...(columns ?? {}),
@@ -104,3 +120,39 @@ function streamSchema(
     },
   };
 }
+
+/**
+ * The schema with every `additionalProperties` opened to `true` and every multi-type narrowed:
+ * Stripe's expandable fields ("ID or expanded object") are the ID, since the connector never
+ * asks Stripe to expand them; any other mix of types is left untyped (any JSON value).
+ */
+function forCatalog(schema: JsonSchema): JsonSchema {
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'additionalProperties') out[key] = true;
+    else if (key === 'properties') out[key] = mapValues(value as Record<string, JsonSchema>);
+    else if (key === 'items' && isSchema(value)) out[key] = forCatalog(value);
+    else if (key !== 'type') out[key] = value;
+  }
+  if (schema.type === undefined) return out;
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  const nonNull = types.filter((type) => type !== 'null');
+  const nullable = nonNull.length < types.length;
+  const single =
+    nonNull.length === 1
+      ? nonNull[0]
+      : nonNull.length === 2 && nonNull.includes('string') && nonNull.includes('object')
+        ? 'string'
+        : undefined;
+  if (single === undefined) return out;
+  return { type: nullable ? ['null', single] : single, ...out };
+}
+
+function mapValues(properties: Record<string, JsonSchema>): Record<string, JsonSchema> {
+  return Object.fromEntries(
+    Object.entries(properties).map(([name, schema]) => [name, forCatalog(schema)]),
+  );
+}
+
+const isSchema = (value: unknown): value is JsonSchema =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);

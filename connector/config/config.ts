@@ -9,6 +9,16 @@ import {
 import { compileCustomerModel, type CustomerModel } from '../model';
 import type { StripeConnection } from '../stripe/api';
 import type { OnError } from '../pipeline/definition';
+import {
+  canonicalFilter,
+  canonicalModel,
+  canonicalTransformation,
+  renameFilterPositions,
+  renameModelPositions,
+  unknownPipelineKeys,
+  writtenByForm,
+} from './form-shape';
+import type { RawConfig } from './raw-config';
 import { validateConfigJson } from './validate-json';
 
 /** One pipeline as configured: compiled where compiling is cheap, raw where it needs a sandbox. */
@@ -33,7 +43,7 @@ export interface PipelineConfig {
 }
 
 /** Which Stripe endpoints a full import reads customers through. */
-export type FullImportEndpoints = 'list' | 'list_and_search';
+export type FullImportEndpoints = NonNullable<RawConfig['full_import_endpoints']>;
 
 /** How pipelines read Stripe: the same for every pipeline of a config. */
 export interface ReadSettings {
@@ -70,24 +80,32 @@ export interface ConnectorConfig {
 export const DEFAULT_PIPELINE_NAME = 'customers';
 
 /**
- * Validates a raw config (JSON from Airbyte, or assembled by the n8n node) and compiles what can
- * be compiled without a sandbox: filters and the Customer Model. Every mistake becomes a
- * ConfigError naming the field and the fix, before any request is made.
+ * Validates a raw config (JSON from Airbyte's form or API, or assembled by the n8n node) against
+ * the connection specification, which also fills in its defaults, and compiles what can be
+ * compiled without a sandbox: filters and the Customer Model. The form's shape and the JSON
+ * shape of earlier versions both work (see form-shape.ts). Every mistake becomes a ConfigError
+ * naming the field and the fix, before any request is made.
  */
 export function parseConfig(raw: unknown, now: Date = new Date()): ConnectorConfig {
-  const config = validateConfigJson(raw) as unknown as RawConfig;
-  const model = config.customer_model ? compileCustomerModel(config.customer_model) : undefined;
-  const rawPipelines = config.pipelines?.length
-    ? config.pipelines
-    : [{ name: DEFAULT_PIPELINE_NAME }];
+  const defaulted = withDefaultPipeline(raw);
+  const config = validateConfigJson(defaulted ?? raw);
+  const unknownKeys = config.pipelines?.flatMap(unknownPipelineKeys) ?? [];
+  if (unknownKeys.length > 0) throw new ConfigError(`Invalid config: ${unknownKeys.join('; ')}.`);
+  const inReadmeOrder = writtenByForm(raw);
+  const model = canonicalModel(config.customer_model, inReadmeOrder);
+  let compiledModel: CustomerModel | undefined;
+  try {
+    compiledModel = model.rows ? compileCustomerModel(model.rows) : undefined;
+  } catch (error) {
+    throw renameModelPositions(error, model);
+  }
+  const rawPipelines = config.pipelines ?? [];
   const startDate = config.start_date ? parseStartDate(config.start_date, now) : undefined;
   // Keyed by lower case: stream names become warehouse table names, and most warehouses fold
   // case, so "Customers" and "customers" would land in one table.
   const seen = new Map<string, number>();
   const pipelines = rawPipelines.map((pipeline, index): PipelineConfig => {
-    const where = config.pipelines?.length
-      ? `pipelines[${index}] ("${pipeline.name}")`
-      : 'the default pipeline';
+    const where = defaulted ? 'the default pipeline' : `pipelines[${index}] ("${pipeline.name}")`;
     const key = pipeline.name.toLowerCase();
     const previous = seen.get(key);
     if (previous !== undefined) {
@@ -101,23 +119,30 @@ export function parseConfig(raw: unknown, now: Date = new Date()): ConnectorConf
       );
     }
     seen.set(key, index);
+    const { filter, source } = canonicalFilter(pipeline, where);
+    const transformation = canonicalTransformation(pipeline.transformation, inReadmeOrder);
+    let compiledFilter: CompiledFilter;
+    try {
+      compiledFilter = compileFilter(filter, { pipeline: pipeline.name, now });
+    } catch (error) {
+      throw renameFilterPositions(error, pipeline.name, source);
+    }
     return {
       name: pipeline.name,
       description: pipeline.description,
-      enabled: pipeline.enabled ?? true,
-      incremental: pipeline.incremental ?? true,
-      filter: restrictToCreatedFrom(
-        compileFilter(pipeline.filter, { pipeline: pipeline.name, now }),
-        startDate,
-      ),
-      transformation: pipeline.transformation,
-      onError: pipeline.on_error ?? 'fail',
+      enabled: pipeline.enabled,
+      incremental: pipeline.incremental,
+      filter: restrictToCreatedFrom(compiledFilter, startDate),
+      transformation,
+      onError: pipeline.on_error,
       ...(pipeline.schedule ? { schedule: pipeline.schedule } : {}),
       where,
+      // Over the JSON shape: a pipeline written in the form's shape gets the fingerprint of the
+      // same definition in the JSON shape, so its saved state survives the move.
       fingerprint: fingerprint([
-        pipeline.filter ?? null,
-        pipeline.transformation ?? null,
-        config.customer_model ?? null,
+        filter ?? null,
+        transformation ?? null,
+        model.rows ?? null,
         config.start_date ?? null,
       ]),
     };
@@ -128,57 +153,40 @@ export function parseConfig(raw: unknown, now: Date = new Date()): ConnectorConf
       accountId: config.account_id,
       apiBaseUrl: config.api_base_url,
       requestsPerSecond: config.requests_per_second,
-      maxShareOfRateLimits: config.max_share_of_rate_limits ?? 0.8,
-      requestTimeoutMs: (config.request_timeout_seconds ?? 60) * 1000,
-      maxAttempts: config.max_attempts ?? 8,
+      maxShareOfRateLimits: config.max_share_of_rate_limits,
+      requestTimeoutMs: config.request_timeout_seconds * 1000,
+      maxAttempts: config.max_attempts,
     },
     startDate,
     reading: {
-      lookbackSeconds: (config.lookback_window_days ?? 0) * 86_400,
-      settleSeconds: config.events_settle_seconds ?? 10,
-      overlapSeconds: config.events_overlap_seconds ?? 300,
-      searchLagSeconds: config.search_lag_seconds ?? 3600,
-      concurrency: config.concurrency ?? 32,
-      useSearchApi: config.use_search_api ?? false,
+      lookbackSeconds: config.lookback_window_days * 86_400,
+      settleSeconds: config.events_settle_seconds,
+      overlapSeconds: config.events_overlap_seconds,
+      searchLagSeconds: config.search_lag_seconds,
+      concurrency: config.concurrency,
+      useSearchApi: config.use_search_api,
+      // No default in the spec: it depends on the key (a sandbox's 25 requests/s leave nothing
+      // for a second endpoint).
       fullImportEndpoints:
         config.full_import_endpoints ?? (isLiveKey(config.api_key) ? 'list_and_search' : 'list'),
-      searchHorizonSeconds: (config.search_horizon_hours ?? 6) * 3600,
+      searchHorizonSeconds: config.search_horizon_hours * 3600,
     },
-    model,
+    model: compiledModel,
     pipelines,
   };
 }
 
-interface RawPipeline {
-  name: string;
-  description?: string;
-  enabled?: boolean;
-  incremental?: boolean;
-  filter?: unknown;
-  transformation?: unknown;
-  on_error?: OnError;
-  schedule?: string;
-}
-
-interface RawConfig {
-  api_key: string;
-  account_id?: string;
-  start_date?: string;
-  api_base_url?: string;
-  lookback_window_days?: number;
-  events_settle_seconds?: number;
-  requests_per_second?: number;
-  request_timeout_seconds?: number;
-  max_attempts?: number;
-  max_share_of_rate_limits?: number;
-  events_overlap_seconds?: number;
-  search_lag_seconds?: number;
-  search_horizon_hours?: number;
-  full_import_endpoints?: FullImportEndpoints;
-  concurrency?: number;
-  use_search_api?: boolean;
-  customer_model?: unknown;
-  pipelines?: RawPipeline[];
+/**
+ * A config without pipelines gets the default one before validation, so it gets the pipeline
+ * defaults too. undefined when the config names its own pipelines (or is not an object at all).
+ */
+function withDefaultPipeline(raw: unknown): Record<string, unknown> | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const { pipelines } = raw as { pipelines?: unknown };
+  if (pipelines !== undefined && !(Array.isArray(pipelines) && pipelines.length === 0)) {
+    return undefined;
+  }
+  return { ...raw, pipelines: [{ name: DEFAULT_PIPELINE_NAME }] };
 }
 
 /**

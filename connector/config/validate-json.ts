@@ -1,33 +1,54 @@
-import Ajv, { type ErrorObject } from 'ajv';
+import Ajv, { type AnySchema, type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
-import specification from '../../spec/connection-specification.json';
+import { CONNECTION_SPECIFICATION } from '../../spec/connection-specification';
 import { ConfigError } from '../errors';
+import { didYouMean } from '../model';
+import type { RawConfig } from './raw-config';
 
-const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, verbose: true });
+export { CONNECTION_SPECIFICATION };
+
+/** Keywords Airbyte's form reads; they carry no validation. */
+const AIRBYTE_KEYWORDS = [
+  'airbyte_secret',
+  'airbyte_hidden',
+  'always_show',
+  'display_type',
+  'group',
+  'groups',
+  'multiline',
+  'order',
+  'pattern_descriptor',
+];
+
+// strict: a misspelt keyword in the spec ("requried") fails here instead of silently validating
+// nothing. discriminator: a transformation with a known `type` is checked against that variant
+// only, so its errors name the field instead of "must match exactly one schema in oneOf".
+const ajv = new Ajv({
+  allErrors: true,
+  strict: true,
+  useDefaults: true,
+  verbose: true,
+  discriminator: true,
+});
 addFormats(ajv);
-// Keywords Airbyte's UI reads; they carry no validation.
-for (const keyword of ['airbyte_secret', 'order', 'airbyte_hidden', 'always_show', 'multiline']) {
-  ajv.addKeyword(keyword);
-}
-const validateSpec = ajv.compile(specification);
-
-export const CONNECTION_SPECIFICATION = specification;
+for (const keyword of AIRBYTE_KEYWORDS) ajv.addKeyword(keyword);
+const validateSpec = ajv.compile<RawConfig>(withDiscriminators(CONNECTION_SPECIFICATION));
 
 /**
  * Checks a raw config against the connection specification (filling defaults) and throws one
  * ConfigError listing every problem by field path, with what was expected. Values are never
  * quoted back: a misplaced secret must not end up in an error message.
  */
-export function validateConfigJson(raw: unknown): Record<string, unknown> {
+export function validateConfigJson(raw: unknown): RawConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError('The config must be a JSON object such as {"api_key": "sk_test_..."}.');
   }
-  const config = structuredClone(raw) as Record<string, unknown>;
+  const config: unknown = structuredClone(raw);
   if (!validateSpec(config)) {
     const problems = (validateSpec.errors ?? []).map(describeError);
     throw new ConfigError(`Invalid config: ${[...new Set(problems)].join('; ')}.`);
   }
-  return config;
+  return config as RawConfig;
 }
 
 export function fieldPath(instancePath: string, extra?: string): string {
@@ -40,8 +61,36 @@ export function fieldPath(instancePath: string, extra?: string): string {
   );
 }
 
+/**
+ * A copy of the spec where every `oneOf` names its discriminator for ajv (`discriminator`, an
+ * OpenAPI keyword Airbyte's form does not know, so the printed spec goes without it).
+ */
+function withDiscriminators(schema: unknown): AnySchema {
+  if (Array.isArray(schema)) return schema.map(withDiscriminators) as AnySchema;
+  if (typeof schema !== 'object' || schema === null) return schema as AnySchema;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) copy[key] = withDiscriminators(value);
+  const variants = copy.oneOf;
+  if (Array.isArray(variants)) {
+    const tag = constProperty(variants);
+    if (tag) copy.discriminator = { propertyName: tag };
+  }
+  return copy;
+}
+
+/** The property every variant fixes with `const`. */
+function constProperty(variants: unknown[]): string | undefined {
+  const [first] = variants as Array<{ properties?: Record<string, { const?: unknown }> }>;
+  return Object.keys(first?.properties ?? {}).find((key) =>
+    (variants as Array<{ properties?: Record<string, { const?: unknown }> }>).every(
+      (variant) => variant.properties?.[key]?.const !== undefined,
+    ),
+  );
+}
+
 function describeError(error: ErrorObject): string {
-  const schema = error.parentSchema as { title?: string; description?: string } | undefined;
+  const schema = error.parentSchema as
+    { title?: string; description?: string; oneOf?: Array<{ properties?: object }> } | undefined;
   switch (error.keyword) {
     case 'required': {
       const missing = (error.params as { missingProperty: string }).missingProperty;
@@ -56,8 +105,33 @@ function describeError(error: ErrorObject): string {
     case 'pattern':
     case 'format':
       return `\`${fieldPath(error.instancePath)}\` is malformed: ${(schema?.description ?? schema?.title ?? error.message ?? '').replace(/\.$/, '')}`;
-    case 'enum':
-      return `\`${fieldPath(error.instancePath)}\` must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'enum': {
+      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
+      const given = error.data;
+      const hint =
+        typeof given === 'string'
+          ? didYouMean(
+              given,
+              allowed.filter((v): v is string => typeof v === 'string'),
+            )
+          : '';
+      return `\`${fieldPath(error.instancePath)}\` must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}${hint}`;
+    }
+    case 'discriminator': {
+      const { tag } = error.params as { tag: string };
+      const variants = (schema?.oneOf ?? []).map(
+        (variant) => (variant.properties as Record<string, { const?: unknown }>)[tag]?.const,
+      );
+      const given = (error.data as Record<string, unknown> | undefined)?.[tag];
+      const hint =
+        typeof given === 'string'
+          ? didYouMean(
+              given,
+              variants.filter((v): v is string => typeof v === 'string'),
+            )
+          : '';
+      return `\`${fieldPath(error.instancePath, tag)}\` must be one of ${variants.map((v) => JSON.stringify(v)).join(', ')}${hint}`;
+    }
     default:
       return `\`${fieldPath(error.instancePath) || 'config'}\` ${error.message ?? 'is invalid'}`;
   }
