@@ -210,7 +210,10 @@ export class ScriptedStripe implements StripePort {
     const damage = this.damaged.get(id) ?? 0;
     if (damage > 0) {
       this.damaged.set(id, damage - 1);
-      return { customer: { object: 'customer' } as unknown as StripeCustomer, serverTime: this.now };
+      return {
+        customer: { object: 'customer' } as unknown as StripeCustomer,
+        serverTime: this.now,
+      };
     }
     const customer = this.customers.get(id);
     return {
