@@ -58,14 +58,8 @@ export function fullImportState(
   overlapSeconds: number,
   fingerprint: string,
 ): PipelineState {
-  return {
-    version: 1,
-    phase: 'full_import',
-    events_cursor: eventsCursor,
-    remaining,
-    seen_events: seen.saved(eventsCursor, overlapSeconds),
-    fingerprint,
-  };
+  const tracking = incrementalState(eventsCursor, seen, overlapSeconds, fingerprint);
+  return { ...tracking, phase: 'full_import', remaining };
 }
 
 const isUnixSeconds = (value: unknown): value is number =>

@@ -1,7 +1,14 @@
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../emulator';
-import { catalogFor, runCli, stateFileFrom, writeFiles, type Message } from '../support/connector';
+import {
+  catalogFor,
+  runCli,
+  stateFileFrom,
+  traceErrors,
+  writeFiles,
+  type Message,
+} from '../support/connector';
 import { configFor, listAllCustomers, sdkFor } from '../support/stripe';
 import { DedupWarehouse } from '../support/warehouse';
 
@@ -55,7 +62,7 @@ describe('killed at random points and resumed from the last STATE', () => {
       history = [...history, ...run.messages.filter((m) => m.type === 'STATE')].slice(-5);
       if (run.signal === 'SIGKILL') kills++;
       else {
-        expect(run.exitCode).toBe(0);
+        expect(run.exitCode, JSON.stringify(traceErrors(run.messages))).toBe(0);
         completedRuns++;
       }
       return run;
