@@ -1,6 +1,6 @@
 import { eventsPermissionAdvice, type StripeAccess } from './access';
 import type { ConnectorConfig, PipelineConfig } from './config/config';
-import type { SyncMode } from './sync';
+import type { SyncMode } from './pipeline/definition';
 import { STRIPE_CUSTOMER_SCHEMA, type JsonSchema } from './stripe/customer-schema';
 import { transformationColumns } from './transform';
 import {

@@ -13,7 +13,9 @@ import { parsePipelineState, type PipelineState } from './pipeline/state';
 import { StripeApi } from './stripe/api';
 import type { RequestStats, StripePort } from './stripe/port';
 
-export type SyncMode = 'full_refresh' | 'incremental';
+import type { SyncMode } from './pipeline/definition';
+
+export type { SyncMode };
 
 /** One pipeline to run, and how. */
 export interface PipelineRequest {

@@ -9,6 +9,9 @@ export type RecordConverter = Pick<CustomerModel, 'convert'>;
 
 export type OnError = 'fail' | 'skip';
 
+/** full_refresh: every matching customer. incremental: what changed since the saved state. */
+export type SyncMode = 'full_refresh' | 'incremental';
+
 /** One pipeline, ready to run: what to select, how to shape it, and how to name its output. */
 export interface PipelineDefinition {
   name: string;

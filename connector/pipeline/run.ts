@@ -9,7 +9,7 @@ import {
 } from '../stripe/customer-slices';
 import { searchPages, startSearch } from '../stripe/customer-search';
 import { isWellFormedCustomer, type StripeCustomer } from '../stripe/customer-schema';
-import type { PipelineDefinition } from './definition';
+import type { PipelineDefinition, SyncMode } from './definition';
 import { deletionRecord, type OutputRecord } from './records';
 import { shapeCustomers, type ShapeResult } from './shape';
 import { eventsAlreadyReflected } from './overlap';
@@ -44,7 +44,7 @@ export interface PipelineSummary {
 export interface PipelineRunOptions {
   api: StripePort;
   /** full_refresh: always the whole list. incremental: changes since `state`. */
-  syncMode: 'full_refresh' | 'incremental';
+  syncMode: SyncMode;
   state: PipelineState | undefined;
   /** Identifies filter + transformation; a state written under another one is not trusted. */
   fingerprint: string;
