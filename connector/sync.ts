@@ -8,12 +8,11 @@ import { eventsPermissionAdvice, probeEvents } from './access';
 import type { ConnectorConfig, PipelineConfig } from './config/config';
 import { ConfigError, ConnectorError, errorMessage } from './errors';
 import { closePipeline, openPipeline } from './open-pipeline';
+import type { SyncMode } from './pipeline/definition';
 import { runPipeline, type EmittedRecord, type PipelineSummary } from './pipeline/run';
 import { parsePipelineState, type PipelineState } from './pipeline/state';
 import { StripeApi } from './stripe/api';
 import type { RequestStats, StripePort } from './stripe/port';
-
-import type { SyncMode } from './pipeline/definition';
 
 export type { SyncMode };
 
