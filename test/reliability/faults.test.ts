@@ -64,6 +64,35 @@ describe('faults: reads finish with every customer exactly once', () => {
     }
   });
 
+  it('through faults on both endpoints of an import that lists and searches at once', async () => {
+    emulator.resetStats();
+    emulator.setFaults({
+      failRate: 0.2,
+      failNext: [
+        { status: 429, path: '/v1/customers/search' },
+        { status: 500, path: '/v1/customers/search' },
+        { status: 'reset', path: '/v1/customers/search' },
+        { status: 'truncate', path: '/v1/customers/search' },
+        { status: 503, path: 'GET /v1/customers' },
+      ],
+    });
+    try {
+      const run = await read(
+        configFor(emulator, {
+          full_import_endpoints: 'list_and_search',
+          concurrency: 4,
+          max_attempts: 12,
+        }),
+      );
+      expect(traceErrors(run.messages)).toEqual([]);
+      expectEveryCustomerOnce(records(run.messages).map((r) => r.id));
+      const stats = emulator.stats();
+      expect(stats.byRoute['GET /v1/customers/search'] ?? 0).toBeGreaterThan(4);
+    } finally {
+      emulator.setFaults({ failRate: 0 });
+    }
+  });
+
   it('ends with a transient_error after a bounded retry budget, never a partial read reported complete', async () => {
     emulator.setFaults({ failRate: 1 });
     try {

@@ -37,7 +37,11 @@ describe('killed at random points and resumed from the last STATE', () => {
 
   it("converges to Stripe's final state across 50 kills, with a concurrent writer", async () => {
     const random = mulberry32(2026);
-    const config = configFor(emulator, { concurrency: 4 });
+    // The full import lists and searches at once: kills land in slices of either endpoint.
+    const config = configFor(emulator, {
+      concurrency: 4,
+      full_import_endpoints: 'list_and_search',
+    });
     const files = writeFiles({ config, catalog: catalogFor([{ name: 'customers' }]) });
     const warehouse = new DedupWarehouse();
     let history: Message[] = [];
