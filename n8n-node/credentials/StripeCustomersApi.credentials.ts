@@ -8,8 +8,9 @@ import type {
 
 /**
  * A Stripe API key for the Stripe Customers nodes. Tested by the nodes themselves
- * (`testedBy: 'stripeCustomersApiTest'`): the engine's connection check reads one customer and
- * one page of events, so a restricted key missing a permission is named in the test's message.
+ * (`testedBy: 'stripeCustomersApiTest'`): the test reads one customer and one event, so it fails
+ * naming a missing Customers permission, and passes for a key without Events: Read, saying what
+ * needs it.
  */
 export class StripeCustomersApi implements ICredentialType {
   name = 'stripeCustomersApi';
@@ -35,6 +36,15 @@ export class StripeCustomersApi implements ICredentialType {
       placeholder: 'rk_live_...',
       description:
         'A secret key (sk_live_/sk_test_) or a restricted key (rk_live_/rk_test_) with "Customers: Read" and, for the trigger and "Only Changed Since Last Run", "Events: Read". Dashboard > Developers > API keys.',
+    },
+    {
+      // n8n's dialog shows only "Connection tested successfully" when Test passes, not the test's
+      // message: what a Customers-only key cannot do is said here, where the key is entered.
+      displayName:
+        'A restricted key needs "Customers: Read". The Stripe Customers Trigger and "Only Changed Since Last Run" also need "Events: Read" (Dashboard > Developers > API keys > your key > Edit, under "All core resources"). Without it they say so when the workflow is activated or first runs; everything else works.',
+      name: 'permissionsNotice',
+      type: 'notice',
+      default: '',
     },
     {
       displayName: 'Connected Account ID',

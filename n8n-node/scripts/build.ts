@@ -64,30 +64,34 @@ function runtimeAssets(): Array<{ from: string; to: string }> {
 /**
  * The engine finds Pyodide with require.resolve('pyodide/package.json') (it hands the folder to
  * its sandbox process). The package ships no node_modules, so the bundle looks in its own copy.
- * Fails the build if the engine stops doing it that way, rather than shipping a broken bundle.
+ * Fails the build if the engine stops doing it that way (no such lookup, or several), rather
+ * than shipping a broken bundle.
  */
 const pyodideNextToBundle: Plugin = {
   name: 'pyodide-next-to-bundle',
   setup(builder) {
-    builder.onLoad({ filter: /connector[\\/]transform[\\/]python\.ts$/ }, (args) => {
+    const lookup = /require\.resolve\(\s*['"]pyodide\/package\.json['"]\s*\)/g;
+    const rewritten: string[] = [];
+    builder.onLoad({ filter: /connector[\\/]transform[\\/].*\.ts$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
-      const lookup = /require\.resolve\(\s*['"]pyodide\/package\.json['"]\s*\)/g;
-      const found = source.match(lookup)?.length ?? 0;
-      if (found !== 1) {
-        return {
-          errors: [
-            {
-              text: `expected one require.resolve('pyodide/package.json') in ${args.path}, found ${found}: update pyodideNextToBundle in n8n-node/scripts/build.ts`,
-            },
-          ],
-        };
-      }
+      if (!source.match(lookup)) return undefined;
+      rewritten.push(args.path);
       return {
         contents: source.replace(
           lookup,
           `require('node:path').join(__dirname, ${JSON.stringify(PYODIDE_DIR)}, 'package.json')`,
         ),
         loader: 'ts',
+      };
+    });
+    builder.onEnd((result) => {
+      if (rewritten.length === 1 || result.errors.length > 0) return undefined;
+      return {
+        errors: [
+          {
+            text: `expected one require.resolve('pyodide/package.json') in connector/transform, found ${rewritten.length} (${rewritten.join(', ') || 'none'}): update pyodideNextToBundle in n8n-node/scripts/build.ts`,
+          },
+        ],
       };
     });
   },

@@ -1,7 +1,9 @@
 /**
  * Node parameters + credential → the engine's config JSON (the same JSON the Airbyte connector
- * reads, with one pipeline). The shell checks nothing itself: parseConfig validates the result and
- * its ConfigErrors are what the user sees.
+ * reads, with one pipeline), and the editor's words for its paths (editor-words.ts), so the
+ * engine's messages can name the rows and fields the user sees. The shell checks only what the
+ * panel itself can get wrong (a mapping written as an n8n expression); parseConfig validates the
+ * rest and its ConfigErrors are what the user sees, translated.
  *
  * The same readers, fed the node's parameters as written (expressions unresolved), give the
  * definition fingerprint that ties a saved cursor to the node's filter and output settings.
@@ -14,13 +16,24 @@ import {
   type IDataObject,
   type INodeParameters,
 } from 'n8n-workflow';
-import { ANY_KEY_SUFFIX, CUSTOM_PATH } from './parameters';
-import { DEFAULT_PIPELINE_NAME, OPERATORS } from './engine';
+import { ANY_KEY_SUFFIX, CUSTOM_PATH } from './descriptions';
+import { EditorWords } from './editor-words';
+import { ConfigError, DEFAULT_PIPELINE_NAME, OPERATORS } from './engine';
 
 /** Reads one node parameter (getNodeParameter with the item index already bound). */
 export type ParameterReader = (name: string, fallback: unknown) => unknown;
 
 export const CREDENTIAL_TYPE = 'stripeCustomersApi';
+
+/** The node's parameters, resolved for the current item and as written. */
+export interface NodeParameters {
+  get: ParameterReader;
+  /**
+   * The parameters as saved in the workflow (this.getNode().parameters): the From fields are read
+   * from here, so an n8n expression in one is caught instead of being evaluated to "undefined".
+   */
+  written: INodeParameters;
+}
 
 export interface ShellOverrides {
   /** true: the pipeline reads changes after its first import (trigger, "only changed"). */
@@ -30,6 +43,12 @@ export interface ShellOverrides {
    * without an offset, meant in that zone.
    */
   timezone: string;
+}
+
+/** The config for the engine and the words to translate its messages with. */
+export interface NodeConfig {
+  json: IDataObject;
+  words: EditorWords;
 }
 
 /** Reads a JSON parameter: parsed for the engine, or kept as written for the fingerprint. */
@@ -50,11 +69,11 @@ interface ConditionParameters {
 interface ModelFieldParameters {
   name?: string;
   type?: string;
-  nullable?: boolean;
+  from?: string;
   precision?: number;
   scale?: number;
   elementType?: string;
-  description?: string;
+  fieldOptions?: { nullable?: boolean; description?: string };
 }
 
 const ARITY = new Map(OPERATORS.map((operator) => [operator.id as string, operator.values]));
@@ -82,85 +101,156 @@ function conditionPath(condition: ConditionParameters): string {
   return property;
 }
 
-function conditionValues(condition: ConditionParameters): string[] {
+/** The condition's values as the engine takes them, with the field each one was typed in. */
+function conditionValues(condition: ConditionParameters): Array<[value: string, field: string]> {
   switch (ARITY.get(condition.operator ?? '')) {
     case 'none':
       return [];
     case 'two':
-      return [condition.low ?? '', condition.high ?? ''];
+      return [
+        [condition.low ?? '', 'From'],
+        [condition.high ?? '', 'To'],
+      ];
     case 'many': {
       const values = condition.values ?? [];
-      return Array.isArray(values) ? values : [values];
+      return (Array.isArray(values) ? values : [values]).map((value, index) => [
+        value,
+        `Values › ${index + 1}`,
+      ]);
     }
     default:
-      return [condition.value ?? ''];
+      return [[condition.value ?? '', 'Value']];
   }
 }
 
-function readFilter(get: ParameterReader, json: JsonReader): unknown {
+function readFilter(get: ParameterReader, json: JsonReader, words?: EditorWords): unknown {
   const mode = get('filterMode', 'none') as string;
-  if (mode === 'json') return json(get('filterJson', ''), 'Filter (JSON)');
+  if (mode === 'json') {
+    words?.name('filter', 'the "Filter (JSON)"', { raw: true });
+    return json(get('filterJson', ''), 'Filter (JSON)');
+  }
   if (mode !== 'conditions') return undefined;
+  words?.name('filter', 'The conditions');
   const collection = get('filterConditions', {}) as { condition?: ConditionParameters[] };
   return {
     logical: get('filterLogical', 'all'),
-    conditions: (collection.condition ?? []).map((condition) => ({
-      property: conditionPath(condition),
-      operator: condition.operator ?? 'is',
-      values: conditionValues(condition),
-      ...(condition.caseSensitive ? { case_sensitive: true } : {}),
-    })),
+    conditions: (collection.condition ?? []).map((condition, index) => {
+      const property = conditionPath(condition);
+      const values = conditionValues(condition);
+      if (words) {
+        const label = `Condition ${index + 1} (Property: ${property || 'none'})`;
+        words.name(`filter.conditions[${index}]`, label);
+        values.forEach(([, field], at) =>
+          words.name(`filter.conditions[${index}].values[${at}]`, `${label} › ${field}`),
+        );
+      }
+      return {
+        property,
+        operator: condition.operator ?? 'is',
+        values: values.map(([value]) => value),
+        ...(condition.caseSensitive ? { case_sensitive: true } : {}),
+      };
+    }),
   };
 }
 
+/** One row of the Customer Model as a customer_model entry. */
 function modelField(field: ModelFieldParameters): IDataObject {
   const type = field.type ?? 'string';
   const element = { type: field.elementType ?? 'string' };
+  const { nullable = true, description } = field.fieldOptions ?? {};
   return {
     name: field.name ?? '',
     type,
-    nullable: field.nullable ?? true,
-    ...(field.description ? { description: field.description } : {}),
+    nullable,
+    ...(description ? { description } : {}),
     ...(type === 'decimal' ? { precision: field.precision ?? 12, scale: field.scale ?? 2 } : {}),
     ...(type === 'array' ? { items: element } : {}),
     ...(type === 'map' ? { values: element } : {}),
   };
 }
 
-function readModel(get: ParameterReader, json: JsonReader): unknown {
-  if (get('modelMode', 'fields') === 'json') {
-    return json(get('customerModelJson', ''), 'Customer Model (JSON)');
-  }
-  const fields = (get('customerModel', {}) as { field?: ModelFieldParameters[] }).field ?? [];
-  return fields.length > 0 ? fields.map(modelField) : undefined;
+const rowsOf = (value: unknown): ModelFieldParameters[] =>
+  (value as { field?: ModelFieldParameters[] } | undefined)?.field ?? [];
+
+function rowLabel(field: ModelFieldParameters, index: number): string {
+  return `Field ${index + 1} (Name: ${field.name?.trim() || 'empty'})`;
 }
 
-function readTransformation(get: ParameterReader, options: IDataObject): unknown {
+/**
+ * The From of a row as written. From takes the connector's mapping language, never n8n's
+ * expressions (those are evaluated once per input item, before any customer is read): one that
+ * looks like n8n's is refused, naming the mix-up and what to write instead.
+ */
+function fromAsWritten(written: unknown, label: string): string {
+  const text = typeof written === 'string' ? written : '';
+  if (!text.startsWith('=') && !text.includes('{{')) return text;
+  const suggestion = text
+    .replace(/^=/, '')
+    .replace(/\{\{|\}\}/g, '')
+    .replace(/\$json\./g, '')
+    .trim();
+  throw new ConfigError(
+    `${label} › From: ${JSON.stringify(text.replace(/^=/, ''))} is an n8n expression, but From takes the connector's mapping language, evaluated for each Stripe customer${
+      suggestion ? `: write ${suggestion}` : ''
+    }. n8n expressions ({{ … }}) are evaluated once per input item, before any customer is read; to use a value of the input item, add it after this node (e.g. with an Edit Fields node).`,
+  );
+}
+
+interface OutputConfig {
+  transformation?: IDataObject;
+  model?: unknown;
+}
+
+function readOutput(
+  get: ParameterReader,
+  written: INodeParameters | undefined,
+  json: JsonReader,
+  words?: EditorWords,
+): OutputConfig {
   const type = get('transformation', 'none') as string;
-  const limits = {
-    ...(options.codeTimeoutMs !== undefined ? { timeout_ms: options.codeTimeoutMs } : {}),
-    ...(options.codeMemoryLimitMb !== undefined
-      ? { memory_limit_mb: options.codeMemoryLimitMb }
-      : {}),
-  };
-  switch (type) {
-    case 'mapping': {
-      const collection = get('mappings', {}) as { mapping?: Array<{ to?: string; from?: string }> };
-      return {
-        type,
-        mappings: (collection.mapping ?? []).map(({ to, from }) => ({
-          to: to ?? '',
-          from: from ?? '',
-        })),
-      };
+  const rows = rowsOf(get('customerModel', {}));
+  if (type === 'mapping') {
+    const writtenRows = rowsOf(written?.customerModel);
+    words?.name('transformation', 'the Output').name('customer_model', 'the Customer Model');
+    words?.name('transformation.mappings', 'the Customer Model');
+    if (rows.length === 0) {
+      throw new ConfigError(
+        'Mapped Fields needs at least one field: add one to the Customer Model (Add Field), with its Name, Type and From.',
+      );
     }
-    case 'javascript':
-      return { type, source: get('javascriptCode', ''), ...limits };
-    case 'python':
-      return { type, source: get('pythonCode', ''), ...limits };
-    default:
-      return undefined;
+    const mappings = rows.map((row, index) => {
+      const label = rowLabel(row, index);
+      words
+        ?.name(`customer_model[${index}]`, label)
+        .name(`transformation.mappings[${index}]`, label);
+      // As written, unless there is nothing written to read (the fingerprint reads written
+      // parameters through `get` already).
+      const from = written ? fromAsWritten(writtenRows[index]?.from, label) : (row.from ?? '');
+      return { to: row.name ?? '', from: from.trim() === '' ? (row.name ?? '') : from };
+    });
+    return { transformation: { type, mappings }, model: rows.map(modelField) };
   }
+  if (type !== 'javascript' && type !== 'python') return {};
+  const limits = get('codeOptions', {}) as IDataObject;
+  words
+    ?.name('transformation', 'the Output')
+    .name('transformation.source', type === 'python' ? 'the Python code' : 'the JavaScript code')
+    .name('transformation.timeout_ms', '"Code Timeout per Customer (Milliseconds)"')
+    .name('transformation.memory_limit_mb', '"Code Memory Limit (MB)"');
+  const transformation = {
+    type,
+    source: String(get(type === 'python' ? 'pythonCode' : 'javascriptCode', '')),
+    ...(limits.timeoutMs !== undefined ? { timeout_ms: limits.timeoutMs } : {}),
+    ...(limits.memoryLimitMb !== undefined ? { memory_limit_mb: limits.memoryLimitMb } : {}),
+  };
+  if (get('modelMode', 'fields') === 'json') {
+    words?.name('customer_model', 'the "Customer Model (JSON)"', { raw: true });
+    return { transformation, model: json(get('customerModelJson', ''), 'Customer Model (JSON)') };
+  }
+  words?.name('customer_model', 'the Customer Model');
+  rows.forEach((row, index) => words?.name(`customer_model[${index}]`, rowLabel(row, index)));
+  return { transformation, ...(rows.length > 0 ? { model: rows.map(modelField) } : {}) };
 }
 
 const nonEmpty = (value: unknown): string | undefined =>
@@ -168,16 +258,17 @@ const nonEmpty = (value: unknown): string | undefined =>
 
 /** The engine's config JSON for this node: connection from the credential, one pipeline. */
 export function configFromParameters(
-  get: ParameterReader,
+  parameters: NodeParameters,
   credentials: ICredentialDataDecryptedObject,
   shell: ShellOverrides,
-): IDataObject {
+): NodeConfig {
+  const { get, written } = parameters;
+  const words = new EditorWords(DEFAULT_PIPELINE_NAME);
   const options = get('options', {}) as IDataObject;
-  const transformation = readTransformation(get, options);
-  const model = transformation === undefined ? undefined : readModel(get, parseJsonParameter);
-  const filter = readFilter(get, parseJsonParameter);
+  const output = readOutput(get, written, parseJsonParameter, words);
+  const filter = readFilter(get, parseJsonParameter, words);
   const startDate = toUtcDateTime(options.startDate, shell.timezone);
-  return {
+  const json: IDataObject = {
     api_key: typeof credentials.apiKey === 'string' ? credentials.apiKey.trim() : '',
     ...(nonEmpty(credentials.accountId) ? { account_id: nonEmpty(credentials.accountId) } : {}),
     ...(nonEmpty(credentials.apiBaseUrl) ? { api_base_url: nonEmpty(credentials.apiBaseUrl) } : {}),
@@ -185,19 +276,23 @@ export function configFromParameters(
     ...(options.requestsPerSecond !== undefined
       ? { requests_per_second: options.requestsPerSecond }
       : {}),
+    ...(options.maxShareOfRateLimits !== undefined
+      ? { max_share_of_rate_limits: options.maxShareOfRateLimits }
+      : {}),
     ...(options.useSearchApi !== undefined ? { use_search_api: options.useSearchApi } : {}),
-    ...(model !== undefined ? { customer_model: model } : {}),
+    ...(output.model !== undefined ? { customer_model: output.model } : {}),
     pipelines: [
       {
         name: DEFAULT_PIPELINE_NAME,
         incremental: shell.incremental,
         ...(filter !== undefined ? { filter } : {}),
-        ...(transformation !== undefined
-          ? { transformation, on_error: get('onError', 'fail') }
+        ...(output.transformation !== undefined
+          ? { transformation: output.transformation, on_error: get('onError', 'fail') }
           : {}),
       },
     ],
   };
+  return { json, words };
 }
 
 /** JSON text as written: parsed when it is plain JSON (so spacing does not count), else kept. */
@@ -223,14 +318,20 @@ function jsonAsWritten(value: unknown): unknown {
 export function definitionFingerprint(parameters: INodeParameters, timezone: string): string {
   const get: ParameterReader = (name, fallback) => parameters[name] ?? fallback;
   const options = (parameters.options ?? {}) as IDataObject;
-  const transformation = readTransformation(get, options);
   const startDate = options.startDate ?? '';
+  let output: OutputConfig;
+  try {
+    output = readOutput(get, undefined, jsonAsWritten);
+  } catch {
+    // A definition the engine refuses has no cursor to keep; the run reports why.
+    output = {};
+  }
   return createHash('sha256')
     .update(
       JSON.stringify([
         readFilter(get, jsonAsWritten) ?? null,
-        transformation ?? null,
-        (transformation === undefined ? undefined : readModel(get, jsonAsWritten)) ?? null,
+        output.transformation ?? null,
+        output.model ?? null,
         startDate === '' ? null : [startDate, timezone],
       ]),
     )

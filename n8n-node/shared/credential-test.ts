@@ -1,20 +1,36 @@
 /**
- * The credential test behind "Test" in n8n's credential dialog: reads one customer, then one page
- * of events, so its messages name a missing permission and the fix. It runs while the user
- * waits: one attempt per request and a short timeout, and no request is repeated.
+ * The credential test behind "Test" in n8n's credential dialog: finds out what the key can do
+ * (one customer, then one event) and says it in the nodes' terms. A key that may read customers
+ * but not events passes: the Stripe Customers node works with it; the message says that the
+ * trigger and "Only Changed Since Last Run" also need Events: Read, and where to enable it.
+ *
+ * It runs while the user waits: each request is sent once (a 429 is not waited out), and the
+ * whole test ends within CREDENTIAL_TEST_DEADLINE_MS whatever Stripe or the network do.
  */
-import type {
-  ICredentialsDecrypted,
-  ICredentialTestFunctions,
-  IDataObject,
-  INodeCredentialTestResult,
+import {
+  sleep,
+  type ICredentialsDecrypted,
+  type ICredentialTestFunctions,
+  type IDataObject,
+  type INodeCredentialTestResult,
 } from 'n8n-workflow';
-import { ConnectorError, StripeApi, parseConfig, type ConnectorConfig } from './engine';
+import { EditorWords } from './editor-words';
+import {
+  ConnectorError,
+  DEFAULT_PIPELINE_NAME,
+  StripeApi,
+  keyMode,
+  parseConfig,
+  probeAccess,
+  type ConnectorConfig,
+  type StripeAccess,
+} from './engine';
+import { eventsPermissionMissing } from './permissions';
 
 export const CREDENTIAL_TEST = 'stripeCustomersApiTest';
 
-/** Each request of the credential test gives up after this long (one attempt, no retries). */
-export const CREDENTIAL_TEST_TIMEOUT_SECONDS = 10;
+/** The whole test (both requests) gives up after this long. */
+export const CREDENTIAL_TEST_DEADLINE_MS = 10_000;
 
 const text = (value: unknown): string | undefined =>
   typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
@@ -26,48 +42,59 @@ function connectionJson(data: IDataObject): IDataObject {
     api_key: text(data.apiKey) ?? '',
     ...(accountId ? { account_id: accountId } : {}),
     ...(apiBaseUrl ? { api_base_url: apiBaseUrl } : {}),
-    request_timeout_seconds: CREDENTIAL_TEST_TIMEOUT_SECONDS,
+    request_timeout_seconds: CREDENTIAL_TEST_DEADLINE_MS / 1000,
     max_attempts: 1,
   };
 }
 
-const messageOf = (error: unknown): string =>
-  error instanceof ConnectorError
-    ? error.message
-    : `Unexpected error while checking the connection: ${String((error as Error)?.message ?? error)}`;
+function failure(error: unknown, words: EditorWords): string {
+  if (!(error instanceof ConnectorError)) {
+    return `Unexpected error while testing the credential: ${String((error as Error)?.message ?? error)}`;
+  }
+  if (error.httpStatus === 429) {
+    return 'Stripe answered 429 (rate limit): this account is sending Stripe more requests than it allows right now, so the key could not be tested. Test again in a minute; if it keeps happening, other integrations are using up the account’s rate limit.';
+  }
+  return words.translate(error.message);
+}
+
+function success(config: ConnectorConfig, access: StripeAccess): string {
+  const { accountId, apiKey } = config.connection;
+  const where = `${keyMode(apiKey)} mode${accountId ? `, account ${accountId}` : ''}`;
+  if (access.events.readable) {
+    return `Connected to Stripe (${where}): customers and events are readable, so both nodes work, "Only Changed Since Last Run" and the trigger included.`;
+  }
+  return `Connected to Stripe (${where}): customers are readable, so the Stripe Customers node imports them. ${eventsPermissionMissing('credential')}`;
+}
 
 export async function testStripeCustomersCredential(
   this: ICredentialTestFunctions,
   credential: ICredentialsDecrypted,
 ): Promise<INodeCredentialTestResult> {
+  const words = new EditorWords(DEFAULT_PIPELINE_NAME);
   let config: ConnectorConfig;
   try {
     config = parseConfig(connectionJson(credential.data ?? {}));
   } catch (error) {
-    return { status: 'Error', message: (error as Error).message };
+    return { status: 'Error', message: failure(error, words) };
   }
-  const api = new StripeApi({ ...config.connection, maxAttempts: 1 });
-  let serverTime: number;
+  // One attempt per request, and a 429 is an answer, not something to wait out.
+  const api = new StripeApi({ ...config.connection, maxAttempts: 1, rateLimitPatienceMs: 0 });
   try {
-    serverTime = (await api.listCustomers({ limit: 1 })).serverTime;
+    const probe = probeAccess(api);
+    // Past the deadline the test has answered; a late failure of the probe is nobody's business.
+    probe.catch(() => undefined);
+    const access = await Promise.race([
+      probe,
+      sleep(CREDENTIAL_TEST_DEADLINE_MS).then(() => undefined),
+    ]);
+    if (access === undefined) {
+      return {
+        status: 'Error',
+        message: `Stripe did not answer within ${CREDENTIAL_TEST_DEADLINE_MS / 1000} s. Check the credential’s "API Base URL" and the network between n8n and Stripe, then test again.`,
+      };
+    }
+    return { status: 'OK', message: success(config, access) };
   } catch (error) {
-    return { status: 'Error', message: messageOf(error) };
+    return { status: 'Error', message: failure(error, words) };
   }
-  try {
-    await api.listCustomerEvents({ created: { gte: serverTime - 60 }, limit: 1 });
-  } catch (error) {
-    const eventsForbidden = error instanceof ConnectorError && error.httpStatus === 403;
-    return {
-      status: 'Error',
-      message: eventsForbidden
-        ? `${messageOf(error)} Customers are readable, so the Stripe Customers node works without "Only Changed Since Last Run"; the trigger needs events.`
-        : messageOf(error),
-    };
-  }
-  const mode = /_live_/.test(config.connection.apiKey) ? 'live' : 'test';
-  const account = config.connection.accountId ? `, account ${config.connection.accountId}` : '';
-  return {
-    status: 'OK',
-    message: `Connected to Stripe (${mode} mode${account}): customers and events are readable.`,
-  };
 }

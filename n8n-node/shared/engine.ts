@@ -1,16 +1,24 @@
 /**
- * The one door from the n8n shell into the engine (../../connector). Everything the nodes need
- * from the engine goes through here, so the bundle boundary is one module.
+ * The one door from the n8n shell into the engine (../../connector, through its public face
+ * connector/index.ts). Everything the nodes need from the engine goes through here, so the
+ * bundle boundary is one module.
  */
 export {
+  CDC_DELETED_AT,
   DEFAULT_PIPELINE_NAME,
+  EVENTS_PERMISSION_STEPS,
+  ConfigError,
   ConnectorError,
+  MODEL_TYPES,
   OPERATORS,
   StripeApi,
-  checkConnection,
   connect,
+  describeStreams,
+  keyMode,
+  listFilterableProperties,
   parseConfig,
   parsePipelineState,
+  probeAccess,
   stateStartingNow,
   syncPipelines,
 } from '../../connector';
@@ -21,8 +29,7 @@ export type {
   PipelineConfig,
   PipelineState,
   PipelineSummary,
+  RecordLayout,
+  StripeAccess,
+  StripePort,
 } from '../../connector';
-export { listFilterableProperties, MODEL_TYPES } from '../../connector';
-// Only the n8n package schedules runs (the platform schedules Airbyte syncs): `cron` is bundled
-// here and never loaded by the CLI.
-export { shortestIntervalMs } from '../../connector/schedule/interval';

@@ -6,20 +6,23 @@ export {
   CREDENTIAL_TYPE,
   configFromParameters,
   definitionFingerprint,
+  type NodeConfig,
+  type NodeParameters,
   type ParameterReader,
 } from './config-from-parameters';
-export { CREDENTIAL_TEST, testStripeCustomersCredential } from './credential-test';
-export { toNodeError } from './errors';
 export {
-  filterProperties,
-  optionsProperty,
-  sharedOptions,
-  transformationProperties,
-} from './parameters';
+  CREDENTIAL_TEST,
+  CREDENTIAL_TEST_DEADLINE_MS,
+  testStripeCustomersCredential,
+} from './credential-test';
+export * from './descriptions';
+export { EditorWords } from './editor-words';
+export { toNodeError } from './errors';
+export { CHANGED_AT_FIELD, CHANGE_FIELD, DELETED_FIELD, toItem } from './items';
+export { eventsPermissionMissing } from './permissions';
 export {
   ACTIVATION_BUDGET_MS,
   BUDGET_SHARE,
-  DEFAULT_MAX_ITEMS_PER_POLL,
   TEST_EVENT_BUDGET_MS,
   claimPoll,
   isFirstPollOf,
@@ -27,4 +30,4 @@ export {
   releasePoll,
   shortestPollIntervalMs,
 } from './polling';
-export { CHANGE_FIELD, CustomerImport, STATE_KEY, toItem, type LogFn } from './run-pipeline';
+export { CustomerImport, STATE_KEY, type LogFn } from './run-pipeline';

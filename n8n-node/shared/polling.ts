@@ -4,7 +4,7 @@
  * awaits).
  */
 import { toCronExpression, type TriggerTime } from 'n8n-workflow';
-import { shortestIntervalMs } from './engine';
+import { shortestIntervalMs } from './cron-interval';
 
 /** Share of a poll's time budget after which it stops at its next checkpoint. */
 export const BUDGET_SHARE = 0.6;
@@ -14,9 +14,6 @@ export const ACTIVATION_BUDGET_MS = 20_000;
 
 /** "Fetch Test Event" looks for matching customers for at most this long. */
 export const TEST_EVENT_BUDGET_MS = 20_000;
-
-/** Default of the trigger's "Max Items per Poll" option. */
-export const DEFAULT_MAX_ITEMS_PER_POLL = 10_000;
 
 const MINUTE_MS = 60_000;
 

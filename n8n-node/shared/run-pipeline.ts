@@ -1,12 +1,15 @@
 /**
  * Runs the engine's one pipeline for a node: the config JSON is parsed (every mistake is the
- * engine's ConfigError), the pipeline is opened, its events are collected into n8n items and the
- * last checkpoint is kept as the cursor to save. The nodes decide only which sync mode, which
- * saved state and when to stop.
+ * engine's ConfigError, told in the editor's words), the engine's one loop (syncPipelines) is
+ * consumed with `for await` into n8n items, and the last checkpoint is kept as the cursor to
+ * save. The nodes decide only which sync mode, which saved state and when to stop.
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { NodeConfig } from './config-from-parameters';
+import type { EditorWords } from './editor-words';
 import {
   connect,
+  describeStreams,
   parseConfig,
   parsePipelineState,
   stateStartingNow,
@@ -16,8 +19,12 @@ import {
   type PipelineConfig,
   type PipelineState,
   type PipelineSummary,
+  type RecordLayout,
   type StripeApi,
+  type StripeAccess,
 } from './engine';
+import { toItem } from './items';
+import { requireEvents, type EventsNeededBy } from './permissions';
 
 /**
  * Where the engine's log lines go. Its INFO lines (what a run did: "reading changes since…",
@@ -28,13 +35,10 @@ export type LogFn = (level: 'DEBUG' | 'WARN', message: string) => void;
 /** Where a node keeps its cursor in the workflow's static data ('node' scope). */
 export const STATE_KEY = 'pipelineState';
 
-/** The item field holding how the customer changed: created, updated, deleted or listed. */
-export const CHANGE_FIELD = '_stripe_change';
-
 export interface RunOptions {
   syncMode: 'full_refresh' | 'incremental';
   state?: PipelineState;
-  /** Stop once this many records were emitted (full refresh only: the cursor would stall). */
+  /** Stop once this many records were emitted (a limit, a preview). */
   limit?: number;
   /** The execution was cancelled: stop at the next event. */
   signal?: AbortSignal;
@@ -63,6 +67,11 @@ export class CustomerImport {
 
   readonly api: StripeApi;
 
+  /** Which record fields are the engine's bookkeeping (items.ts turns them into n8n's). */
+  readonly layout: RecordLayout;
+
+  private readonly words: EditorWords;
+
   /** The engine's fingerprint of the resolved config (what older versions saved). */
   private readonly engineFingerprint: string;
 
@@ -71,15 +80,22 @@ export class CustomerImport {
    * parameters define the pipeline as written, before expressions are resolved.
    */
   constructor(
-    configJson: IDataObject,
+    node: NodeConfig,
     private readonly log: LogFn,
     fingerprint?: string,
   ) {
-    this.config = parseConfig(configJson);
+    this.words = node.words;
+    try {
+      this.config = parseConfig(node.json);
+    } catch (error) {
+      throw this.words.error(error);
+    }
     const [pipeline] = this.config.pipelines;
-    if (!pipeline) throw new Error('The engine returned no pipeline for the node.');
+    const [stream] = describeStreams(this.config);
+    if (!pipeline || !stream) throw new Error('The engine returned no pipeline for the node.');
     this.engineFingerprint = pipeline.fingerprint;
     this.pipeline = { ...pipeline, fingerprint: fingerprint ?? pipeline.fingerprint };
+    this.layout = stream.layout;
     this.api = connect(this.config, (message) => log('WARN', message));
   }
 
@@ -116,9 +132,35 @@ export class CustomerImport {
     return state.fingerprint === undefined || state.fingerprint === this.pipeline.fingerprint;
   }
 
+  /** Whether the next incremental run with this state reads Stripe's events first. */
+  readsEventsFirst(state: PipelineState | undefined): boolean {
+    return state !== undefined && this.isCurrent(state) && state.phase === 'incremental';
+  }
+
+  /**
+   * Before a first incremental run: fails at once, in `neededBy`'s words, when the key may not
+   * read events, instead of after a full import.
+   */
+  async requireEvents(neededBy: Exclude<EventsNeededBy, 'credential'>): Promise<StripeAccess> {
+    try {
+      return await requireEvents(this.api, neededBy);
+    } catch (error) {
+      throw this.words.error(error);
+    }
+  }
+
   /** A cursor at Stripe's current time: only changes from now on will be read. */
-  startingNow(): Promise<PipelineState> {
-    return stateStartingNow(this.api, this.pipeline.fingerprint, this.config.reading.settleSeconds);
+  async startingNow(): Promise<PipelineState> {
+    try {
+      return await stateStartingNow(
+        this.api,
+        this.pipeline.fingerprint,
+        this.config.reading.settleSeconds,
+        this.config.reading.overlapSeconds,
+      );
+    } catch (error) {
+      throw this.words.error(error);
+    }
   }
 
   async run(options: RunOptions): Promise<RunResult> {
@@ -135,30 +177,39 @@ export class CustomerImport {
         },
       ],
     });
-    for await (const event of sync) {
-      if (event.kind === 'records') {
-        result.items.push(...event.items);
-      } else if (event.kind === 'checkpoint') {
-        result.state = event.state;
-        const reason = options.stopAtCheckpoint?.({ items: result.items.length });
-        if (reason !== undefined) {
-          result.stoppedAtCheckpoint = reason;
-          break;
+    try {
+      for await (const event of sync) {
+        if (event.kind === 'records') {
+          result.items.push(...event.items);
+        } else if (event.kind === 'checkpoint') {
+          result.state = event.state;
+          const reason = options.stopAtCheckpoint?.({ items: result.items.length });
+          if (reason !== undefined) {
+            result.stoppedAtCheckpoint = reason;
+            break;
+          }
+        } else if (event.kind === 'log') {
+          this.log(event.level === 'WARN' ? 'WARN' : 'DEBUG', event.message);
+        } else if (event.kind === 'pipeline_finished') {
+          result.summary = event.summary;
+        } else if (event.kind === 'pipeline_failed') {
+          throw event.error;
         }
-      } else if (event.kind === 'log') {
-        this.log(event.level === 'WARN' ? 'WARN' : 'DEBUG', event.message);
-      } else if (event.kind === 'pipeline_finished') {
-        result.summary = event.summary;
-      } else if (event.kind === 'pipeline_failed') {
-        throw event.error;
+        if (options.signal?.aborted) break;
       }
-      if (options.signal?.aborted) break;
+    } catch (error) {
+      throw this.words.error(error);
     }
     return result;
   }
-}
 
-/** An n8n item: the engine's record as is, plus how the customer changed. */
-export function toItem(emitted: EmittedRecord, item: number): INodeExecutionData {
-  return { json: { ...emitted.record, [CHANGE_FIELD]: emitted.change }, pairedItem: { item } };
+  /** An engine record as an n8n item, paired to input item `item`. */
+  item(emitted: EmittedRecord, item: number): INodeExecutionData {
+    return toItem(emitted, this.layout, item);
+  }
+
+  /** The state to keep in static data. */
+  static toStaticData(state: PipelineState): IDataObject {
+    return state as unknown as IDataObject;
+  }
 }

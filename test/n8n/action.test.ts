@@ -1,13 +1,14 @@
 /**
  * The Stripe Customers node, built and loaded by n8n, run by n8n-core's WorkflowExecute against
- * the Stripe emulator: filters, Customer Model mapping, JavaScript/Python code, limits, "only
- * changed since last run" with its cursor in static data, and errors as n8n reports them.
+ * the Stripe emulator: filters, the Customer Model with its mapping, JavaScript/Python code,
+ * limits, "only changed since last run" with its cursor in static data and its bounded preview
+ * in manual runs, items in n8n's shape, reading options, and errors in the editor's words.
  */
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../emulator';
-import { sdkFor, TEST_KEY } from '../support/stripe';
-import { loadPackage, takeLogs, type LoadedPackage } from './support/n8n';
+import { listAllCustomers, sdkFor, settle, TEST_KEY } from '../support/stripe';
+import { loadPackage, takeLogs, type LoadedPackage, type NodeRun } from './support/n8n';
 
 let pkg: LoadedPackage;
 let emulator: RunningEmulator;
@@ -18,6 +19,18 @@ const names = (items: Array<{ name?: unknown }>) => items.map((item) => String(i
 
 const byId = (items: Array<Record<string, unknown>>, key = 'id') =>
   new Map(items.map((item) => [item[key] as string, item]));
+
+/** The engine's bookkeeping fields, which n8n items must not carry. */
+const AIRBYTE_FIELDS = [
+  'updated',
+  'is_deleted',
+  '_ab_cdc_deleted_at',
+  '_stripe_updated',
+  '_stripe_is_deleted',
+];
+
+/** Unix seconds as the items' ISO date-times (no milliseconds, like the model's datetimes). */
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
 
 beforeAll(async () => {
   [pkg, emulator] = await Promise.all([
@@ -47,8 +60,7 @@ beforeAll(async () => {
     address: { country: 'US' },
   });
   await stripe.customers.create({ email: 'alan@free.example', name: 'Alan Turing' });
-  everyone = [];
-  for await (const customer of stripe.customers.list({ limit: 100 })) everyone.push(customer);
+  everyone = await listAllCustomers(stripe);
   await pkg.setCredential({ apiKey: TEST_KEY, apiBaseUrl: emulator.url });
   await pkg.setCredential({ apiKey: 'sk_test_wrong', apiBaseUrl: emulator.url }, 'wrong-key');
   await pkg.setCredential(
@@ -67,19 +79,24 @@ afterAll(async () => {
 });
 
 describe('importing customers', () => {
-  it('returns every customer as Stripe has it, with the change type, paired to the input', async () => {
+  it('returns every customer as Stripe has it, in n8n’s shape, paired to the input', async () => {
     const run = await pkg.runAction({ parameters: { returnAll: true } });
     expect(run.error).toBeUndefined();
     expect(run.items).toHaveLength(everyone.length);
     const items = byId(run.items);
     for (const customer of everyone) {
-      expect(items.get(customer.id)).toMatchObject({
+      const item = items.get(customer.id)!;
+      expect(item).toMatchObject({
         id: customer.id,
         email: customer.email,
         object: 'customer',
-        is_deleted: false,
+        created: customer.created,
         _stripe_change: 'listed',
+        _stripe_deleted: false,
       });
+      // When the import's reading is as of: an ISO date-time, not unix seconds.
+      expect(item._stripe_changed_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      for (const field of AIRBYTE_FIELDS) expect(item).not.toHaveProperty(field);
     }
     expect(run.raw.every((item) => JSON.stringify(item.pairedItem) === '{"item":0}')).toBe(true);
   });
@@ -190,7 +207,7 @@ describe('importing customers', () => {
     expect(withOffset.items.map((item) => item.id).sort()).toEqual(expected.sort());
   });
 
-  it('accepts the Airbyte filter JSON, nested groups included', async () => {
+  it('accepts the filter JSON, nested groups included', async () => {
     const run = await pkg.runAction({
       parameters: {
         returnAll: true,
@@ -244,15 +261,6 @@ describe('importing customers', () => {
 });
 
 describe('Customer Model and transformations', () => {
-  const model = {
-    field: [
-      { name: 'email', type: 'string', nullable: false },
-      { name: 'country', type: 'string' },
-      { name: 'signup_source', type: 'string' },
-      { name: 'balance', type: 'decimal', precision: 12, scale: 2 },
-      { name: 'created_at', type: 'datetime' },
-    ],
-  };
   const onlyPro = {
     filterMode: 'conditions',
     filterConditions: {
@@ -260,20 +268,30 @@ describe('Customer Model and transformations', () => {
     },
   };
 
-  it('maps Stripe fields into the model (to / from pairs), typed', async () => {
+  it('maps Stripe fields into the model: one row per field with its name, type and From', async () => {
     const run = await pkg.runAction({
       parameters: {
         returnAll: true,
         ...onlyPro,
         transformation: 'mapping',
-        customerModel: model,
-        mappings: {
-          mapping: [
-            { to: 'email', from: 'lower(email)' },
-            { to: 'country', from: 'address.country' },
-            { to: 'signup_source', from: 'coalesce(metadata["signup.source"], "organic")' },
-            { to: 'balance', from: 'balance' },
-            { to: 'created_at', from: 'created' },
+        customerModel: {
+          field: [
+            {
+              name: 'email',
+              type: 'string',
+              from: 'lower(email)',
+              fieldOptions: { nullable: false },
+            },
+            { name: 'country', type: 'string', from: 'address.country' },
+            {
+              name: 'signup_source',
+              type: 'string',
+              from: 'coalesce(metadata["signup.source"], "organic")',
+            },
+            { name: 'balance', type: 'decimal', precision: 12, scale: 2, from: 'balance' },
+            { name: 'created_at', type: 'datetime', from: 'created' },
+            // From left empty: the Stripe field of the same name.
+            { name: 'name', type: 'string' },
           ],
         },
       },
@@ -285,17 +303,53 @@ describe('Customer Model and transformations', () => {
       country: 'GB',
       signup_source: 'ads',
       balance: 0,
-      created_at: new Date(ada.created * 1000).toISOString().replace('.000Z', 'Z'),
+      created_at: iso(ada.created),
+      name: 'Ada Lovelace',
       _stripe_id: ada.id,
-      _stripe_updated: expect.any(Number),
-      _stripe_is_deleted: false,
-      _ab_cdc_deleted_at: null,
       _stripe_change: 'listed',
+      _stripe_changed_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      _stripe_deleted: false,
     });
     expect(run.items.map((item) => item.email).sort()).toEqual([
       'ada@pro.example',
       'grace@pro.example',
     ]);
+  });
+
+  it('takes a field’s Options: a field that may not be null stops the run at a null', async () => {
+    const alan = everyone.find((customer) => customer.email === 'alan@free.example')!;
+    const run = await pkg.runAction({
+      parameters: {
+        returnAll: true,
+        filterMode: 'conditions',
+        filterConditions: {
+          condition: [{ property: 'email', operator: 'is', value: 'alan@free.example' }],
+        },
+        transformation: 'mapping',
+        customerModel: {
+          field: [
+            { name: 'email', type: 'string', from: 'email' },
+            {
+              name: 'country',
+              type: 'string',
+              from: 'address.country',
+              fieldOptions: { nullable: false, description: 'ISO country' },
+            },
+          ],
+        },
+      },
+    });
+    expect(run.error?.message).toMatch(
+      new RegExp(`^Customer ${alan.id} does not fit the Customer Model: country`),
+    );
+  });
+
+  it('asks for at least one field when the output is Mapped Fields', async () => {
+    emulator.resetStats();
+    const run = await pkg.runAction({ parameters: { transformation: 'mapping' } });
+    expect(run.error).toMatchObject({ name: 'NodeOperationError' });
+    expect(run.error?.message).toMatch(/Mapped Fields needs at least one field.*Add Field/);
+    expect(emulator.stats().requests).toBe(0);
   });
 
   it('runs JavaScript code; null skips a customer', async () => {
@@ -341,8 +395,13 @@ describe('Customer Model and transformations', () => {
     const ada = everyone.find((customer) => customer.email === 'ada@pro.example')!;
     const failing = await pkg.runAction({ parameters });
     expect(failing.error).toMatchObject({ name: 'NodeOperationError' });
-    expect(failing.error?.message).toContain(`customer ${ada.id}`);
+    expect(failing.error?.message).toMatch(new RegExp(`customer ${ada.id}`, 'i'));
     expect(failing.error?.message).toContain('no ads customers');
+    // The fix is named as the panel names it.
+    expect(failing.error?.message).toContain(
+      'set "On Transformation Error" to "Skip the Customer"',
+    );
+    expect(failing.error?.message).not.toContain('on_error');
 
     takeLogs();
     const skipping = await pkg.runAction({ parameters: { ...parameters, onError: 'skip' } });
@@ -360,15 +419,16 @@ describe('Customer Model and transformations', () => {
       },
     });
     expect(run.error).toMatchObject({ name: 'NodeOperationError' });
-    expect(run.error?.message).toMatch(/transformation\.source.*line/);
+    expect(run.error?.message).toMatch(/^The JavaScript code, line \d/);
   });
 
-  it('runs Python code', async () => {
+  it('runs Python code, with the code limits of Code Options', async () => {
     const run = await pkg.runAction({
       parameters: {
         returnAll: true,
         ...onlyPro,
         transformation: 'python',
+        codeOptions: { timeoutMs: 5000, memoryLimitMb: 256 },
         customerModel: {
           field: [
             { name: 'email', type: 'string' },
@@ -390,11 +450,48 @@ describe('Customer Model and transformations', () => {
   }, 60_000);
 });
 
+describe('From takes the mapping language, never an n8n expression', () => {
+  const mappingWithFrom = (from: string) => ({
+    transformation: 'mapping',
+    customerModel: {
+      field: [
+        { name: 'email', type: 'string', from: 'email' },
+        { name: 'plan', type: 'string', from },
+      ],
+    },
+  });
+
+  it('names the mix-up and what to write instead, before any request', async () => {
+    // Typed in expression mode (as a pasted workflow may hold it) or as text with {{ }}.
+    for (const from of ['={{ $json.metadata.plan }}', '{{ $json.metadata.plan }}']) {
+      emulator.resetStats();
+      const run = await pkg.runAction({ parameters: mappingWithFrom(from) });
+      expect(run.error).toMatchObject({ name: 'NodeOperationError' });
+      expect(run.error?.message).toBe(
+        'Field 2 (Name: plan) › From: "{{ $json.metadata.plan }}" is an n8n expression, but From takes the connector\'s mapping language, evaluated for each Stripe customer: write metadata.plan. n8n expressions ({{ … }}) are evaluated once per input item, before any customer is read; to use a value of the input item, add it after this node (e.g. with an Edit Fields node).',
+      );
+      expect(emulator.stats().requests).toBe(0);
+    }
+  });
+
+  it('takes the suggested text as it is', async () => {
+    const run = await pkg.runAction({
+      parameters: { returnAll: true, ...mappingWithFrom('metadata.plan') },
+    });
+    expect(run.error).toBeUndefined();
+    const plans = new Map(run.items.map((item) => [item._stripe_id, item.plan]));
+    for (const customer of everyone) {
+      expect(plans.get(customer.id)).toBe(customer.metadata.plan ?? null);
+    }
+    expect(plans.get(everyone.find((c) => c.email === 'ada@pro.example')!.id)).toBe('pro');
+  });
+});
+
 describe('only changed since last run', () => {
   it('returns everything first, then only created, updated and deleted customers', async () => {
     const parameters = { onlyChanged: true };
     // Let the setup's own changes settle: they are older than the first import then.
-    emulator.advanceClock(60);
+    settle(emulator);
     const first = await pkg.runAction({ parameters });
     expect(first.error).toBeUndefined();
     expect(first.items.length).toBeGreaterThanOrEqual(everyone.length);
@@ -406,39 +503,135 @@ describe('only changed since last run', () => {
     const [updated, deleted] = everyone.slice(10, 12);
     await stripe.customers.update(updated!.id, { name: 'Updated Since' });
     await stripe.customers.del(deleted!.id);
-    emulator.advanceClock(60);
+    const deletedAt = emulator.now();
+    settle(emulator);
 
     const second = await pkg.runAction({ parameters, staticData: first.staticData });
     expect(second.error).toBeUndefined();
     const changes = byId(second.items);
     expect(second.items).toHaveLength(3);
-    expect(changes.get(created.id)).toMatchObject({ _stripe_change: 'created' });
+    expect(changes.get(created.id)).toMatchObject({
+      _stripe_change: 'created',
+      _stripe_deleted: false,
+    });
     expect(changes.get(updated!.id)).toMatchObject({
       _stripe_change: 'updated',
       name: 'Updated Since',
     });
-    expect(changes.get(deleted!.id)).toMatchObject({ _stripe_change: 'deleted', is_deleted: true });
+    expect(changes.get(deleted!.id)).toEqual({
+      id: deleted!.id,
+      object: 'customer',
+      deleted: true,
+      _stripe_change: 'deleted',
+      _stripe_changed_at: expect.any(String),
+      _stripe_deleted: true,
+    });
+    // The deletion's time: its event's, within the second the test deleted it in.
+    const at = Date.parse(changes.get(deleted!.id)!._stripe_changed_at as string) / 1000;
+    expect(Math.abs(at - deletedAt)).toBeLessThanOrEqual(1);
 
-    emulator.advanceClock(60);
+    settle(emulator);
     const third = await pkg.runAction({ parameters, staticData: second.staticData });
     expect(third.items).toEqual([]);
   });
 
-  it('keeps no cursor from manual (test) executions, as n8n saves static data only in production', async () => {
-    const manual = await pkg.runAction({ parameters: { onlyChanged: true }, mode: 'manual' });
-    expect(manual.items.length).toBeGreaterThan(0);
+  it('shows a bounded preview in manual runs, with a notice, and keeps no cursor', async () => {
+    const manual = await pkg.runAction({
+      parameters: { onlyChanged: true, previewLimit: 7 },
+      mode: 'manual',
+    });
+    expect(manual.error).toBeUndefined();
+    expect(manual.items).toHaveLength(7);
     expect(manual.staticData).toEqual({});
+    expect(manual.hints).toEqual([
+      expect.objectContaining({
+        location: 'outputPane',
+        message: expect.stringMatching(
+          /^Manual run: a preview of up to 7 customers \(Preview Limit\).*When the workflow is active, each run returns every customer created, updated or deleted since the previous run/,
+        ),
+      }),
+    ]);
+
+    // The same parameters in production return every customer on the first run.
+    const production = await pkg.runAction({ parameters: { onlyChanged: true, previewLimit: 7 } });
+    expect(production.items.length).toBeGreaterThan(100);
+    expect(production.hints).toEqual([]);
   });
 });
 
-describe('errors', () => {
-  it('a rejected key is a NodeApiError with HTTP 401 and the engine’s advice', async () => {
+describe('reading options', () => {
+  const proPlan = {
+    returnAll: true,
+    filterMode: 'conditions',
+    filterConditions: {
+      condition: [
+        // Stripe's metadata search is exact: only a case-sensitive condition goes to it.
+        {
+          property: 'metadata.<key>',
+          key: 'plan',
+          operator: 'is',
+          value: 'pro',
+          caseSensitive: true,
+        },
+      ],
+    },
+  };
+  const searches = () => emulator.stats().byRoute['GET /v1/customers/search'] ?? 0;
+  const lists = () => emulator.stats().byRoute['GET /v1/customers'] ?? 0;
+
+  it('"Use Search API for Filters" reads the matching customers through Stripe’s Search API', async () => {
+    emulator.resetStats();
+    const listed = await pkg.runAction({ parameters: proPlan });
+    expect(listed.error).toBeUndefined();
+    expect(searches()).toBe(0);
+    const listPages = lists();
+    expect(listPages).toBeGreaterThan(1);
+
+    emulator.resetStats();
+    const searched = await pkg.runAction({
+      parameters: { ...proPlan, options: { useSearchApi: true } },
+    });
+    expect(searched.error).toBeUndefined();
+    expect(searches()).toBeGreaterThan(0);
+    expect(lists()).toBeLessThan(listPages);
+    expect(names(searched.items)).toEqual(names(listed.items));
+    expect(names(searched.items)).toEqual(expect.arrayContaining(['Ada Lovelace', 'Grace Hopper']));
+  });
+
+  it('warns about a rate limit naming the endpoint and the new pace, and goes on', async () => {
+    const customers = await listAllCustomers(stripe);
+    emulator.setFaults({ failNext: [{ status: 429, path: 'GET /v1/customers' }] });
+    takeLogs();
+    const run = await pkg.runAction({ parameters: { returnAll: true } });
+    expect(run.error).toBeUndefined();
+    expect(run.items).toHaveLength(customers.length);
+    const warnings = takeLogs().filter((line) => line.startsWith('WARN '));
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^WARN Stripe answered 429 \(rate limit\) on GET \/v1\/customers: slowing it down to \d+(\.\d)? requests\/s/,
+      ),
+    ]);
+  });
+});
+
+describe('errors in the editor’s words', () => {
+  /** No config path, operator id or config key of the engine's in a message the user reads. */
+  function expectEditorWords(run: NodeRun): void {
+    expect(run.error?.message).not.toMatch(
+      /pipelines?\[|"customers"|mappings\[|customer_model|conditions\[|api_key|account_id|case_sensitive|is_true|_one_of|Airbyte/,
+    );
+  }
+
+  it('a rejected key is a NodeApiError with HTTP 401, naming the credential’s field', async () => {
     const run = await pkg.runAction({
       parameters: {},
       node: { credentials: { stripeCustomersApi: { id: 'wrong-key', name: 'wrong' } } },
     });
     expect(run.error).toMatchObject({ name: 'NodeApiError', httpCode: '401' });
-    expect(run.error?.message).toMatch(/Stripe rejected the API key.*Check `api_key`/);
+    expect(run.error?.message).toMatch(
+      /Stripe rejected the API key.*Check the credential’s "Secret or Restricted Key"/,
+    );
+    expectEditorWords(run);
   });
 
   it('a missing permission names it', async () => {
@@ -449,6 +642,7 @@ describe('errors', () => {
     expect(noCustomers.error).toMatchObject({ name: 'NodeApiError', httpCode: '403' });
     expect(noCustomers.error?.message).toContain('Customers: Read');
 
+    // A key that lost Events: Read after its first import: the engine's own 403 message.
     const noEvents = await pkg.runAction({
       parameters: { onlyChanged: true },
       staticData: {
@@ -462,24 +656,80 @@ describe('errors', () => {
     expect(noEvents.error?.message).toContain('Events: Read');
   });
 
-  it('a bad filter is a NodeOperationError naming the field and a fix, before any request', async () => {
+  it('names conditions by their 1-based row and property, operators by their names, before any request', async () => {
     emulator.resetStats();
     const run = await pkg.runAction({
       parameters: {
         filterMode: 'conditions',
         filterConditions: {
-          condition: [{ property: '__custom', path: 'emial', operator: 'is', value: 'x' }],
+          condition: [
+            { property: '__custom', path: 'emial', operator: 'is', value: 'x' },
+            { property: 'email', operator: 'is_true' },
+            { property: 'created', operator: 'is_between', low: 'x', high: 'yesterday' },
+          ],
         },
       },
     });
     expect(run.error).toMatchObject({ name: 'NodeOperationError' });
-    expect(run.error?.message).toMatch(/filter\.conditions\[0\].*"emial".*email/);
-    expect(emulator.stats().requests ?? 0).toBe(0);
+    const lines = run.error!.message.split('\n');
+    expect(lines[0]).toBe('The conditions have 3 problems:');
+    expect(lines[1]).toMatch(
+      /^- Condition 1 \(Property: emial\): property "emial" is not valid: .*Did you mean "email"\?/,
+    );
+    expect(lines[2]).toMatch(
+      /^- Condition 2 \(Property: email\): operator "Is True" does not apply to text property "email"\. Operators for text properties: Is, Is Not, Is One of, Is Not One of, Contains/,
+    );
+    expect(lines[3]).toMatch(
+      /^- Condition 3 \(Property: created\) › From is not a valid date for "created"/,
+    );
+    expectEditorWords(run);
+    expect(emulator.stats().requests).toBe(0);
 
     const badJson = await pkg.runAction({
       parameters: { filterMode: 'json', filterJson: '{"logical": "all",' },
     });
     expect(badJson.error?.message).toMatch(/Filter \(JSON\).*not valid JSON/);
+  });
+
+  it('names model fields by their 1-based row and name', async () => {
+    const run = await pkg.runAction({
+      parameters: {
+        transformation: 'mapping',
+        customerModel: {
+          field: [
+            { name: 'email', type: 'string', from: 'email' },
+            { name: 'plan', type: 'string', from: 'lowr(metadata.plan)' },
+          ],
+        },
+      },
+    });
+    expect(run.error).toMatchObject({ name: 'NodeOperationError' });
+    expect(run.error?.message).toMatch(/^Field 2 \(Name: plan\) › From, column 1: .*lowr/);
+    expectEditorWords(run);
+
+    const duplicate = await pkg.runAction({
+      parameters: {
+        transformation: 'mapping',
+        customerModel: {
+          field: [
+            { name: 'email', type: 'string', from: 'email' },
+            { name: 'Email', type: 'string', from: 'email' },
+          ],
+        },
+      },
+    });
+    expect(duplicate.error?.message).toMatch(
+      /^Field 2 \(Name: Email\) › Name: "Email" is already used by Field 1 \(Name: email\)/,
+    );
+    expectEditorWords(duplicate);
+  });
+
+  it('names options and credential fields as the panels label them', async () => {
+    const run = await pkg.runAction({
+      parameters: { options: { maxShareOfRateLimits: 3 } },
+    });
+    expect(run.error?.message).toMatch(/^The "Share of Stripe Rate Limits" option must be <= 1/);
+    expect(run.error?.message).not.toContain('max_share_of_rate_limits');
   });
 
   it('continues on fail with an error item when the node is set to', async () => {

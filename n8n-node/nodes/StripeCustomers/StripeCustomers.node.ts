@@ -1,6 +1,5 @@
 import {
   NodeConnectionTypes,
-  type IDataObject,
   type IExecuteFunctions,
   type INodeExecutionData,
   type INodeType,
@@ -9,22 +8,24 @@ import {
 import {
   CREDENTIAL_TYPE,
   CustomerImport,
+  DEFAULT_PREVIEW_LIMIT,
+  actionReadingProperties,
   STATE_KEY,
   configFromParameters,
   definitionFingerprint,
   filterProperties,
   optionsProperty,
+  outputProperties,
   testStripeCustomersCredential,
-  toItem,
   toNodeError,
-  transformationProperties,
   type LogFn,
 } from '../../shared';
 
 /**
  * Imports Stripe customers now: every matching customer (up to a limit), or with "Only Changed
  * Since Last Run" the customers created, updated or deleted since this node last ran (its cursor
- * lives in the workflow's static data, saved by n8n after production executions).
+ * lives in the workflow's static data, saved by n8n after production executions). A manual run
+ * of "Only Changed Since Last Run" is a bounded preview.
  */
 export class StripeCustomers implements INodeType {
   description: INodeTypeDescription = {
@@ -44,34 +45,10 @@ export class StripeCustomers implements INodeType {
       { name: 'stripeCustomersApi', required: true, testedBy: 'stripeCustomersApiTest' },
     ],
     properties: [
-      {
-        displayName: 'Only Changed Since Last Run',
-        name: 'onlyChanged',
-        type: 'boolean',
-        default: false,
-        description:
-          'Whether to return only the customers created, updated or deleted since this node last ran in an active workflow (the first run returns all of them). Needs the "Events: Read" permission.',
-      },
-      {
-        displayName: 'Return All',
-        name: 'returnAll',
-        type: 'boolean',
-        default: false,
-        description: 'Whether to return all results or only up to a given limit',
-        displayOptions: { show: { onlyChanged: [false] } },
-      },
-      {
-        displayName: 'Limit',
-        name: 'limit',
-        type: 'number',
-        typeOptions: { minValue: 1 },
-        default: 50,
-        description: 'Max number of results to return',
-        displayOptions: { show: { onlyChanged: [false], returnAll: [false] } },
-      },
+      ...actionReadingProperties,
       ...filterProperties,
-      ...transformationProperties,
-      optionsProperty,
+      ...outputProperties,
+      optionsProperty(),
     ],
   };
 
@@ -86,7 +63,10 @@ export class StripeCustomers implements INodeType {
     const log: LogFn = (level, message) =>
       level === 'WARN' ? this.logger.warn(message) : this.logger.debug(message);
     const timezone = this.getTimezone();
-    const fingerprint = definitionFingerprint(this.getNode().parameters, timezone);
+    const written = this.getNode().parameters;
+    const fingerprint = definitionFingerprint(written, timezone);
+    const manual = this.getMode() === 'manual';
+    const signal = this.getExecutionCancelSignal();
     const output: INodeExecutionData[] = [];
     for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
       const get = (name: string, fallback: unknown) =>
@@ -94,20 +74,40 @@ export class StripeCustomers implements INodeType {
       const onlyChanged = get('onlyChanged', false) === true;
       try {
         const session = new CustomerImport(
-          configFromParameters(get, credentials, { incremental: onlyChanged, timezone }),
+          configFromParameters({ get, written }, credentials, {
+            incremental: onlyChanged,
+            timezone,
+          }),
           log,
           fingerprint,
         );
-        const signal = this.getExecutionCancelSignal();
         if (onlyChanged) {
           const staticData = this.getWorkflowStaticData('node');
+          const saved = session.savedState(staticData[STATE_KEY]);
+          // A first run finds out about the Events permission before importing anything.
+          if (!session.readsEventsFirst(saved)) await session.requireEvents('onlyChanged');
+          // In the editor: a preview, bounded, and no cursor (n8n keeps none from manual runs).
+          const previewLimit = manual
+            ? Number(get('previewLimit', DEFAULT_PREVIEW_LIMIT))
+            : undefined;
           const result = await session.run({
             syncMode: 'incremental',
-            state: session.savedState(staticData[STATE_KEY]),
+            state: saved,
+            ...(previewLimit !== undefined ? { limit: previewLimit } : {}),
             ...(signal ? { signal } : {}),
           });
-          if (result.state) staticData[STATE_KEY] = result.state as unknown as IDataObject;
-          output.push(...result.items.map((emitted) => toItem(emitted, itemIndex)));
+          if (result.state && !manual)
+            staticData[STATE_KEY] = CustomerImport.toStaticData(result.state);
+          const emitted =
+            previewLimit === undefined ? result.items : result.items.slice(0, previewLimit);
+          output.push(...emitted.map((record) => session.item(record, itemIndex)));
+          if (manual) {
+            this.addExecutionHints({
+              message: `Manual run: a preview of up to ${previewLimit} customers (Preview Limit), and no cursor is kept. When the workflow is active, each run returns every customer created, updated or deleted since the previous run.`,
+              type: 'info',
+              location: 'outputPane',
+            });
+          }
           // One cursor per node: the changes are read once per execution, not once per item.
           break;
         }
@@ -118,7 +118,7 @@ export class StripeCustomers implements INodeType {
           ...(signal ? { signal } : {}),
         });
         const emitted = limit === undefined ? result.items : result.items.slice(0, limit);
-        output.push(...emitted.map((record) => toItem(record, itemIndex)));
+        output.push(...emitted.map((record) => session.item(record, itemIndex)));
       } catch (error) {
         const nodeError = toNodeError(this.getNode(), error, itemIndex);
         if (!this.continueOnFail()) throw nodeError;

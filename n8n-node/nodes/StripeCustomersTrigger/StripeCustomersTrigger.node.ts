@@ -3,7 +3,6 @@ import {
   NodeOperationError,
   type IDataObject,
   type INodeExecutionData,
-  type INodeProperties,
   type INodeType,
   type INodeTypeDescription,
   type IPollFunctions,
@@ -19,15 +18,16 @@ import {
   definitionFingerprint,
   filterProperties,
   isFirstPollOf,
+  maxItemsPerPoll,
   optionsProperty,
+  outputProperties,
   pollBudget,
   releasePoll,
   sharedOptions,
   shortestPollIntervalMs,
   testStripeCustomersCredential,
-  toItem,
   toNodeError,
-  transformationProperties,
+  triggerReadingProperties,
   type LogFn,
 } from '../../shared';
 
@@ -47,28 +47,32 @@ function engineLog(context: IPollFunctions): LogFn {
 async function openImport(context: IPollFunctions): Promise<CustomerImport> {
   const credentials = await context.getCredentials(CREDENTIAL_TYPE);
   const timezone = context.getTimezone();
+  const written = context.getNode().parameters;
   const get = (name: string, fallback: unknown) => context.getNodeParameter(name, fallback);
   return new CustomerImport(
-    configFromParameters(get, credentials, { incremental: true, timezone }),
+    configFromParameters({ get, written }, credentials, { incremental: true, timezone }),
     engineLog(context),
-    definitionFingerprint(context.getNode().parameters, timezone),
+    definitionFingerprint(written, timezone),
   );
 }
 
 /**
  * "Fetch Test Event": up to SAMPLE_SIZE current customers, filtered and shaped like real items;
- * the cursor is left alone. Stops looking after TEST_EVENT_BUDGET_MS; finding nothing is an
- * error, as in n8n's own triggers, so the editor says why there is no event.
+ * the cursor is left alone. The trigger cannot run without the Events permission, so a key
+ * lacking it fails here already, as activation would. Stops looking after TEST_EVENT_BUDGET_MS;
+ * finding nothing is an error, as in n8n's own triggers, so the editor says why there is no
+ * event.
  */
 async function fetchTestEvent(context: IPollFunctions): Promise<INodeExecutionData[][]> {
   const started = Date.now();
   const session = await openImport(context);
+  await session.requireEvents('trigger');
   const sample = await session.run({
     syncMode: 'full_refresh',
     limit: SAMPLE_SIZE,
     stopAtCheckpoint: () => (Date.now() - started > TEST_EVENT_BUDGET_MS ? 'time' : undefined),
   });
-  const items = sample.items.slice(0, SAMPLE_SIZE).map((emitted) => toItem(emitted, 0));
+  const items = sample.items.slice(0, SAMPLE_SIZE).map((emitted) => session.item(emitted, 0));
   if (items.length > 0) return [items];
   const hint =
     'Change the filter (or the transformation, if it skips customers), or create a matching customer in Stripe, then fetch again. Once the workflow is active, the trigger emits matching customers as they are created, updated or deleted.';
@@ -95,9 +99,12 @@ async function scheduledPoll(
   const session = await openImport(context);
   const staticData = context.getWorkflowStaticData('node');
   const saved = session.savedState(staticData[STATE_KEY]);
+  // The first poll (activation, or after the definition changed) finds out whether the key may
+  // read events before anything else: n8n then refuses to activate, saying why.
+  if (!session.readsEventsFirst(saved)) await session.requireEvents('trigger');
   const current = saved && session.isCurrent(saved) ? saved : undefined;
   if (!current && context.getNodeParameter('firstPoll', 'startNow') === 'startNow') {
-    staticData[STATE_KEY] = (await session.startingNow()) as unknown as IDataObject;
+    staticData[STATE_KEY] = CustomerImport.toStaticData(await session.startingNow());
     context.logger.info('First poll: watching for customer changes from now on.');
     return null;
   }
@@ -136,26 +143,15 @@ async function scheduledPoll(
       return undefined;
     },
   });
-  if (result.state) staticData[STATE_KEY] = result.state as unknown as IDataObject;
+  if (result.state) staticData[STATE_KEY] = CustomerImport.toStaticData(result.state);
   if (result.stoppedAtCheckpoint !== undefined) {
     context.logger.info(
       `Stopped at a checkpoint ${result.stoppedAtCheckpoint}; the next poll goes on from there.`,
     );
   }
-  const items = result.items.map((emitted) => toItem(emitted, 0));
+  const items = result.items.map((emitted) => session.item(emitted, 0));
   return items.length > 0 ? [items] : null;
 }
-
-/** Trigger-only option: another reason for a poll to stop at a checkpoint. */
-const maxItemsPerPoll: INodeProperties = {
-  displayName: 'Max Items per Poll',
-  name: 'maxItemsPerPoll',
-  type: 'number',
-  typeOptions: { minValue: 1 },
-  default: DEFAULT_MAX_ITEMS_PER_POLL,
-  description:
-    'A poll stops at its next checkpoint once it has this many customers and emits them; the following polls go on from there. Spreads a large first import over several executions.',
-};
 
 /**
  * Polls Stripe on n8n's schedule (the Poll Times parameter n8n adds to polling nodes) and emits
@@ -180,36 +176,10 @@ export class StripeCustomersTrigger implements INodeType {
       { name: 'stripeCustomersApi', required: true, testedBy: 'stripeCustomersApiTest' },
     ],
     properties: [
-      {
-        displayName: 'First Poll',
-        name: 'firstPoll',
-        type: 'options',
-        noDataExpression: true,
-        options: [
-          {
-            name: 'Start From Now',
-            value: 'startNow',
-            description: 'Emit only the changes made after the workflow is activated',
-          },
-          {
-            name: 'Import All Existing Customers',
-            value: 'importAll',
-            description:
-              'Emit every existing customer once (change "listed"), then the changes after that',
-          },
-        ],
-        default: 'startNow',
-        description:
-          'What the first poll does, and any poll after the filter or output was changed',
-      },
+      ...triggerReadingProperties,
       ...filterProperties,
-      ...transformationProperties,
-      {
-        ...optionsProperty,
-        options: [...sharedOptions, maxItemsPerPoll].sort((a, b) =>
-          a.displayName.localeCompare(b.displayName),
-        ),
-      },
+      ...outputProperties,
+      optionsProperty([...sharedOptions, maxItemsPerPoll]),
     ],
   };
 

@@ -50,6 +50,9 @@ process.env.N8N_ENCRYPTION_KEY ??= 'stripe-customers-tests';
 
 const core = requireCjs('n8n-core') as typeof Core;
 const wf = requireCjs('n8n-workflow') as typeof WorkflowModule;
+
+/** n8n-workflow as n8n and the built package load it (for its NodeHelpers). */
+export const n8nWorkflow = wf;
 const { Container } = requireCjs('@n8n/di') as typeof import('@n8n/di');
 
 /**
@@ -219,6 +222,8 @@ export interface NodeRun {
   raw: INodeExecutionData[];
   /** The node's error, as n8n recorded it in the execution. */
   error?: { name: string; message: string; description?: string | null; httpCode?: string | null };
+  /** Notices the node added to its output (addExecutionHints), as the editor shows them. */
+  hints: Array<{ message: string; type?: string; location?: string }>;
   /** The workflow's static data as n8n would have saved it after this execution. */
   staticData: IDataObject;
   run: IRun;
@@ -525,8 +530,8 @@ export class LoadedPackage {
   }
 
   /** Activates a workflow holding the trigger with n8n's ActiveWorkflowTriggers (Poll Times). */
-  async activate(parameters: INodeParameters) {
-    const node = this.node(TRIGGER, parameters);
+  async activate(parameters: INodeParameters, extra: Partial<INode> = {}) {
+    const node = this.node(TRIGGER, parameters, extra);
     const workflow = this.workflow(node, {});
     const { additionalData } = this.additionalData('trigger', workflow);
     const triggers = Container.get(core.ActiveWorkflowTriggers);
@@ -561,6 +566,7 @@ function toNodeRun(run: IRun, nodeName: string, staticData: IDataObject): NodeRu
   return {
     items: raw.map((item) => item.json),
     raw,
+    hints: (task?.hints ?? []) as NodeRun['hints'],
     ...(error ? { error } : {}),
     staticData: jsonClone(staticData),
     run,

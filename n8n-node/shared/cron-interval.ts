@@ -1,3 +1,11 @@
+/**
+ * The trigger's polls must end before the next one starts, so it works out the time between two
+ * polls of its Poll Times. Only the n8n package schedules runs this way (Airbyte and the
+ * standalone tool schedule their own), so this lives here, bundled with `cron`.
+ */
+// `cron` is the scheduler n8n itself uses; esbuild bundles it into dist/shared (the package
+// declares no runtime dependency), like the engine's own libraries.
+// eslint-disable-next-line @n8n/community-nodes/no-restricted-imports
 import { CronTime } from 'cron';
 
 /** Upcoming firings looked at per schedule: enough to see each one's rhythm. */
@@ -8,8 +16,7 @@ const known = new Map<string, number | undefined>();
 /**
  * The shortest time between two runs of several cron schedules taken together, in ms (undefined
  * when one cannot be read). Each is expanded by the `cron` package (the one n8n schedules with),
- * and the gaps between the upcoming firings of all of them are compared: a pipeline run must end
- * before the next one starts.
+ * and the gaps between the upcoming firings of all of them are compared.
  */
 export function shortestIntervalMs(cronExpressions: readonly string[]): number | undefined {
   const key = JSON.stringify(cronExpressions);
