@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import Stripe from 'stripe';
 import { benchPushDown } from './pushdown';
 import { benchTransformations } from './transformations';
+import { benchWarehouse } from './warehouse';
 
 const ROOT = join(__dirname, '..');
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 200_000);
@@ -176,6 +177,7 @@ async function main(): Promise<void> {
       rows.push([`per-record work: ${name}`, `${fmt(perCore)} records/s per core`]);
     }
     rows.push(...(await benchPushDown(20_000)));
+    rows.push(...(await benchWarehouse()));
     const width = Math.max(...rows.map(([label]) => label.length));
     console.log('');
     for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`);

@@ -12,6 +12,10 @@ export async function runCli(
   argv: string[],
   stdout: NodeJS.WritableStream & import('node:stream').Writable,
 ): Promise<number> {
+  // The standalone tool's commands print for people, not Airbyte messages: they have their own CLI.
+  if (argv[0] === 'sync' || argv[0] === 'serve') {
+    return (await import('../standalone/cli.js')).runStandaloneCli(argv);
+  }
   const out = new MessageWriter(stdout, secretsFromEnvironment());
   let stopRequested = false;
   const onTerm = () => {
@@ -67,7 +71,7 @@ export async function runCli(
       if (error.exitCode === 0) exitCode = 0;
       else
         await out.error(
-          `${error.message.replace(/^error: /, '')}. Usage: spec | check --config F | discover --config F | read --config F --catalog F [--state F]`,
+          `${error.message.replace(/^error: /, '')}. Usage: spec | check --config F | discover --config F | read --config F --catalog F [--state F] | sync --config F [--destination URL] | serve --config F [--port P]`,
           'config_error',
         );
     } else {

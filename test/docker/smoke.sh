@@ -2,7 +2,9 @@
 # Builds the real Dockerfile with podman and runs the image as the Airbyte platform does:
 # spec, check, discover, and a two-pipeline read (one with a Python transformation), full then
 # incremental, then a read stopped with SIGTERM, against the Stripe API emulator on the host. Every message is validated against
-# the official Airbyte protocol schema; labels and AIRBYTE_ENTRYPOINT are checked.
+# the official Airbyte protocol schema; labels and AIRBYTE_ENTRYPOINT are checked. Then the
+# standalone tool in the same image: `sync` into a DuckDB file on a mounted folder (full, then
+# incremental, checked by querying the file from the host) and `serve` answering its API.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -119,4 +121,32 @@ json 'v.errors.join("\n")' < "$work/term.json" | grep -q 'stopped (SIGTERM)' \
 records_before_stop=$(json 'Object.values(v.records).reduce((a, b) => a + b, 0)' < "$work/term.json")
 echo "smoke: SIGTERM stopped a read after its last checkpoint ($records_before_stop records), exit 143"
 
-echo "smoke: spec, check, discover, full read (400 + $pro records), incremental read ($changes) and a SIGTERM stop passed in the container"
+# The standalone tool: `sync` into a DuckDB file on a mounted folder the container's user may write.
+mkdir -p "$work/out" && chmod 777 "$work/out"
+standalone_sync() { podman run --rm -i --network=host -v "$work:/data:ro" -v "$work/out:/out" "$IMAGE" sync --config /data/config.json --destination duckdb:/out/stripe_customers.duckdb --json; }
+standalone_sync > "$work/sync1.json" || fail "sync #1 exited $?: $(cat "$work/sync1.json")"
+live=$(node -e 'const S=require("stripe");const u=new URL(process.argv[1]);const s=new S("sk_test_emulator",{host:u.hostname,port:u.port,protocol:"http"});(async()=>{let n=0;for await (const _ of s.customers.list({limit:100}))n++;console.log(n)})()' "$url")
+[ "$(json 'v.pipelines.map(p=>p.pipeline+":"+p.status+":"+p.mode).join(",")' < "$work/sync1.json")" = "customers:succeeded:full_import,pro_customers:succeeded:full_import" ] \
+  || fail "sync #1: $(cat "$work/sync1.json")"
+[ "$(json 'v.pipelines[0].inserted' < "$work/sync1.json")" = "$live" ] || fail "sync #1 wrote $(json 'v.pipelines[0].inserted' < "$work/sync1.json") customers, Stripe has $live"
+"$TSX" test/docker/mutate.ts "$url"
+standalone_sync > "$work/sync2.json" || fail "sync #2 exited $?: $(cat "$work/sync2.json")"
+counts=$(json '[v.pipelines[0].mode, v.pipelines[0].inserted, v.pipelines[0].updated, v.pipelines[0].deleted].join(",")' < "$work/sync2.json")
+[ "$counts" = "incremental,2,1,1" ] || fail "sync #2 (incremental) mode,inserted,updated,deleted = $counts: $(cat "$work/sync2.json")"
+rows=$(node -e 'const {DuckDBInstance}=require("@duckdb/node-api");(async()=>{const i=await DuckDBInstance.create(process.argv[1]);const c=await i.connect();const r=await c.runAndReadAll("SELECT count(*) FROM customers");console.log(String(r.getRows()[0][0]))})()' "$work/out/stripe_customers.duckdb")
+[ "$rows" = "$((live + 1))" ] || fail "the DuckDB file holds $rows customers, Stripe has $((live + 1))"
+echo "smoke: sync wrote $live customers into DuckDB in the container, then an incremental sync ($counts); the file holds $rows"
+
+# `serve` in the container: another address than 127.0.0.1 needs a token.
+port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+podman run --rm -d --name smoke-serve --network=host -e SERVE_TOKEN=smoke-token -v "$work:/data:ro" -v "$work/out:/out" "$IMAGE" \
+  serve --config /data/config.json --destination duckdb:/out/stripe_customers.duckdb --host 0.0.0.0 --port "$port" >/dev/null
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.2; done
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/pipelines")" = "401" ] || fail "serve answered without its token"
+served=$(curl -s -H 'authorization: Bearer smoke-token' "http://127.0.0.1:$port/api/pipelines" | json 'v.pipelines.map(p=>p.name+":"+p.lastRuns[0].status).join(",")')
+podman kill --signal TERM smoke-serve >/dev/null
+serve_code=$(podman wait smoke-serve 2>/dev/null || echo gone)
+[ "$served" = "customers:succeeded,pro_customers:succeeded" ] || fail "serve's API: $served"
+echo "smoke: serve answered its API with a token and stopped on SIGTERM (exit $serve_code)"
+
+echo "smoke: spec, check, discover, full read (400 + $pro records), incremental read ($changes), a SIGTERM stop, sync and serve passed in the container"

@@ -1,0 +1,272 @@
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { ConnectorError, errorMessage, redactSecrets } from '../connector';
+import { loadConfigFile, withEnabledOverrides, type StandaloneConfig } from './config-file';
+import { DEFAULT_DESTINATION, parseDestination, redactPassword } from './destination';
+import { parseSchedule, resolveTimeZone } from './serve/schedule';
+import { Scheduler, type Level } from './serve/scheduler';
+import { startServer } from './serve/server';
+import { exitCodeOf } from './sync/report';
+import { runSync } from './sync/run';
+import { formatSummary, TerminalProgress } from './sync/terminal';
+import { Warehouse } from './warehouse';
+
+/** The commands of the standalone tool; every other command is the Airbyte protocol's. */
+export const STANDALONE_COMMANDS: readonly string[] = ['sync', 'serve'];
+
+interface SyncFlags {
+  config: string;
+  destination: string;
+  pipeline?: string[];
+  rebuild?: string[];
+  softDelete?: boolean;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+interface ServeFlags {
+  config: string;
+  destination: string;
+  host: string;
+  port: number;
+  token?: string;
+  softDelete?: boolean;
+  timezone?: string;
+}
+
+/**
+ * `sync` and `serve`: the connector on its own, writing into DuckDB or PostgreSQL. Human output:
+ * progress and logs on stderr, the summary on stdout (`--json` makes it JSON, for scripts).
+ * Exit status: 0 done, 1 something failed (the summary says what), 143 stopped by SIGTERM.
+ */
+export async function runStandaloneCli(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const secrets: string[] = [];
+  const fail = (error: unknown) => {
+    const message = redactSecrets(redactPassword(errorMessage(error)), secrets);
+    process.stderr.write(`error: ${message}\n`);
+    return error instanceof ConnectorError && error.kind === 'config' ? 2 : 1;
+  };
+  const program = new Command()
+    .name('source-stripe-customers')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => process.stdout.write(text),
+      writeErr: (text) => process.stderr.write(text),
+    });
+  const common = (command: Command) =>
+    command
+      .requiredOption(
+        '--config <path>',
+        'config JSON file (api_key may come from STRIPE_API_KEY instead)',
+      )
+      .option(
+        '--destination <url>',
+        'duckdb:PATH or postgres://user@host:5432/db (add ?schema=NAME for another schema)',
+        DEFAULT_DESTINATION,
+      )
+      .option(
+        '--soft-delete',
+        'keep deleted customers as rows marked deleted (_ab_cdc_deleted_at set) instead of deleting them',
+      );
+  common(
+    program
+      .command('sync')
+      .description('run every enabled pipeline once into the destination, then print a summary'),
+  )
+    .option('--pipeline <name...>', 'run only these pipelines')
+    .option(
+      '--rebuild <name...>',
+      "drop these pipelines' tables and state first, and import everything again",
+    )
+    .option('--json', 'print the summary as JSON')
+    .option('--verbose', "print the engine's informational lines too")
+    .action(async (flags: SyncFlags) => {
+      try {
+        exitCode = await syncCommand(flags, secrets);
+      } catch (error) {
+        exitCode = fail(error);
+      }
+    });
+  common(
+    program
+      .command('serve')
+      .description('run pipelines on their schedules, with a pipelines page and a JSON API'),
+  )
+    .option(
+      '--host <address>',
+      'address to listen on (another than 127.0.0.1 needs --token)',
+      '127.0.0.1',
+    )
+    .option('--port <port>', 'port to listen on (0: any free port)', parsePort, 8080)
+    .option('--token <token>', 'token the page and the API require (default: SERVE_TOKEN)')
+    .option('--timezone <zone>', "time zone of the schedules and the page (default: the machine's)")
+    .action(async (flags: ServeFlags) => {
+      try {
+        exitCode = await serveCommand(flags, secrets);
+      } catch (error) {
+        exitCode = fail(error);
+      }
+    });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    return fail(error);
+  }
+  return exitCode;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError('a port is a whole number from 0 to 65535.');
+  }
+  return port;
+}
+
+async function open(
+  flags: { config: string; destination: string },
+  secrets: string[],
+): Promise<{ loaded: StandaloneConfig; warehouse: Warehouse }> {
+  const destination = parseDestination(flags.destination);
+  const loaded = await loadConfigFile(flags.config);
+  secrets.push(loaded.config.connection.apiKey);
+  const warehouse = await Warehouse.open(destination);
+  return { loaded, warehouse };
+}
+
+async function syncCommand(flags: SyncFlags, secrets: string[]): Promise<number> {
+  const started = Date.now();
+  const { loaded, warehouse } = await open(flags, secrets);
+  let stopRequested = false;
+  const onSignal = () => {
+    stopRequested = true;
+    process.stderr.write('\nSIGTERM received: stopping at the next checkpoint.\n');
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    const overrides = await warehouse.bookkeeping.enabledOverrides();
+    const config = withEnabledOverrides(loaded.config, overrides);
+    for (const pipeline of loaded.config.pipelines) {
+      const override = overrides.get(pipeline.name);
+      if (override !== undefined && override !== pipeline.enabled) {
+        process.stderr.write(
+          `${pipeline.name}: ${override ? 'enabled' : 'disabled'} on the pipelines page (the config says ${pipeline.enabled ? 'enabled' : 'disabled'}); the page's switch wins.\n`,
+        );
+      }
+      try {
+        parseSchedule(pipeline, resolveTimeZone(undefined));
+      } catch (error) {
+        process.stderr.write(
+          `WARN ${errorMessage(error)} (sync ignores schedules; serve refuses to start)\n`,
+        );
+      }
+    }
+    const enabled = config.pipelines.filter((pipeline) => pipeline.enabled).map((p) => p.name);
+    const chosen = flags.pipeline ?? enabled;
+    for (const name of [...chosen, ...(flags.rebuild ?? [])]) {
+      const pipeline = config.pipelines.find((candidate) => candidate.name === name);
+      if (!pipeline) {
+        throw new ConnectorError(
+          'config',
+          `There is no pipeline "${name}" in the config (pipelines: ${config.pipelines.map((p) => p.name).join(', ')}).`,
+        );
+      }
+      if (!pipeline.enabled) {
+        throw new ConnectorError(
+          'config',
+          `Pipeline "${name}" is disabled (in the config or on the pipelines page): enable it to sync it.`,
+        );
+      }
+    }
+    const pipelines = [...new Set([...chosen, ...(flags.rebuild ?? [])])];
+    if (pipelines.length === 0) {
+      process.stderr.write('No pipeline is enabled: nothing to sync.\n');
+    }
+    const report = await runSync({
+      config,
+      warehouse,
+      pipelines,
+      softDelete: flags.softDelete === true,
+      trigger: 'sync',
+      ...(flags.rebuild ? { rebuild: flags.rebuild } : {}),
+      stopRequested: () => stopRequested,
+      observer: new TerminalProgress(process.stderr, flags.verbose === true),
+    });
+    const seconds = (Date.now() - started) / 1000;
+    process.stdout.write(
+      flags.json
+        ? `${JSON.stringify({ ...report, seconds }, null, 2)}\n`
+        : formatSummary(report, seconds),
+    );
+    return exitCodeOf(report);
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    await warehouse.close();
+  }
+}
+
+async function serveCommand(flags: ServeFlags, secrets: string[]): Promise<number> {
+  const timeZone = resolveTimeZone(flags.timezone);
+  const token = flags.token ?? process.env.SERVE_TOKEN;
+  if (token) secrets.push(token);
+  const { loaded, warehouse } = await open(flags, secrets);
+  const log = (level: Level, pipeline: string | undefined, message: string) => {
+    const text = redactSecrets(message, secrets);
+    const named = pipeline && !text.includes(`"${pipeline}"`) ? `${pipeline}: ` : '';
+    process.stdout.write(`${new Date().toISOString()} ${level} ${named}${text}\n`);
+  };
+  let scheduler: Scheduler;
+  try {
+    scheduler = new Scheduler(loaded, warehouse, {
+      softDelete: flags.softDelete === true,
+      timeZone,
+      log,
+    });
+    await scheduler.start();
+  } catch (error) {
+    await warehouse.close();
+    throw error;
+  }
+  let server;
+  try {
+    server = await startServer(scheduler, {
+      host: flags.host,
+      port: flags.port,
+      ...(token ? { token } : {}),
+      destination: warehouse.destination.display,
+    });
+  } catch (error) {
+    await scheduler.stop();
+    await warehouse.close();
+    throw error;
+  }
+  log(
+    'INFO',
+    undefined,
+    `pipelines page on ${server.url}/ (writing to ${warehouse.destination.display}; schedules in ${timeZone})`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log(
+        'INFO',
+        undefined,
+        `${signal} received: stopping (runs under way stop at their next checkpoint).`,
+      );
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      resolve();
+    };
+    const onTerm = () => stop('SIGTERM');
+    const onInt = () => stop('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
+  await scheduler.stop();
+  await server.close();
+  await warehouse.close();
+  log('INFO', undefined, 'stopped.');
+  return 0;
+}

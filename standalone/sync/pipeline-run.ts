@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import type { PipelineTableSession, RunRecord, Warehouse } from '../warehouse';
+import type { PipelineWriter } from './pipeline-writer';
+import type { PipelineReport, RunMode } from './report';
+
+/** One pipeline within a sync: its table session, its writer, and what will be reported. */
+export interface PipelineRun {
+  report: PipelineReport;
+  record: RunRecord;
+  opened: PipelineTableSession;
+  writer: PipelineWriter;
+  /** The engine started it (a stop or a failure before that leaves it `not_run`). */
+  begun: boolean;
+  /** Its outcome is in the runs table. */
+  recorded: boolean;
+  /** When its current phase began (the import, then reading the changes made during it). */
+  started: number;
+  /** Seconds its earlier phases took: its time excludes other pipelines' turns in between. */
+  secondsBefore: number;
+}
+
+export function newRunRecord(pipeline: string, trigger: RunRecord['trigger']): RunRecord {
+  return { runId: randomUUID(), pipeline, trigger, startedAt: Date.now(), status: 'running' };
+}
+
+export function emptyReport(pipeline: string, table: string): PipelineReport {
+  return {
+    pipeline,
+    table,
+    status: 'not_run',
+    startedAt: Date.now(),
+    seconds: 0,
+    read: 0,
+    inserted: 0,
+    updated: 0,
+    deleted: 0,
+    filteredOut: 0,
+    skipped: 0,
+    errors: 0,
+    notes: [],
+  };
+}
+
+/** Brings the report's time and counts up to date with the writer. */
+export function updateCounts(run: PipelineRun): void {
+  const { report, writer } = run;
+  report.seconds = run.secondsBefore + (Date.now() - run.started) / 1000;
+  report.inserted = writer.progress.inserted;
+  report.updated = writer.progress.updated;
+  report.deleted = writer.progress.deleted;
+}
+
+/** Once the pipeline is done: what is worth a note beside its counts. */
+export function addClosingNotes(run: PipelineRun): void {
+  const { report, writer } = run;
+  const { extra } = run.opened.table.layout;
+  const { misfits, replacedCharacters } = writer.alterations;
+  if (misfits > 0) {
+    report.notes.push(
+      extra
+        ? `${misfits} value(s) did not fit their column's type; they are kept, as sent, in the ${extra} JSON column.`
+        : `${misfits} value(s) did not fit their column's type and were left null.`,
+    );
+  }
+  if (replacedCharacters > 0) {
+    report.notes.push(
+      `${replacedCharacters} text value(s) held characters the warehouse cannot store (a lone UTF-16 surrogate, or U+0000 in PostgreSQL); each was replaced by U+FFFD.`,
+    );
+  }
+  if (report.slowPath && report.status === 'succeeded') {
+    report.notes.push(
+      `used the slower path: every matching customer was read and compared with the table (${report.inserted} inserted, ${report.updated} updated, ${report.deleted} deleted), because ${lowerFirst(report.slowPath)}`,
+    );
+  }
+}
+
+/** The run's outcome, into the runs table (its `running` row was written when it started). */
+export async function recordRun(warehouse: Warehouse, run: PipelineRun): Promise<void> {
+  if (!run.begun) await warehouse.bookkeeping.startRun(run.record);
+  await warehouse.bookkeeping.finishRun(outcomeRecord(run.record, run.report));
+  run.recorded = true;
+}
+
+/** A pipeline that failed before it could start (its table cannot take it): one finished row. */
+export async function recordFailure(
+  warehouse: Warehouse,
+  record: RunRecord,
+  report: PipelineReport,
+): Promise<void> {
+  await warehouse.bookkeeping.startRun(record);
+  await warehouse.bookkeeping.finishRun(outcomeRecord(record, report));
+}
+
+function outcomeRecord(record: RunRecord, report: PipelineReport): RunRecord {
+  return {
+    ...record,
+    finishedAt: report.startedAt + Math.round(report.seconds * 1000),
+    status: report.status === 'not_run' ? 'stopped' : report.status,
+    ...(report.mode ? { mode: describeMode(report.mode) } : {}),
+    ...(report.slowPath ? { slowPath: report.slowPath } : {}),
+    read: report.read,
+    written: report.inserted + report.updated,
+    deleted: report.deleted,
+    filteredOut: report.filteredOut,
+    errors: report.errors,
+    ...(report.error ? { error: report.error } : {}),
+  };
+}
+
+export function describeMode(mode: RunMode): string {
+  return { incremental: 'incremental', full_import: 'full import', full_refresh: 'full refresh' }[
+    mode
+  ];
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}

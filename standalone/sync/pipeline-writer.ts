@@ -1,0 +1,164 @@
+import type { EmittedRecord, PipelineSummary } from '../../connector';
+import type { Alterations, PipelineTable, Row, WriteCounts } from '../warehouse';
+
+/** When held rows are written: whichever comes first (a kill loses at most this much work). */
+export interface CommitPolicy {
+  rows: number;
+  milliseconds: number;
+}
+
+export const DEFAULT_COMMIT_POLICY: CommitPolicy = { rows: 10_000, milliseconds: 1_000 };
+
+/**
+ * Where a pipeline's rows go:
+ * - `table`: straight into its table (incremental changes);
+ * - `staging-new`: a full import whose staging table must be created afresh by the first write;
+ * - `staging`: a full import adding to its staging table (resumed, or already written to).
+ */
+type Target = 'table' | 'staging-new' | 'staging';
+
+export interface WriterProgress {
+  /** Records received from the engine (live and deletions). */
+  received: number;
+  inserted: number;
+  updated: number;
+  deleted: number;
+  /** Rows written to the staging table, waiting for the full import to end. */
+  staged: number;
+}
+
+/**
+ * Writes one pipeline's records as the engine yields them. Records are held until a checkpoint
+ * covers them; checkpoints are committed, with the rows they cover, in one transaction (several
+ * checkpoints at once when they come fast: only the latest state matters). Rows are deduplicated
+ * by key in memory, the latest winning, so a transaction never touches a row twice.
+ *
+ * A full import is staged, and its last checkpoint is only ever written together with the
+ * replacement of the table: a staged state is never a final one, so a rerun either resumes the
+ * import or finds it complete, never half-applied. That is why a staged checkpoint is committed
+ * when the next records arrive (proof it was not the last), not when it comes.
+ */
+export class PipelineWriter {
+  private target: Target;
+  private covered = new Map<string, Row>();
+  private pending = new Map<string, Row>();
+  private held: { state: unknown } | undefined;
+  private lastCommit = Date.now();
+  /** The state the last finished run left in the warehouse. */
+  private finalState: { state: unknown } | undefined;
+  readonly progress: WriterProgress = {
+    received: 0,
+    inserted: 0,
+    updated: 0,
+    deleted: 0,
+    staged: 0,
+  };
+  readonly alterations: Alterations = { misfits: 0, replacedCharacters: 0 };
+
+  constructor(
+    private readonly table: PipelineTable,
+    private readonly encode: (record: Record<string, unknown>, alterations: Alterations) => Row,
+    private readonly fingerprint: string,
+    resumingStagedImport: boolean,
+    private readonly policy: CommitPolicy = DEFAULT_COMMIT_POLICY,
+  ) {
+    this.target = resumingStagedImport ? 'staging' : 'table';
+  }
+
+  /** A full refresh replaces the table: it is staged from its first record. */
+  started(syncMode: 'full_refresh' | 'incremental'): void {
+    if (syncMode === 'full_refresh' && this.target === 'table') this.target = 'staging-new';
+  }
+
+  get staging(): boolean {
+    return this.target !== 'table';
+  }
+
+  /** A staged checkpoint waits to be written (see the class comment). */
+  get holdsStagedCheckpoint(): boolean {
+    return this.staging && this.held !== undefined;
+  }
+
+  async records(items: EmittedRecord[]): Promise<void> {
+    if (this.held && this.staging && this.due()) await this.commitHeld();
+    for (const item of items) {
+      // Listed customers come from a full import: an incremental pipeline's first one, or one
+      // after its definition changed or its cursor expired. It is staged like a full refresh.
+      if (item.change === 'listed' && this.target === 'table') {
+        if (this.held) await this.commitHeld();
+        this.target = 'staging-new';
+      }
+      const row = this.encode(item.record, this.alterations);
+      this.pending.set(row.key, row);
+      this.progress.received++;
+    }
+  }
+
+  async checkpoint(state: unknown, stopRequested: boolean): Promise<void> {
+    for (const [key, row] of this.pending) this.covered.set(key, row);
+    this.pending.clear();
+    this.held = { state };
+    if (!this.staging && (stopRequested || this.due())) await this.commitHeld();
+  }
+
+  /** Writes what the last checkpoint covers (staged or not): for a stop or a failure. */
+  async commitHeld(): Promise<void> {
+    const held = this.held;
+    if (!held) return;
+    const rows = [...this.covered.values()];
+    if (this.staging) {
+      await this.table.stage(rows, held.state, this.fingerprint, this.target === 'staging-new');
+      this.target = 'staging';
+      this.progress.staged += rows.length;
+    } else {
+      this.add(await this.table.applyChanges(rows, held.state));
+    }
+    this.covered.clear();
+    this.held = undefined;
+    this.lastCommit = Date.now();
+  }
+
+  /**
+   * The pipeline ended: a full import replaces the table's content with what it read (an empty
+   * import empties it), anything else is committed as changes.
+   */
+  async finished(summary: PipelineSummary): Promise<void> {
+    const held = this.held;
+    for (const [key, row] of this.pending) this.covered.set(key, row);
+    this.pending.clear();
+    if (!held) {
+      if (this.covered.size > 0) throw new Error('the pipeline ended without a checkpoint');
+      return;
+    }
+    const rows = [...this.covered.values()];
+    if (summary.mode === 'full_import' || this.staging) {
+      const fresh = this.target !== 'staging';
+      this.add(await this.table.replaceFromStaging(rows, held.state, fresh));
+      this.progress.staged = 0;
+    } else {
+      this.add(await this.table.applyChanges(rows, held.state));
+    }
+    this.target = 'table';
+    this.covered.clear();
+    this.held = undefined;
+    this.finalState = held;
+  }
+
+  /** The state the pipeline's finished run committed, to read what changed after it. */
+  get committedState(): { state: unknown } | undefined {
+    return this.finalState;
+  }
+
+  private due(): boolean {
+    return (
+      this.covered.size >= this.policy.rows ||
+      Date.now() - this.lastCommit >= this.policy.milliseconds
+    );
+  }
+
+  private add(counts: WriteCounts): void {
+    this.progress.inserted += counts.inserted;
+    this.progress.updated += counts.updated;
+    this.progress.deleted += counts.deleted;
+  }
+}

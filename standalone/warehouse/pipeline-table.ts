@@ -1,0 +1,362 @@
+import { ConfigError } from '../../connector';
+import { STATE_TABLE } from './bookkeeping';
+import type { Row } from './cells';
+import { BOOKKEEPING_PREFIX, comparedColumns, type Column, type TableLayout } from './layout';
+import {
+  columnDefinitions,
+  columnList,
+  qualified,
+  quote,
+  type Dialect,
+  type SqlSession,
+  type TableRef,
+} from './sql';
+
+/** What the warehouse holds for a pipeline: the state of its table, and of a full import under way. */
+export interface StoredState {
+  state?: unknown;
+  staged?: { state: unknown; fingerprint: string };
+}
+
+export interface WriteCounts {
+  inserted: number;
+  updated: number;
+  deleted: number;
+}
+
+/** What preparing the table found, for the run's notes. */
+export interface TableCheck {
+  created: boolean;
+  addedColumns: string[];
+  /** Columns the pipeline no longer writes: kept, with their data, and null in new rows. */
+  keptColumns: string[];
+  /** Whether a staging table left by an interrupted full import has the current columns. */
+  stagingUsable: boolean;
+}
+
+/** A change the table cannot take without losing data: nothing is written, the message says why. */
+export class TableMismatchError extends ConfigError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TableMismatchError';
+  }
+}
+
+/**
+ * One pipeline's table and its state, written together: every write is one transaction holding
+ * the rows and the state that covers them, so a run killed at any point and run again neither
+ * loses nor duplicates a customer. A full import goes to a staging table first and replaces the
+ * table's content in one transaction at its end (new, changed and vanished customers become
+ * inserts, updates and deletes), so readers never see a half-imported table.
+ */
+export class PipelineTable {
+  private readonly main: TableRef;
+  private readonly staging: TableRef;
+  private readonly batch: TableRef = { temporary: true, name: `${BOOKKEEPING_PREFIX}batch` };
+  private readonly stateTable: string;
+
+  constructor(
+    private readonly session: SqlSession,
+    private readonly dialect: Dialect,
+    private readonly schema: string,
+    readonly layout: TableLayout,
+    private readonly softDelete: boolean,
+  ) {
+    this.main = { schema, name: layout.table };
+    this.staging = { schema, name: layout.stagingTable };
+    this.stateTable = `${quote(schema)}.${quote(STATE_TABLE)}`;
+  }
+
+  /** Creates the table, or adds the columns it lacks; refuses changes it cannot take. */
+  async prepare(): Promise<TableCheck> {
+    const { layout, dialect } = this;
+    const existing = await dialect.tableColumns(this.session, {
+      schema: this.schema,
+      name: layout.table,
+    });
+    const check: TableCheck = {
+      created: !existing,
+      addedColumns: [],
+      keptColumns: [],
+      stagingUsable: false,
+    };
+    if (!existing) {
+      await this.session.run(this.createTable(this.main));
+    } else {
+      this.refuseIncompatible(existing);
+      for (const column of layout.columns.filter((c) => !existing.has(c.name))) {
+        await this.session.run(
+          `ALTER TABLE ${qualified(this.main)} ADD COLUMN ${columnDefinitions(dialect, [column])}`,
+        );
+        check.addedColumns.push(column.name);
+      }
+      const wanted = new Set(layout.columns.map((column) => column.name));
+      check.keptColumns = [...existing.keys()].filter((name) => !wanted.has(name));
+    }
+    const staged = await dialect.tableColumns(this.session, {
+      schema: this.schema,
+      name: layout.stagingTable,
+    });
+    check.stagingUsable =
+      staged !== undefined &&
+      staged.size === layout.columns.length &&
+      layout.columns.every((column) => sameType(staged.get(column.name), this.typeOf(column)));
+    await this.session.run(`DROP TABLE IF EXISTS ${qualified(this.batch)}`);
+    await this.session.run(
+      `CREATE TEMPORARY TABLE ${qualified(this.batch)} (${columnDefinitions(dialect, layout.columns)})`,
+    );
+    return check;
+  }
+
+  private refuseIncompatible(existing: Map<string, string>): void {
+    const { layout } = this;
+    const target = qualified(this.main);
+    const problems: string[] = [];
+    const fixes: string[] = [];
+    if (!existing.has(layout.primaryKey)) {
+      problems.push(
+        `its rows are not keyed by "${layout.primaryKey}" (the pipeline gained or lost a transformation, which changes the key column)`,
+      );
+    }
+    for (const column of layout.columns) {
+      const current = existing.get(column.name);
+      if (current === undefined || sameType(current, this.typeOf(column))) continue;
+      problems.push(
+        `column "${column.name}" is ${current} but the pipeline now writes ${this.typeOf(column)}`,
+      );
+      fixes.push(
+        `ALTER TABLE ${target} ALTER COLUMN ${quote(column.name)} TYPE ${this.typeOf(column)}`,
+      );
+    }
+    if (problems.length === 0) return;
+    const alter = fixes.length
+      ? `Either convert the column(s) yourself if every value converts (${fixes.join('; ')}) and run again, or rebuild`
+      : 'Rebuild';
+    throw new TableMismatchError(
+      `Table ${target} cannot take pipeline "${layout.pipeline}" as it is now defined: ${problems.join('; ')}. Nothing was written to it. ` +
+        `${alter} the table from Stripe: run sync with --rebuild ${layout.pipeline} (drops the table and its saved state, then imports every customer again), or give the pipeline a new name to keep the old table.`,
+    );
+  }
+
+  private typeOf(column: Column): string {
+    return this.dialect.typeName(column.kind);
+  }
+
+  private createTable(table: TableRef, primaryKey = true): string {
+    const key = primaryKey ? `, PRIMARY KEY (${quote(this.layout.primaryKey)})` : '';
+    return `CREATE TABLE ${qualified(table)} (${columnDefinitions(this.dialect, this.layout.columns)}${key})`;
+  }
+
+  async loadState(): Promise<StoredState> {
+    const rows = await this.session.query(
+      `SELECT state, staged_state, staged_fingerprint FROM ${this.stateTable} WHERE pipeline = $1`,
+      [this.layout.pipeline],
+    );
+    const row = rows[0];
+    if (!row) return {};
+    const state = parseJson(row.state);
+    const staged = parseJson(row.staged_state);
+    return {
+      ...(state === undefined ? {} : { state }),
+      ...(staged === undefined || typeof row.staged_fingerprint !== 'string'
+        ? {}
+        : { staged: { state: staged, fingerprint: row.staged_fingerprint } }),
+    };
+  }
+
+  /** Incremental changes: upserts and deletions, with the state that covers them. */
+  async applyChanges(rows: Row[], state: unknown): Promise<WriteCounts> {
+    await this.fillBatch(rows);
+    return this.session.transaction(async () => {
+      const counts = await this.upsertFromBatch(this.main, true);
+      await this.saveState(state);
+      return counts;
+    });
+  }
+
+  /** Rows of a full import under way, into the staging table, with the state that covers them. */
+  async stage(rows: Row[], state: unknown, fingerprint: string, fresh: boolean): Promise<void> {
+    await this.fillBatch(rows);
+    await this.session.transaction(async () => {
+      if (fresh) await this.recreateStaging();
+      await this.upsertFromBatch(this.staging, false);
+      await this.session.run(
+        `INSERT INTO ${this.stateTable} (pipeline, staged_state, staged_fingerprint, updated_at) VALUES ($1, CAST($2 AS ${this.jsonType()}), $3, CAST($4 AS ${this.timestampType()}))
+         ON CONFLICT (pipeline) DO UPDATE SET staged_state = excluded.staged_state, staged_fingerprint = excluded.staged_fingerprint, updated_at = excluded.updated_at`,
+        [this.layout.pipeline, JSON.stringify(state), fingerprint, new Date().toISOString()],
+      );
+    });
+  }
+
+  /**
+   * The end of a full import: its last rows join the staging table, whose content then replaces
+   * the table's in one transaction. Only differences are written: customers that vanished are
+   * deleted (or marked deleted), changed ones updated, new ones inserted.
+   */
+  async replaceFromStaging(rows: Row[], state: unknown, fresh: boolean): Promise<WriteCounts> {
+    await this.fillBatch(rows);
+    return this.session.transaction(async () => {
+      if (fresh) await this.recreateStaging();
+      await this.upsertFromBatch(this.staging, false);
+      const counts = await this.mergeStaging();
+      await this.session.run(`DROP TABLE ${qualified(this.staging)}`);
+      await this.saveState(state);
+      return counts;
+    });
+  }
+
+  /** Forgets a full import under way (its definition changed): the next one starts afresh. */
+  async discardStaging(): Promise<void> {
+    await this.session.transaction(async () => {
+      await this.session.run(`DROP TABLE IF EXISTS ${qualified(this.staging)}`);
+      await this.session.run(
+        `UPDATE ${this.stateTable} SET staged_state = NULL, staged_fingerprint = NULL WHERE pipeline = $1`,
+        [this.layout.pipeline],
+      );
+    });
+  }
+
+  /** Drops the table, its staging table and its state: the next run imports everything again. */
+  async rebuild(): Promise<void> {
+    await this.session.transaction(async () => {
+      await this.session.run(`DROP TABLE IF EXISTS ${qualified(this.staging)}`);
+      await this.session.run(`DROP TABLE IF EXISTS ${qualified(this.main)}`);
+      await this.session.run(`DELETE FROM ${this.stateTable} WHERE pipeline = $1`, [
+        this.layout.pipeline,
+      ]);
+    });
+  }
+
+  private async fillBatch(rows: Row[]): Promise<void> {
+    // TRUNCATE, not DELETE: PostgreSQL never vacuums temporary tables, so deleted rows would pile up.
+    await this.session.run(`TRUNCATE ${qualified(this.batch)}`);
+    await this.session.load(
+      this.batch,
+      this.layout.columns,
+      rows.map((row) => row.cells),
+    );
+  }
+
+  private async recreateStaging(): Promise<void> {
+    await this.session.run(`DROP TABLE IF EXISTS ${qualified(this.staging)}`);
+    await this.session.run(this.createTable(this.staging, this.dialect.indexesStaging));
+  }
+
+  /**
+   * Applies the batch to a table: deletions remove their rows, live rows update theirs or are
+   * inserted (joins, not `IN (subquery)`: both databases then use the key instead of scanning).
+   * In the pipeline's table with soft deletes on, a deletion marks the row instead: the
+   * tombstone's fields (deleted flag, `_ab_cdc_deleted_at`, cursor) are written over it.
+   */
+  private async upsertFromBatch(table: TableRef, isMain: boolean): Promise<WriteCounts> {
+    const { layout } = this;
+    const target = qualified(table);
+    const batch = `${qualified(this.batch)} AS b`;
+    const pk = quote(layout.primaryKey);
+    const flag = quote(layout.deletedFlag);
+    const sameKey = `${target}.${pk} = b.${pk}`;
+    const columns = columnList(layout.columns);
+    const values = columnList(layout.columns, 'b.');
+    const others = layout.columns.filter((column) => column.name !== layout.primaryKey);
+    if (!isMain) {
+      // Staging: a resumed import may send a customer again; the latest copy wins.
+      await this.session.run(`DELETE FROM ${target} USING ${batch} WHERE ${sameKey}`);
+      await this.session.run(
+        `INSERT INTO ${target} (${columns}) SELECT ${values} FROM ${batch} WHERE b.${flag} IS NOT TRUE`,
+      );
+      return { inserted: 0, updated: 0, deleted: 0 };
+    }
+    let deleted: number;
+    if (this.softDelete) {
+      const tombstone = others.map(
+        (column) =>
+          `${quote(column.name)} = COALESCE(b.${quote(column.name)}, ${target}.${quote(column.name)})`,
+      );
+      deleted = await this.session.run(
+        `UPDATE ${target} SET ${tombstone.join(', ')} FROM ${batch} WHERE ${sameKey} AND b.${flag} IS TRUE AND ${target}.${flag} IS NOT TRUE`,
+      );
+    } else {
+      deleted = await this.session.run(
+        `DELETE FROM ${target} USING ${batch} WHERE ${sameKey} AND b.${flag} IS TRUE`,
+      );
+    }
+    // Only rows whose content changed are rewritten (and counted): a change Stripe reports for a
+    // field the table does not hold, or a change read twice, leaves the row as it is.
+    const sets = others.map((column) => `${quote(column.name)} = b.${quote(column.name)}`);
+    const updated = await this.session.run(
+      `UPDATE ${target} SET ${sets.join(', ')} FROM ${batch} WHERE ${sameKey} AND b.${flag} IS NOT TRUE AND (${this.differs(target, 'b')})`,
+    );
+    const inserted = await this.session.run(
+      `INSERT INTO ${target} (${columns}) SELECT ${values} FROM ${batch}
+       WHERE b.${flag} IS NOT TRUE AND NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE t.${pk} = b.${pk})`,
+    );
+    return { inserted, updated, deleted };
+  }
+
+  private async mergeStaging(): Promise<WriteCounts> {
+    const { layout } = this;
+    const target = qualified(this.main);
+    const staging = qualified(this.staging);
+    const pk = quote(layout.primaryKey);
+    const flag = quote(layout.deletedFlag);
+    const vanished = `NOT EXISTS (SELECT 1 FROM ${staging} AS s WHERE s.${pk} = ${target}.${pk})`;
+    let deleted: number;
+    if (this.softDelete) {
+      const now = Math.floor(Date.now() / 1000);
+      deleted = await this.session.run(
+        `UPDATE ${target} SET ${flag} = TRUE, ${quote(layout.deletedAt)} = CAST($1 AS ${this.timestampType()}), ${quote(layout.cursor)} = $2
+         WHERE ${target}.${flag} IS NOT TRUE AND ${vanished}`,
+        [new Date(now * 1000).toISOString(), now],
+      );
+    } else {
+      deleted = await this.session.run(`DELETE FROM ${target} WHERE ${vanished}`);
+    }
+    const sets = layout.columns
+      .filter((column) => column.name !== layout.primaryKey)
+      .map((column) => `${quote(column.name)} = s.${quote(column.name)}`);
+    const updated = await this.session.run(
+      `UPDATE ${target} SET ${sets.join(', ')} FROM ${staging} AS s WHERE ${target}.${pk} = s.${pk} AND (${this.differs(target, 's')})`,
+    );
+    const columns = columnList(layout.columns);
+    const inserted = await this.session.run(
+      `INSERT INTO ${target} (${columns}) SELECT ${columnList(layout.columns, 's.')} FROM ${staging} AS s
+       WHERE NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE t.${pk} = s.${pk})`,
+    );
+    return { inserted, updated, deleted };
+  }
+
+  /** SQL: the row of `target` differs from the row of `source` in anything but key and cursor. */
+  private differs(target: string, source: string): string {
+    return comparedColumns(this.layout)
+      .map(
+        (column) =>
+          `${target}.${quote(column.name)} IS DISTINCT FROM ${source}.${quote(column.name)}`,
+      )
+      .join(' OR ');
+  }
+
+  private async saveState(state: unknown): Promise<void> {
+    await this.session.run(
+      `INSERT INTO ${this.stateTable} (pipeline, state, staged_state, staged_fingerprint, updated_at) VALUES ($1, CAST($2 AS ${this.jsonType()}), NULL, NULL, CAST($3 AS ${this.timestampType()}))
+       ON CONFLICT (pipeline) DO UPDATE SET state = excluded.state, staged_state = NULL, staged_fingerprint = NULL, updated_at = excluded.updated_at`,
+      [this.layout.pipeline, JSON.stringify(state), new Date().toISOString()],
+    );
+  }
+
+  private jsonType(): string {
+    return this.dialect.typeName({ type: 'json' });
+  }
+
+  private timestampType(): string {
+    return this.dialect.typeName({ type: 'timestamptz' });
+  }
+}
+
+function sameType(current: string | undefined, wanted: string): boolean {
+  return current !== undefined && current.toLowerCase() === wanted.toLowerCase();
+}
+
+function parseJson(value: unknown): unknown {
+  if (value === null || value === undefined) return undefined;
+  return typeof value === 'string' ? JSON.parse(value) : value;
+}

@@ -1,0 +1,165 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { describeStreams, parseConfig } from '../../connector';
+import { parseDestination } from '../../standalone/destination';
+import { summarizeFilter } from '../../standalone/serve/filter-summary';
+import { parseSchedule } from '../../standalone/serve/schedule';
+import { rowEncoder, tableLayout, type Alterations } from '../../standalone/warehouse';
+import { MODEL, PRO_PIPELINE } from './support/fixtures';
+
+describe('destination URLs', () => {
+  it('reads DuckDB files and PostgreSQL URLs, with an optional schema, and never shows a password', () => {
+    expect(parseDestination('duckdb:./stripe_customers.duckdb')).toEqual({
+      kind: 'duckdb',
+      path: resolve('stripe_customers.duckdb'),
+      schema: 'main',
+      settings: {},
+      display: 'duckdb:./stripe_customers.duckdb',
+    });
+    expect(parseDestination('duckdb:/data/w.duckdb?schema=stripe&memory_limit=1GB')).toMatchObject({
+      path: '/data/w.duckdb',
+      schema: 'stripe',
+      settings: { memory_limit: '1GB' },
+    });
+    const postgres = parseDestination(
+      'postgres://sync:s3cret@db.example:5433/warehouse?schema=stripe&sslmode=require',
+    );
+    expect(postgres).toEqual({
+      kind: 'postgres',
+      connectionString: 'postgres://sync:s3cret@db.example:5433/warehouse?sslmode=require',
+      schema: 'stripe',
+      display: 'postgres://sync:***@db.example:5433/warehouse?sslmode=require',
+    });
+    expect(parseDestination('postgresql://db/warehouse')).toMatchObject({ schema: 'public' });
+  });
+
+  it('refuses anything else with the forms it takes, without echoing a password', () => {
+    expect(() => parseDestination('mysql://root:hunter2@db/x')).toThrow(
+      /"mysql:\/\/root:\*\*\*@db\/x" is not a destination: use duckdb:.* or postgres:\/\//,
+    );
+    expect(() => parseDestination('duckdb:')).toThrow(/names no file/);
+    expect(() => parseDestination('duckdb:x.duckdb?schema=bad-name')).toThrow(/not a plain name/);
+  });
+});
+
+describe('schedules', () => {
+  const pipeline = (schedule?: string) =>
+    parseConfig({ api_key: 'sk_test_x', pipelines: [{ name: 'nightly', schedule }] }).pipelines[0]!;
+
+  it('reads intervals as round-time cron expressions, and cron expressions as written', () => {
+    expect(parseSchedule(pipeline('1h'), 'UTC')).toEqual({
+      written: '1h',
+      cron: '0 * * * *',
+      label: 'every 1h',
+    });
+    expect(parseSchedule(pipeline('5m'), 'UTC')?.cron).toBe('*/5 * * * *');
+    expect(parseSchedule(pipeline('24h'), 'UTC')?.cron).toBe('0 0 * * *');
+    expect(parseSchedule(pipeline('0 6 * * 1-5'), 'Europe/Paris')).toMatchObject({
+      cron: '0 6 * * 1-5',
+      label: 'cron 0 6 * * 1-5',
+    });
+    expect(parseSchedule(pipeline(undefined), 'UTC')).toBeUndefined();
+  });
+
+  it('refuses what it cannot read, naming the pipeline and the forms it takes', () => {
+    expect(() => parseSchedule(pipeline('every hour'), 'UTC')).toThrow(
+      /pipelines\[0\] \("nightly"\): schedule "every hour" is neither an interval \(5m, 15m, 30m, 1h, 2h, 3h, 6h, 8h, 12h, 24h\) nor a cron expression/,
+    );
+    expect(() => parseSchedule(pipeline('7m'), 'UTC')).toThrow(/schedule "7m"/);
+  });
+});
+
+describe('filter summaries', () => {
+  it('says what a filter selects in one line, groups in parentheses', () => {
+    expect(summarizeFilter(undefined)).toBe('every customer');
+    expect(summarizeFilter(PRO_PIPELINE.filter)).toBe('metadata.plan is pro');
+    expect(
+      summarizeFilter({
+        logical: 'any',
+        conditions: [
+          { property: 'address.country', operator: 'is one of', values: ['FR', 'DE'] },
+          {
+            logical: 'all',
+            conditions: [
+              { property: 'balance', operator: 'is_between', values: [0, 100] },
+              { property: 'email', operator: 'is_not_empty' },
+            ],
+          },
+        ],
+      }),
+    ).toBe(
+      'address.country is one of FR, DE or (balance is between 0 and 100 and email is not empty)',
+    );
+  });
+});
+
+describe('tables and rows', () => {
+  const config = parseConfig({
+    api_key: 'sk_test_x',
+    customer_model: MODEL,
+    pipelines: [{ name: 'customers' }, PRO_PIPELINE],
+  });
+  const [passThrough, mapped] = describeStreams(config);
+
+  it('types columns from the stream schema, refined by the model, key first', () => {
+    const customers = tableLayout(passThrough!);
+    expect(customers.columns[0]).toEqual({ name: 'id', kind: { type: 'text' } });
+    const kind = (name: string) =>
+      customers.columns.find((column) => column.name === name)?.kind.type;
+    expect([
+      kind('balance'),
+      kind('address'),
+      kind('delinquent'),
+      kind('_ab_cdc_deleted_at'),
+      kind('_extra'),
+    ]).toEqual(['bigint', 'json', 'boolean', 'timestamptz', 'json']);
+    const pro = tableLayout(mapped!, config.model);
+    expect(pro.primaryKey).toBe('_stripe_id');
+    expect(pro.columns.map((column) => column.name)).toEqual([
+      '_stripe_id',
+      'email',
+      'plan',
+      'balance',
+      'signed_up',
+      'metadata',
+      '_stripe_updated',
+      '_stripe_is_deleted',
+      '_ab_cdc_deleted_at',
+    ]);
+    expect(pro.columns.find((column) => column.name === 'balance')!.kind).toEqual({
+      type: 'decimal',
+      precision: 12,
+      scale: 2,
+    });
+    expect(pro.extra).toBeUndefined();
+    const long = tableLayout({ ...passThrough!, name: `p${'x'.repeat(62)}` });
+    expect(long.stagingTable.length).toBeLessThanOrEqual(63);
+  });
+
+  it('keeps values that do not fit their column, and unknown keys, in _extra; makes text storable', () => {
+    const layout = tableLayout(passThrough!);
+    const alterations: Alterations = { misfits: 0, replacedCharacters: 0 };
+    const record = {
+      id: 'cus_1',
+      email: 42,
+      balance: '12',
+      name: 'a\u0000b\ud800',
+      surprise: { deep: ['x\u0000'] },
+      is_deleted: false,
+    };
+    const cell = (row: { cells: unknown[] }, name: string) =>
+      row.cells[layout.columns.findIndex((column) => column.name === name)];
+    const postgres = rowEncoder(layout, { allowsNul: false })(record, alterations);
+    expect(cell(postgres, 'email')).toBeNull();
+    expect(cell(postgres, 'name')).toBe('a\uFFFDb\uFFFD');
+    expect(JSON.parse(cell(postgres, '_extra') as string)).toEqual({
+      email: 42,
+      balance: '12',
+      surprise: { deep: ['x\uFFFD'] },
+    });
+    expect(alterations).toEqual({ misfits: 2, replacedCharacters: 2 });
+    const duckdb = rowEncoder(layout, { allowsNul: true })(record, alterations);
+    expect(cell(duckdb, 'name')).toBe('a\u0000b\uFFFD');
+    expect(postgres.deleted).toBe(false);
+  });
+});
