@@ -1,4 +1,4 @@
-import { ConnectorError } from './errors';
+import { MissingPermissionError } from './stripe/errors';
 import type { StripePort } from './stripe/port';
 
 /** Where a restricted key's Events permission is switched on, in Stripe's Dashboard words. */
@@ -32,7 +32,8 @@ export async function probeEvents(
     await stripe.listCustomerEvents({ created: { gte: now - 60 }, limit: 1 });
     return { readable: true };
   } catch (error) {
-    if (error instanceof ConnectorError && error.httpStatus === 403 && error.kind === 'config') {
+    // Only a missing Events permission: a refused account (also a 403) is `account_id`'s problem.
+    if (error instanceof MissingPermissionError && error.resource === 'events') {
       return { readable: false, reason: error.message };
     }
     throw error;

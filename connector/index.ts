@@ -39,6 +39,7 @@ export {
   type FailureKind,
   type FailureOrigin,
 } from './errors';
+export { MissingPermissionError } from './stripe/errors';
 export { redactSecrets } from './stripe/redact';
 export { OPERATORS, listFilterableProperties } from './filter';
 export { MODEL_TYPES } from './model';

@@ -16,6 +16,18 @@ export class StaleCursorError extends ConnectorError {
   }
 }
 
+/** The key lacks a permission (403 permission_error): which resource it may not read. */
+export class MissingPermissionError extends ConfigError {
+  constructor(
+    readonly resource: 'customers' | 'events',
+    message: string,
+    details: ConstructorParameters<typeof ConfigError>[1],
+  ) {
+    super(message, details);
+    this.name = 'MissingPermissionError';
+  }
+}
+
 /** The object asked for by id does not exist (404 resource_missing). */
 export class MissingObjectError extends ConnectorError {
   constructor(message: string) {
@@ -105,7 +117,8 @@ export function toConnectorError(
   }
   if (error instanceof Stripe.errors.StripePermissionError) {
     const hint = PERMISSION_HINTS[resource];
-    return new ConfigError(
+    return new MissingPermissionError(
+      resource,
       `The API key may not read ${resource} (403 permission_error): ${stripeMessage} ` +
         `If it is a restricted key, enable the "${hint}" permission for it in ` +
         'Dashboard > Developers > API keys > (your restricted key) > Edit, or use a secret key.',

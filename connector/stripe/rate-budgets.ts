@@ -23,10 +23,13 @@ export const STRIPE_LIMITS = {
 } as const;
 
 /**
- * Even the whole of a limit is paced this much under it: timers and the network bunch requests
- * up, and Stripe counts them as they arrive.
+ * Requests a pace may send at once after a pause (its token bucket's size): a few percent of it,
+ * at least one. Timers fire late, and without a burst the late milliseconds add up to a pace well
+ * under the one asked for.
  */
-const CLOSE_TO_LIMIT = 0.95;
+export function burstOf(pace: number): number {
+  return Math.max(1, Math.floor(pace * 0.03));
+}
 
 export type KeyMode = 'live' | 'test';
 
@@ -38,11 +41,12 @@ export interface RateBudgets {
 }
 
 /**
- * The paces the connector keeps: `share` of each of Stripe's limits (never closer to a limit
- * than CLOSE_TO_LIMIT), and the global one capped by `requests_per_second` when set.
+ * The paces the connector keeps: `share` of each of Stripe's limits, and the global one capped by
+ * `requests_per_second` when set. Even the whole of a limit leaves room for the burst: Stripe
+ * counts requests in any one-second window, and a pace plus its burst never exceeds the limit.
  */
 export function rateBudgets(mode: KeyMode, share: number, requestsPerSecond?: number): RateBudgets {
-  const pace = (limit: number) => Math.min(limit * share, limit * CLOSE_TO_LIMIT);
+  const pace = (limit: number) => Math.min(limit * share, limit - burstOf(limit));
   const global = Math.min(
     pace(STRIPE_LIMITS.global[mode]),
     requestsPerSecond ?? Number.POSITIVE_INFINITY,

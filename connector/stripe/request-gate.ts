@@ -2,7 +2,7 @@ import { backOff } from 'exponential-backoff';
 import { TokenBucket } from 'limiter';
 import { classifyFailure } from './errors';
 import type { RequestStats } from './port';
-import type { Endpoint, RateBudgets } from './rate-budgets';
+import { burstOf, type Endpoint, type RateBudgets } from './rate-budgets';
 
 export interface GateOptions {
   /** Paces per endpoint and across them (see rate-budgets.ts). */
@@ -29,12 +29,6 @@ export interface Slowdown {
   pace: number;
 }
 
-/**
- * A burst of a few percent of the pace: timers fire late, and without a burst the late
- * milliseconds add up to a pace well under the one asked for; with it, any one-second window
- * still stays under the pace plus one or two requests.
- */
-const BURST_SHARE = 0.03;
 /** On a 429 the pace drops by this factor, then climbs back a little with every success (AIMD). */
 const SLOWDOWN = 0.8;
 const RECOVERY_PER_SUCCESS = 0.002;
@@ -78,8 +72,6 @@ class EndpointLane {
     );
   }
 }
-
-const burstOf = (pace: number) => Math.max(1, Math.floor(pace * BURST_SHARE));
 
 /**
  * Every request to Stripe passes this gate. Each endpoint has its own token bucket, paced under

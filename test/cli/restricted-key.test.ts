@@ -68,6 +68,21 @@ describe('a Customers-only restricted key', () => {
     expect(emulator.stats().byRoute['GET /v1/customers'] ?? 0).toBe(0);
   });
 
+  it('a connected account the key cannot reach is named as account_id, not as a permission', async () => {
+    const config = configFor(emulator, { account_id: 'acct_NotConnected123' });
+    const files = writeFiles({ config });
+    const check = await runCli(['check', '--config', files.config as string]);
+    const status = ofType(check.messages, 'CONNECTION_STATUS')[0]?.connectionStatus;
+    expect(status.status).toBe('FAILED');
+    expect(status.message).toMatch(/account_invalid/);
+    expect(status.message).toMatch(/Check `account_id`/);
+    const read = await readCli(config, { syncMode: 'incremental' });
+    const [error] = traceErrors(read.messages);
+    expect(error.failure_type).toBe('config_error');
+    expect(error.message).toMatch(/Check `account_id`/);
+    expect(error.message).not.toMatch(/Events: Read/);
+  });
+
   it('a full refresh imports every customer', async () => {
     const run = await readCli(customersOnly(), { syncMode: 'full_refresh' });
     expect(run.exitCode).toBe(0);
