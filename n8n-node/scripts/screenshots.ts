@@ -10,25 +10,8 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  chromium,
-  type Browser,
-  type BrowserContext,
-  type Locator,
-  type Page,
-} from 'playwright-core';
-
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { launchChromium } from '../../test/support/chromium';
+import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 const WORKFLOW = 'stripeCustShow01';
 /** The workflow the node panels are shown from, as imported (n8n autosaves the shots' edits). */
@@ -241,7 +224,7 @@ async function triggerNode(browser: Browser, session: Session): Promise<void> {
 
 async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const browser = await launchChromium();
   try {
     const session = await signIn(browser);
     for (const take of [credential, actionNode, fromMixUp, onlyChangedPreview, triggerNode]) {

@@ -383,7 +383,13 @@ describe('expressions in the definition', () => {
     expect(reset.errors).toEqual([]);
     expect(reset.execution).toBeNull();
     expect(reset.staticData[STATIC_KEY]).not.toEqual(trigger.staticData[STATIC_KEY]);
-    expect(later.id).toBeTruthy();
+    // `later` came before the edit: the new definition starts from then, so no poll brings it.
+    const after = await stripe.customers.create({ email: 'after-reset@example.com' });
+    settle();
+    const next = await pkg.poll({ parameters: edited, staticData: reset.staticData });
+    expect(next.errors).toEqual([]);
+    expect(changes(next)).toEqual({ [after.id]: 'created' });
+    expect(Object.keys(changes(next))).not.toContain(later.id);
   });
 
   it('keeps a cursor saved under the engine’s fingerprint of the same definition', async () => {

@@ -11,17 +11,7 @@ import {
 } from '../support/connector';
 import { configFor, listAllCustomers, sdkFor } from '../support/stripe';
 import { DedupWarehouse } from '../support/warehouse';
-
-/** A small seeded PRNG, so the kill points are the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../support/prng';
 
 const TOTAL_KILLS = 50;
 

@@ -1,8 +1,9 @@
 import { request } from 'node:http';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../emulator';
+import { launchChromium } from '../support/chromium';
 import { configFor, listAllCustomers, sdkFor } from '../support/stripe';
 import { isPro, MODEL, PRO_PIPELINE } from './support/fixtures';
 import {
@@ -13,18 +14,6 @@ import {
   type Backend,
   type ServeProcess,
 } from './support/standalone';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const DUCKDB = BACKENDS.find((backend) => backend.name === 'DuckDB')!;
 
@@ -71,7 +60,7 @@ describe('serve: schedules and the pipelines page', () => {
     emulator = await startEmulator({ customers: 150, seed: 29 });
     emulator.advanceClock(3_600);
     stripe = sdkFor(emulator);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
