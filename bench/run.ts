@@ -10,6 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Stripe from 'stripe';
+import { ENDPOINTS, rateBudgets } from '../connector';
 import { benchPushDown } from './pushdown';
 import { benchTransformations } from './transformations';
 import { benchWarehouse } from './warehouse';
@@ -93,22 +94,22 @@ async function main(): Promise<void> {
       {
         label: 'default settings, list only',
         settings: { full_import_endpoints: 'list' },
-        budget: 0.8 * ONE_ENDPOINT_CEILING,
+        budget: pagesPerSecond(0.8, ['list']) * PAGE,
       },
       {
         label: 'default settings (list and search)',
         settings: {},
-        budget: 0.8 * (ONE_ENDPOINT_CEILING + 20 * PAGE),
+        budget: pagesPerSecond(0.8, ['list', 'search']) * PAGE,
       },
       {
         label: 'max_share_of_rate_limits 1, list only',
         settings: { max_share_of_rate_limits: 1, full_import_endpoints: 'list' },
-        budget: ONE_ENDPOINT_CEILING,
+        budget: pagesPerSecond(1, ['list']) * PAGE,
       },
       {
         label: 'max_share_of_rate_limits 1, list and search',
         settings: { max_share_of_rate_limits: 1, full_import_endpoints: 'list_and_search' },
-        budget: ONE_ENDPOINT_CEILING + 20 * PAGE,
+        budget: pagesPerSecond(1, ['list', 'search']) * PAGE,
       },
     ];
     const rates = new Map<string, number>();
@@ -348,6 +349,13 @@ function write(dir: string, name: string, content: unknown): string {
   const path = join(dir, `${name}.json`);
   writeFileSync(path, JSON.stringify(content));
   return path;
+}
+
+/** The pages per second the connector's own budgets allow a live key for these endpoints. */
+function pagesPerSecond(share: number, lanes: Array<'list' | 'search'>): number {
+  const { endpoints } = rateBudgets('live', share);
+  const endpoint = { list: ENDPOINTS.listCustomers, search: ENDPOINTS.searchCustomers };
+  return lanes.reduce((sum, lane) => sum + endpoints[endpoint[lane]], 0);
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
