@@ -7,21 +7,14 @@ import { createInterface } from 'node:readline';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from './emulator/index.js';
+import { rawSdkFor } from './support/stripe';
 
 const KEY = 'sk_test_emulator';
 const NOW = 1_760_000_000;
 const DAY = 86_400;
 
-function sdk(emu: RunningEmulator, key = KEY, extra: Stripe.StripeConfig = {}): Stripe {
-  return new Stripe(key, {
-    host: '127.0.0.1',
-    port: emu.port,
-    protocol: 'http',
-    telemetry: false,
-    maxNetworkRetries: 0,
-    ...extra,
-  });
-}
+const sdk = (emu: RunningEmulator, key = KEY, extra: Stripe.StripeConfig = {}): Stripe =>
+  rawSdkFor(emu, key, extra);
 
 function get(emu: RunningEmulator, path: string, headers: Record<string, string> = {}) {
   return fetch(`${emu.url}${path}`, { headers: { Authorization: `Bearer ${KEY}`, ...headers } });

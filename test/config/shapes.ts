@@ -155,6 +155,45 @@ export function formPipelines() {
   ];
 }
 
+/** The README example's mapping: the same in both shapes. */
+const README_MAPPING = {
+  type: 'mapping',
+  mappings: [
+    {
+      to: 'email',
+      from: 'lower(trim(email))',
+    },
+    {
+      to: 'name',
+      from: "coalesce(name, concat(metadata.first, ' ', metadata.last))",
+    },
+    {
+      to: 'country',
+      from: '$.address.country',
+    },
+    {
+      to: 'plan',
+      from: "coalesce(metadata.plan, 'free')",
+    },
+    {
+      to: 'balance',
+      from: 'balance',
+    },
+    {
+      to: 'signed_up',
+      from: 'created',
+    },
+    {
+      to: 'locales',
+      from: 'map(preferred_locales, upper(item))',
+    },
+    {
+      to: 'metadata',
+      from: 'metadata',
+    },
+  ],
+};
+
 /** The README's setup example as Airbyte's form writes it (notes/readme-spec.md). */
 export const README_FORM_EXAMPLE = {
   api_key: 'sk_test_readme',
@@ -191,43 +230,7 @@ export const README_FORM_EXAMPLE = {
           case_sensitive: false,
         },
       ],
-      transformation: {
-        type: 'mapping',
-        mappings: [
-          {
-            to: 'email',
-            from: 'lower(trim(email))',
-          },
-          {
-            to: 'name',
-            from: "coalesce(name, concat(metadata.first, ' ', metadata.last))",
-          },
-          {
-            to: 'country',
-            from: '$.address.country',
-          },
-          {
-            to: 'plan',
-            from: "coalesce(metadata.plan, 'free')",
-          },
-          {
-            to: 'balance',
-            from: 'balance',
-          },
-          {
-            to: 'signed_up',
-            from: 'created',
-          },
-          {
-            to: 'locales',
-            from: 'map(preferred_locales, upper(item))',
-          },
-          {
-            to: 'metadata',
-            from: 'metadata',
-          },
-        ],
-      },
+      transformation: README_MAPPING,
       on_error: 'fail',
     },
   ],
@@ -318,43 +321,7 @@ export const README_JSON_EXAMPLE = {
           },
         ],
       },
-      transformation: {
-        type: 'mapping',
-        mappings: [
-          {
-            to: 'email',
-            from: 'lower(trim(email))',
-          },
-          {
-            to: 'name',
-            from: "coalesce(name, concat(metadata.first, ' ', metadata.last))",
-          },
-          {
-            to: 'country',
-            from: '$.address.country',
-          },
-          {
-            to: 'plan',
-            from: "coalesce(metadata.plan, 'free')",
-          },
-          {
-            to: 'balance',
-            from: 'balance',
-          },
-          {
-            to: 'signed_up',
-            from: 'created',
-          },
-          {
-            to: 'locales',
-            from: 'map(preferred_locales, upper(item))',
-          },
-          {
-            to: 'metadata',
-            from: 'metadata',
-          },
-        ],
-      },
+      transformation: README_MAPPING,
     },
   ],
   customer_model: [

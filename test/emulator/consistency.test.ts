@@ -6,20 +6,13 @@
 import Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from './index.js';
+import { rawSdkFor } from '../support/stripe';
 
 const KEY = 'sk_test_emulator';
 const NOW = 1_760_000_000;
 const DAY = 86_400;
 
-function sdk(emu: RunningEmulator): Stripe {
-  return new Stripe(KEY, {
-    host: '127.0.0.1',
-    port: emu.port,
-    protocol: 'http',
-    telemetry: false,
-    maxNetworkRetries: 0,
-  });
-}
+const sdk = (emu: RunningEmulator): Stripe => rawSdkFor(emu, KEY);
 
 async function rejection(promise: Promise<unknown>): Promise<Stripe.errors.StripeError> {
   try {

@@ -6,20 +6,13 @@
 import Stripe from 'stripe';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from './index.js';
+import { rawSdkFor } from '../support/stripe';
 
 const KEY = 'sk_test_emulator';
 const NOW = 1_760_000_000;
 
-function sdk(emu: RunningEmulator, extra: Stripe.StripeConfig = {}): Stripe {
-  return new Stripe(KEY, {
-    host: '127.0.0.1',
-    port: emu.port,
-    protocol: 'http',
-    telemetry: false,
-    maxNetworkRetries: 0,
-    ...extra,
-  });
-}
+const sdk = (emu: RunningEmulator, extra: Stripe.StripeConfig = {}): Stripe =>
+  rawSdkFor(emu, KEY, extra);
 
 type Loose = Record<string, unknown>;
 

@@ -6,20 +6,13 @@
 import Stripe from 'stripe';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from './index.js';
+import { rawSdkFor } from '../support/stripe';
 
 const TEST_KEY = 'sk_test_emulator';
 const LIVE_KEY = 'sk_live_emulator';
 
-function sdk(emu: RunningEmulator, key: string, extra: Stripe.StripeConfig = {}): Stripe {
-  return new Stripe(key, {
-    host: '127.0.0.1',
-    port: emu.port,
-    protocol: 'http',
-    telemetry: false,
-    maxNetworkRetries: 0,
-    ...extra,
-  });
-}
+const sdk = (emu: RunningEmulator, key: string, extra: Stripe.StripeConfig = {}): Stripe =>
+  rawSdkFor(emu, key, extra);
 
 interface Outcome {
   ok: number;

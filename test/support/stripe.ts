@@ -4,14 +4,28 @@ import type { RunningEmulator } from '../emulator';
 export const TEST_KEY = 'sk_test_emulator';
 
 /** The official SDK pointed at an emulator: how tests create, change and list customers. */
-export function sdkFor(emulator: RunningEmulator, key = TEST_KEY): Stripe {
+export function sdkFor(
+  emulator: RunningEmulator,
+  key = TEST_KEY,
+  extra: Stripe.StripeConfig = {},
+): Stripe {
   return new Stripe(key, {
     host: '127.0.0.1',
     port: emulator.port,
     protocol: 'http',
     telemetry: false,
     maxNetworkRetries: 3,
+    ...extra,
   });
+}
+
+/** The SDK without retries of its own: what the emulator answers, first time. */
+export function rawSdkFor(
+  emulator: RunningEmulator,
+  key = TEST_KEY,
+  extra: Stripe.StripeConfig = {},
+): Stripe {
+  return sdkFor(emulator, key, { maxNetworkRetries: 0, ...extra });
 }
 
 /** Every live customer, newest first, as the SDK lists them: what the tests compare with. */
