@@ -1,12 +1,7 @@
 import type { ReadSettings } from '../config/config';
 import type { StripePort } from '../stripe/port';
 import { collectCustomerChanges, type CustomerChange } from '../stripe/customer-changes';
-import {
-  OPEN_END,
-  readCustomerSlices,
-  type SliceStart,
-  type SlicePage,
-} from '../stripe/customer-slices';
+import { OPEN_END, readCustomerSlices, type SlicePage } from '../stripe/customer-slices';
 import { searchPages, startSearch } from '../stripe/customer-search';
 import { isWellFormedCustomer, type StripeCustomer } from '../stripe/customer-schema';
 import type { PipelineDefinition, SyncMode } from './definition';
@@ -144,22 +139,18 @@ async function* fullImport(
       : undefined;
   const searchProblems: string[] = [];
   const slices = resumed?.remaining ?? [range];
-  pages ??= readCustomerSlices(
-    options.api,
-    resumed ? { slices: resumed.remaining } : { fromCreated: range[0], toCreated: range[1] },
-    {
-      concurrency: settings.concurrency,
-      email: pushDown.email,
-      ...(searchHorizon !== undefined
-        ? {
-            search: {
-              settledBefore: (serverTime: number) => serverTime - searchHorizon,
-              onUnavailable: (reason: string) => searchProblems.push(reason),
-            },
-          }
-        : {}),
-    },
-  );
+  pages ??= readCustomerSlices(options.api, slices, {
+    concurrency: settings.concurrency,
+    email: pushDown.email,
+    ...(searchHorizon !== undefined
+      ? {
+          search: {
+            settledBefore: (serverTime: number) => serverTime - searchHorizon,
+            onUnavailable: (reason: string) => searchProblems.push(reason),
+          },
+        }
+      : {}),
+  });
   let started = false;
   for await (const page of pages) {
     if (!started) {

@@ -30,10 +30,6 @@ export interface SliceReadOptions {
   };
 }
 
-/** Where a full import starts: a range of `created` (open-ended by default), or saved slices. */
-export type SliceStart =
-  { fromCreated: number; toCreated?: number } | { slices: ReadonlyArray<CreatedSlice> };
-
 export interface SlicePage {
   customers: StripeCustomer[];
   /** Objects in the page without a string id or an integer `created`, left out. */
@@ -125,13 +121,11 @@ export const OPEN_END = 99_999_999_999;
  */
 export async function* readCustomerSlices(
   api: StripePort,
-  start: SliceStart,
+  /** What to read: the whole `created` range of a new import, or a resumed one's saved slices. */
+  start: ReadonlyArray<CreatedSlice>,
   options: SliceReadOptions,
 ): AsyncGenerator<SlicePage> {
-  const slices: Slice[] =
-    'slices' in start
-      ? start.slices.map(([gte, lte, after]) => new Slice(gte, lte, after))
-      : [new Slice(start.fromCreated, start.toCreated ?? OPEN_END)];
+  const slices: Slice[] = start.map(([gte, lte, after]) => new Slice(gte, lte, after));
   // Pages waiting for the consumer: enough to keep it busy, few enough to keep memory flat.
   const queue = new BoundedQueue<PageResult>(Math.max(4, Math.ceil(options.concurrency / 2)));
   let stopped = false;
