@@ -101,15 +101,25 @@ export class StripeApi implements StripePort {
   }
 
   /** One page of results of the Search API (eventually consistent: about a minute behind). */
-  async searchCustomers(query: string, page?: string): Promise<SearchPage> {
+  async searchCustomers(
+    query: string,
+    page?: string,
+    options: { withTotalCount?: boolean } = {},
+  ): Promise<SearchPage> {
     const result = await this.call(ENDPOINTS.searchCustomers, 'customers', () =>
-      this.stripe.customers.search({ query, limit: PAGE_SIZE, ...(page ? { page } : {}) }),
+      this.stripe.customers.search({
+        query,
+        limit: PAGE_SIZE,
+        ...(page ? { page } : {}),
+        ...(options.withTotalCount ? { expand: ['total_count'] } : {}),
+      }),
     );
     return {
       items: listData(result) as StripeCustomer[],
       hasMore: result.has_more,
       nextPage: result.next_page,
       serverTime: serverTimeOf(result),
+      ...(typeof result.total_count === 'number' ? { totalCount: result.total_count } : {}),
     };
   }
 

@@ -3,6 +3,7 @@ import type { StripePort } from './port';
 import { isWellFormedCustomer, type StripeCustomer } from './customer-schema';
 import { TransientError, errorMessage } from '../errors';
 import { StaleCursorError } from './errors';
+import { CreatedDensity } from './created-density';
 
 /**
  * An inclusive range of customer `created` times (unix seconds) still to be read; with `after`,
@@ -57,8 +58,6 @@ class Slice {
   busy = false;
   /** True once a page showed there is more to read: such a slice is worth splitting. */
   dense = false;
-  /** Seconds of `created` the last full page covered: how dense the slice is. */
-  lastPageSpan = 1;
   readDone = false;
   committedDone = false;
 
@@ -80,24 +79,25 @@ class Slice {
       : [this.gte, this.committedLte, this.committedCursor];
   }
 
-  /** Estimated pages still to read, at the density of the last page. */
-  pagesLeft(): number {
-    return (this.readLte - this.gte) / this.lastPageSpan;
-  }
-
   /** Nothing of it has been read yet (a search can take it whole). */
   get fresh(): boolean {
     return this.cursor === undefined && !this.dense && !this.readDone;
   }
 }
 
+/** Customers per page, the most Stripe's list and search return. */
+const PAGE_SIZE = 100;
 /**
- * A search takes at most about this many pages' worth of a slice at a time: a searched slice is
- * checkpointed only once done, so a killed run repeats at most this much of it.
+ * A search takes about this many pages' worth of a slice at a time: a searched slice is
+ * checkpointed only once done, so a killed run repeats at most this much of it; and each chunk
+ * ends with a partly filled page, so fewer, longer chunks waste fewer requests.
  */
-const SEARCH_CHUNK_PAGES = 10;
-/** A chunk at most this many times longer than the last, so a dense year is not taken blindly. */
-const MAX_CHUNK_GROWTH = 8;
+const SEARCH_CHUNK_PAGES = 20;
+/**
+ * A chunk whose first page counts more than this many times the pages expected (plus one) is cut
+ * down before it is read: read whole, it would be the last thing the import waits for.
+ */
+const OVERSIZED_CHUNK = 1.5;
 
 interface PageResult {
   slice: Slice;
@@ -129,19 +129,18 @@ export async function* readCustomerSlices(
   // Pages waiting for the consumer: enough to keep it busy, few enough to keep memory flat.
   const queue = new BoundedQueue<PageResult>(Math.max(4, Math.ceil(options.concurrency / 2)));
   let stopped = false;
+  const density = new CreatedDensity();
+  /** Estimated pages of `slice` still to read. */
+  const pagesLeft = (slice: Slice) => density.customersIn(slice.gte, slice.readLte) / PAGE_SIZE;
 
   const takeListWork = (): Slice | undefined => {
     const idle = slices.find((slice) => !slice.busy && !slice.readDone);
     if (idle) return idle;
-    // Steal the older half of the busy slice with the most pages left, judged by how much time
-    // its last page spanned (customers are denser in some years than in others).
-    let best: Slice | undefined;
-    for (const slice of slices) {
-      if (!splittable(slice)) continue;
-      if (!best || slice.pagesLeft() > best.pagesLeft()) best = slice;
-    }
-    if (!best || best.pagesLeft() < 2) return undefined;
-    return splitOff(best, Math.floor((best.gte + best.readLte) / 2));
+    // Steal the older half (in customers, not in seconds) of the busy slice with the most pages left.
+    const best = busiestSplittable(() => true);
+    if (!best || best.pages < 2) return undefined;
+    const half = density.endFor(best.slice.gte, (best.pages * PAGE_SIZE) / 2);
+    return splitOff(best.slice, Math.min(half, best.slice.readLte - 1));
   };
 
   const splittable = (slice: Slice) =>
@@ -150,41 +149,55 @@ export async function* readCustomerSlices(
     !slice.readDone &&
     slice.dense &&
     slice.readLte - slice.gte >= 2;
+  const busiestSplittable = (
+    eligible: (slice: Slice) => boolean,
+  ): { slice: Slice; pages: number } | undefined => {
+    let best: { slice: Slice; pages: number } | undefined;
+    for (const slice of slices) {
+      if (!splittable(slice) || !eligible(slice)) continue;
+      const pages = pagesLeft(slice);
+      if (!best || pages > best.pages) best = { slice, pages };
+    }
+    return best;
+  };
 
   // Search: the settled part of the range (older than the horizon), in chunks of about
   // SEARCH_CHUNK_PAGES, taken from the oldest end so the list keeps the newest customers.
+  const searchers = options.search ? Math.max(2, Math.ceil(options.concurrency / 4)) : 0;
   let settledBefore = -Infinity;
   let searchOn = options.search !== undefined;
-  // Seconds of `created` per page where search read last: chunks are adjacent, so this is the
-  // best guess for the next one (customers are much sparser in some years than in others).
-  let searchSpan: number | undefined;
-  const takeSearchWork = (): Slice | undefined => {
-    if (!searchOn) return undefined;
-    const chunk = (slice: Slice) =>
-      Math.max(1, Math.floor(SEARCH_CHUNK_PAGES * (searchSpan ?? slice.lastPageSpan)));
+  /** A settled slice for a search worker, and the pages it is expected to hold. */
+  const takeSearchWork = (): { chunk: Slice; pages: number } | undefined => {
+    if (!searchOn || density.empty) return undefined;
+    // Chunks shrink towards the end of the import: a chunk is read one page after the other, and
+    // one taken late must not be the last thing the import waits for.
+    const pagesToGo = slices.reduce(
+      (sum, slice) => sum + (slice.readDone ? 0 : pagesLeft(slice)),
+      0,
+    );
+    const chunkPages = Math.max(
+      1,
+      Math.min(SEARCH_CHUNK_PAGES, pagesToGo / (options.concurrency + searchers)),
+    );
+    const chunkEnd = (gte: number) => density.endFor(gte, chunkPages * PAGE_SIZE);
+    const planned = (chunk: Slice) => ({ chunk, pages: pagesLeft(chunk) });
     for (const slice of slices) {
       if (slice.busy || !slice.fresh || slice.gte >= settledBefore) continue;
-      const end = Math.min(slice.readLte, settledBefore - 1, slice.gte + chunk(slice) - 1);
-      return end >= slice.readLte ? slice : splitOff(slice, end);
+      const end = Math.min(slice.readLte, settledBefore - 1, chunkEnd(slice.gte));
+      return planned(end >= slice.readLte ? slice : splitOff(slice, end));
     }
-    let best: Slice | undefined;
-    for (const slice of slices) {
-      if (!splittable(slice) || slice.gte >= settledBefore) continue;
-      if (!best || slice.pagesLeft() > best.pagesLeft()) best = slice;
-    }
-    if (!best || best.pagesLeft() < 2) return undefined;
-    const end = Math.min(
-      Math.floor((best.gte + best.readLte) / 2),
-      settledBefore - 1,
-      best.gte + chunk(best) - 1,
-    );
-    return splitOff(best, end);
+    // At most the older half of what the list has left there, down to a single page at the end
+    // of the run: the list has the newer half in flight, and the two finish sooner together.
+    const best = busiestSplittable((slice) => slice.gte < settledBefore);
+    if (!best || best.pages < 1) return undefined;
+    const half = density.endFor(best.slice.gte, (best.pages * PAGE_SIZE) / 2);
+    const end = Math.min(half, best.slice.readLte - 1, settledBefore - 1, chunkEnd(best.slice.gte));
+    return planned(splitOff(best.slice, end));
   };
 
-  /** Takes [gte, end] off `slice` as a new slice (of the same density), leaving it the rest. */
+  /** Takes [gte, end] off `slice` as a new slice, leaving it the rest. */
   const splitOff = (slice: Slice, end: number): Slice => {
     const stolen = new Slice(slice.gte, end);
-    stolen.lastPageSpan = slice.lastPageSpan;
     slice.gte = end + 1;
     slices.push(stolen);
     return stolen;
@@ -217,9 +230,11 @@ export async function* readCustomerSlices(
       const customers = wellFormed.filter((customer) => customer.created >= slice.gte);
       const last = customers.at(-1);
       if (!page.hasMore || !last || customers.length < wellFormed.length) {
+        // Everything the slice held from its lower end up to where this page started.
+        density.observe(slice.gte, slice.readLte, customers.length);
         slice.readDone = true;
       } else {
-        slice.lastPageSpan = Math.max(1, (customers[0] as StripeCustomer).created - last.created);
+        density.observe(last.created, (customers[0] as StripeCustomer).created, customers.length);
         slice.readLte = last.created;
         slice.cursor = last.id;
         slice.dense = true;
@@ -238,18 +253,41 @@ export async function* readCustomerSlices(
     slice.via = undefined;
   };
 
-  /** Reads a settled slice whole through the Search API (or hands it back to the list). */
-  const searchSlice = async (slice: Slice): Promise<void> => {
+  /**
+   * Reads a settled slice whole through the Search API (or hands it back to the list). The first
+   * page also counts every match: a chunk holding far more than the pages expected (customers
+   * denser there than anything read nearby) is cut down to its older part before any of it is
+   * out, and the rest goes back to be taken again.
+   */
+  const searchSlice = async (chunk: Slice, expectedPages: number): Promise<void> => {
+    let slice = chunk;
     slice.busy = true;
     slice.via = 'search';
-    const query = `created>=${slice.gte} AND created<=${slice.readLte}`;
     let page: string | undefined;
-    let pages = 0;
     let customersRead = 0;
+    let counted = false;
     try {
       for (;;) {
-        const result = await api.searchCustomers(query, page);
-        pages++;
+        const query = `created>=${slice.gte} AND created<=${slice.readLte}`;
+        const result = await api.searchCustomers(query, page, { withTotalCount: !page });
+        if (!page && result.totalCount !== undefined) {
+          density.observe(slice.gte, slice.readLte, result.totalCount);
+          counted = true;
+          const tooLong = result.totalCount > (expectedPages * OVERSIZED_CHUNK + 1) * PAGE_SIZE;
+          if (tooLong && slice.readLte > slice.gte && !stopped) {
+            const width = slice.readLte - slice.gte + 1;
+            const share = (expectedPages * PAGE_SIZE) / result.totalCount;
+            const end = Math.max(slice.gte, slice.gte + Math.floor(width * share) - 1);
+            const older = splitOff(slice, end);
+            slice.busy = false;
+            slice.via = undefined;
+            slice = older;
+            slice.busy = true;
+            slice.via = 'search';
+            wakeIdleWorkers();
+            continue;
+          }
+        }
         const wellFormed = result.items.filter(isWellFormedCustomer);
         const customers = wellFormed.filter(
           (customer) => customer.created >= slice.gte && customer.created <= slice.readLte,
@@ -268,9 +306,7 @@ export async function* readCustomerSlices(
         if (done || stopped) break;
         page = result.nextPage ?? undefined;
       }
-      const width = slice.readLte - slice.gte + 1;
-      const observed = Math.max(1, (width * 100) / Math.max(customersRead, 1));
-      searchSpan = Math.min(observed, (searchSpan ?? observed) * MAX_CHUNK_GROWTH);
+      if (!counted) density.observe(slice.gte, slice.readLte, customersRead);
     } catch (error) {
       if (stopped) return;
       // Search is an extra lane: if it fails, the list reads this slice again (customers it had
@@ -296,8 +332,8 @@ export async function* readCustomerSlices(
 
   const searchWorker = async (): Promise<void> => {
     while (!stopped && searchOn) {
-      const slice = takeSearchWork();
-      if (slice) await searchSlice(slice);
+      const work = takeSearchWork();
+      if (work) await searchSlice(work.chunk, work.pages);
       else if (slices.every((s) => s.readDone)) break;
       else await new Promise<void>((resolve) => idleWorkers.push(resolve));
     }
@@ -313,7 +349,6 @@ export async function* readCustomerSlices(
   const workers = (async () => {
     const first = slices[0];
     if (first && slices.length === 1) await readSlice(first, 1).catch(fail);
-    const searchers = options.search ? Math.max(2, Math.ceil(options.concurrency / 4)) : 0;
     await Promise.all([
       ...Array.from({ length: options.concurrency }, () => worker().catch(fail)),
       ...Array.from({ length: searchers }, () => searchWorker().catch(fail)),

@@ -36,6 +36,11 @@ export interface EventPage extends Page<CustomerEvent> {
 
 export interface SearchPage extends Page<StripeCustomer> {
   nextPage: string | null;
+  /**
+   * How many customers match in all, when asked for (Stripe's `expand[]=total_count`). Stripe
+   * counts exactly up to 10,000 only: a larger figure means "at least 10,000".
+   */
+  totalCount?: number;
 }
 
 export interface CreatedRange {
@@ -65,7 +70,11 @@ export interface StripePort {
     limit?: number;
   }): Promise<Page<StripeCustomer>>;
   /** One page of results of the Search API (eventually consistent). */
-  searchCustomers(query: string, page?: string): Promise<SearchPage>;
+  searchCustomers(
+    query: string,
+    page?: string,
+    options?: { withTotalCount?: boolean },
+  ): Promise<SearchPage>;
   /**
    * The customer as it is now, or its deleted stub. A customer Stripe no longer knows at all
    * (test data wiped from the dashboard) counts as deleted.

@@ -22,15 +22,6 @@ export const STRIPE_LIMITS = {
   search: 20,
 } as const;
 
-/**
- * Requests a pace may send at once after a pause (its token bucket's size): a few percent of it,
- * at least one. Timers fire late, and without a burst the late milliseconds add up to a pace well
- * under the one asked for.
- */
-export function burstOf(pace: number): number {
-  return Math.max(1, Math.floor(pace * 0.03));
-}
-
 export type KeyMode = 'live' | 'test';
 
 export interface RateBudgets {
@@ -42,11 +33,12 @@ export interface RateBudgets {
 
 /**
  * The paces the connector keeps: `share` of each of Stripe's limits, and the global one capped by
- * `requests_per_second` when set. Even the whole of a limit leaves room for the burst: Stripe
- * counts requests in any one-second window, and a pace plus its burst never exceeds the limit.
+ * `requests_per_second` when set. Even the whole of a limit is paced one request under it:
+ * Stripe counts requests in any one-second window, and a request whose timer fired late can land
+ * in the same window as the pace's full second after it.
  */
 export function rateBudgets(mode: KeyMode, share: number, requestsPerSecond?: number): RateBudgets {
-  const pace = (limit: number) => Math.min(limit * share, limit - burstOf(limit));
+  const pace = (limit: number) => Math.min(limit * share, limit - 1);
   const global = Math.min(
     pace(STRIPE_LIMITS.global[mode]),
     requestsPerSecond ?? Number.POSITIVE_INFINITY,

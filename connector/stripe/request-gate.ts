@@ -1,8 +1,8 @@
 import { backOff } from 'exponential-backoff';
-import { TokenBucket } from 'limiter';
 import { classifyFailure } from './errors';
+import { Pace, waitForTurn } from './pace';
 import type { RequestStats } from './port';
-import { burstOf, type Endpoint, type RateBudgets } from './rate-budgets';
+import type { Endpoint, RateBudgets } from './rate-budgets';
 
 export interface GateOptions {
   /** Paces per endpoint and across them (see rate-budgets.ts). */
@@ -43,46 +43,44 @@ function backoffMs(firstMs: number, retry: number, maxMs: number): number {
   return Math.random() * Math.min(maxMs, firstMs * 2 ** retry);
 }
 
-/** One endpoint's pace: its own bucket, drawing on the global one too. */
+/** One endpoint's pace, kept together with the account's (global) one. */
 class EndpointLane {
-  readonly bucket: TokenBucket;
+  private readonly own: Pace;
   readonly stats: RequestStats = { requests: 0, retries: 0, rateLimited: 0 };
+  /** Retry-After: none of the endpoint's requests goes out before this time (ms). */
   pausedUntil = 0;
 
   constructor(
     readonly fullPace: number,
-    global: TokenBucket,
+    private readonly global: Pace,
   ) {
-    this.bucket = new TokenBucket({
-      bucketSize: burstOf(fullPace),
-      tokensPerInterval: fullPace,
-      interval: 'second',
-      parentBucket: global,
-    });
+    this.own = new Pace(fullPace);
   }
 
   get pace(): number {
-    return this.bucket.tokensPerInterval;
+    return this.own.perSecond;
   }
 
   set pace(value: number) {
-    this.bucket.tokensPerInterval = Math.min(
-      this.fullPace,
-      Math.max(this.fullPace * SLOWEST, value),
-    );
+    this.own.perSecond = Math.min(this.fullPace, Math.max(this.fullPace * SLOWEST, value));
+  }
+
+  /** Waits for the endpoint's next slot, with room under the account's limit, past any Retry-After. */
+  async waitForTurn(): Promise<void> {
+    await waitForTurn(this.own, [this.global], () => this.pausedUntil);
   }
 }
 
 /**
- * Every request to Stripe passes this gate. Each endpoint has its own token bucket, paced under
- * its budget, and every bucket draws on a global one, so all concurrent workers together stay
+ * Every request to Stripe passes this gate. Each endpoint has its own pace, under its budget,
+ * and every request also counts toward the account's (global) one, so all workers together stay
  * under both of Stripe's limits. Failures Stripe calls retryable are retried with exponential
  * back-off. A 429 means someone else uses the same limit (the merchant's own traffic): the
  * endpoint that got it slows down and recovers gradually, instead of the run failing. A
  * Retry-After header pauses that endpoint's callers, who would only collect 429s of their own.
  */
 export class RequestGate {
-  private readonly global: TokenBucket;
+  private readonly global: Pace;
   private readonly lanes = new Map<Endpoint, EndpointLane>();
   private readonly totals: RequestStats = { requests: 0, retries: 0, rateLimited: 0 };
 
@@ -92,11 +90,7 @@ export class RequestGate {
     private readonly onRateLimited: (slowdown: Slowdown) => void = () => {},
   ) {
     const { global } = options.budgets;
-    this.global = new TokenBucket({
-      bucketSize: burstOf(global),
-      tokensPerInterval: global,
-      interval: 'second',
-    });
+    this.global = new Pace(global);
   }
 
   get stats(): GateStats {
@@ -139,7 +133,7 @@ export class RequestGate {
     };
     return backOff(
       async () => {
-        await waitForTurn(lane);
+        await lane.waitForTurn();
         count('requests');
         const result = await call();
         lane.pace = lane.pace + lane.fullPace * RECOVERY_PER_SUCCESS;
@@ -180,13 +174,6 @@ export class RequestGate {
       },
     );
   }
-}
-
-async function waitForTurn(lane: EndpointLane): Promise<void> {
-  for (let wait = lane.pausedUntil - Date.now(); wait > 0; wait = lane.pausedUntil - Date.now()) {
-    await sleep(wait);
-  }
-  await lane.bucket.removeTokens(1);
 }
 
 export function sleep(ms: number): Promise<void> {

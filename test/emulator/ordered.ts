@@ -108,10 +108,13 @@ export class Ordered<T extends { created: number }> {
     }
   }
 
-  /** Visits, in order, every item whose `created` is in the range (all items without one). */
-  scanRange(range: CreatedRange | undefined, visit: (item: T) => void): void {
+  /**
+   * Visits, in order, every item whose `created` is in the range (all items without one), until
+   * `visit` returns false.
+   */
+  scanRange(range: CreatedRange | undefined, visit: (item: T) => boolean | void): void {
     const [lo, hi] = this.bounds(range);
-    for (let i = lo; i < hi; i++) visit(this.items[i] as T);
+    for (let i = lo; i < hi; i++) if (visit(this.items[i] as T) === false) return;
   }
 
   /** The index span `[lo, hi)` of items whose `created` is in the range. */

@@ -27,6 +27,8 @@ interface Write {
 
 /** Compact the applied part of the log once it is this long. */
 const COMPACT_AFTER = 1024;
+/** Stripe's search counts its matches exactly up to this many. */
+const TOTAL_COUNT_ACCURATE_UP_TO = 10_000;
 
 export class SearchIndex {
   private readonly ordered = new Ordered<CustomerSlot>((s) => s.id);
@@ -66,13 +68,17 @@ export class SearchIndex {
     return { data: page.data.map(this.materialize), hasMore: page.hasMore };
   }
 
-  /** `total_count`: every match (in the `created` slice when the query bounds it). */
+  /**
+   * `total_count`: the matches (in the `created` slice when the query bounds it). Stripe's is
+   * "only accurate up to 10,000"; this one stops counting there, the least a client can get.
+   */
   count(plan: QueryPlan): number {
     this.catchUp();
     const filter = this.filter(plan);
     let total = 0;
     this.ordered.scanRange(plan.range, (slot) => {
       if (filter(slot)) total++;
+      return total < TOTAL_COUNT_ACCURATE_UP_TO;
     });
     return total;
   }

@@ -120,6 +120,36 @@ describe('full imports through list and search', () => {
     expect(started.length).toBeLessThanOrEqual(2);
   });
 
+  it('cuts search chunks to about the pages asked for, however unevenly customers were created', async () => {
+    // Two sparse years with a dense month in the middle: 60 times the density of the years
+    // around it. A chunk sized from the density read elsewhere swallows the whole month.
+    const stripe = new ScriptedStripe();
+    const start = stripe.now - 2 * 365 * 86_400;
+    const month = start + 365 * 86_400;
+    for (let i = 0; i < 20_000; i++) {
+      const created =
+        i % 2 === 0
+          ? start + Math.floor((i / 20_000) * (2 * 365 * 86_400 - 10 * HOUR))
+          : month + Math.floor((i / 20_000) * 30 * 86_400);
+      stripe.create({ id: `cus_${String(i).padStart(6, '0')}` }, { silent: true, created });
+    }
+    const run = await runEngine(
+      stripe,
+      configWith({ full_import_endpoints: 'list_and_search', concurrency: 2 }),
+    );
+    expect(new Set(run.items.map((item) => item.record.id)).size).toBe(20_000);
+    const pagesPerChunk = new Map<string, number>();
+    for (const { call, params } of stripe.calls) {
+      if (call !== 'searchCustomers') continue;
+      const { query } = params as { query: string };
+      pagesPerChunk.set(query, (pagesPerChunk.get(query) ?? 0) + 1);
+    }
+    expect(pagesPerChunk.size).toBeGreaterThan(5);
+    // 20 pages asked for; a chunk is read one page after the other, so a long one is the last
+    // thing the import waits for.
+    expect(Math.max(...pagesPerChunk.values())).toBeLessThanOrEqual(30);
+  });
+
   it('lists only for sandbox keys by default', async () => {
     const stripe = account(800);
     await runEngine(stripe, configWith({ concurrency: 8 }));

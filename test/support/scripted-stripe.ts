@@ -188,7 +188,11 @@ export class ScriptedStripe implements StripePort {
     return this.page(matching, params.startingAfter, params.limit) as Page<StripeCustomer>;
   }
 
-  async searchCustomers(query: string, page?: string): Promise<SearchPage> {
+  async searchCustomers(
+    query: string,
+    page?: string,
+    options: { withTotalCount?: boolean } = {},
+  ): Promise<SearchPage> {
     this.take('searchCustomers', { query, page });
     const range = createdRangeOf(query);
     const matching = [...(this.searchIndex ?? this.customers).values()]
@@ -202,6 +206,7 @@ export class ScriptedStripe implements StripePort {
       hasMore,
       nextPage: hasMore ? String(offset + 100) : null,
       serverTime: this.now,
+      ...(options.withTotalCount ? { totalCount: matching.length } : {}),
     };
   }
 
