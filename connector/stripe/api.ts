@@ -78,6 +78,10 @@ export class StripeApi implements StripePort {
     return this.gate.stats;
   }
 
+  inFlightWorth(endpoint: Endpoint): number | undefined {
+    return this.gate.inFlightWorth(endpoint);
+  }
+
   /** One page of customers, newest first, within a created range. */
   async listCustomers(params: {
     created?: CreatedRange;

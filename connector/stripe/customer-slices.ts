@@ -4,6 +4,7 @@ import { isWellFormedCustomer, type StripeCustomer } from './customer-schema';
 import { TransientError, errorMessage } from '../errors';
 import { StaleCursorError } from './errors';
 import { CreatedDensity } from './created-density';
+import { ENDPOINTS } from './rate-budgets';
 
 /**
  * An inclusive range of customer `created` times (unix seconds) still to be read; with `after`,
@@ -98,6 +99,13 @@ const SEARCH_CHUNK_PAGES = 20;
  * down before it is read: read whole, it would be the last thing the import waits for.
  */
 const OVERSIZED_CHUNK = 1.5;
+/**
+ * List readers kept beyond what the list's pace can use (its pace times Stripe's answer time),
+ * as a share of it and as a number: room for slower answers without starving the pace.
+ */
+const LIST_READERS_HEADROOM = 1.5;
+const LIST_READERS_SPARE = 2;
+const MIN_LIST_READERS = 4;
 
 interface PageResult {
   slice: Slice;
@@ -132,6 +140,17 @@ export async function* readCustomerSlices(
   const density = new CreatedDensity();
   /** Estimated pages of `slice` still to read. */
   const pagesLeft = (slice: Slice) => density.customersIn(slice.gte, slice.readLte) / PAGE_SIZE;
+
+  // List readers beyond what the list's pace can use do not read faster: each one only holds a
+  // slice of its own (which ends with a partly filled page) and queues a page for its turn, and
+  // the queued pages are what the end of the import waits for. Ports that do not pace: no cap.
+  let listReaders = 0;
+  const listReadersWanted = (): number => {
+    const worth = api.inFlightWorth?.(ENDPOINTS.listCustomers);
+    if (worth === undefined) return options.concurrency;
+    const wanted = Math.ceil(worth * LIST_READERS_HEADROOM) + LIST_READERS_SPARE;
+    return Math.min(options.concurrency, Math.max(MIN_LIST_READERS, wanted));
+  };
 
   const takeListWork = (): Slice | undefined => {
     const idle = slices.find((slice) => !slice.busy && !slice.readDone);
@@ -213,7 +232,10 @@ export async function* readCustomerSlices(
   const readSlice = async (slice: Slice, maxPages = Infinity): Promise<void> => {
     slice.busy = true;
     slice.via = 'list';
+    listReaders++;
     for (let pages = 0; pages < maxPages && !slice.readDone && !stopped; pages++) {
+      // More readers than the pace can use: leave the slice for the others to continue.
+      if (pages > 0 && listReaders > listReadersWanted()) break;
       const page = await listPage(api, slice, options.email);
       if (options.search && settledBefore === -Infinity) {
         settledBefore = options.search.settledBefore(page.serverTime);
@@ -249,6 +271,7 @@ export async function* readCustomerSlices(
       });
       wakeIdleWorkers();
     }
+    listReaders--;
     slice.busy = false;
     slice.via = undefined;
   };
@@ -323,7 +346,7 @@ export async function* readCustomerSlices(
 
   const worker = async (): Promise<void> => {
     while (!stopped) {
-      const slice = takeListWork();
+      const slice = listReaders < listReadersWanted() ? takeListWork() : undefined;
       if (slice) await readSlice(slice);
       else if (slices.every((s) => s.readDone)) break;
       else await new Promise<void>((resolve) => idleWorkers.push(resolve));

@@ -4,6 +4,7 @@
  * directly, so no test has to patch the engine's internals to stage what Stripe would answer.
  */
 import type { DeletedStripeCustomer, StripeCustomer } from './customer-schema';
+import type { Endpoint } from './rate-budgets';
 
 export const CUSTOMER_EVENT_TYPES = [
   'customer.created',
@@ -62,6 +63,11 @@ export interface StripePort {
   /** The API version responses are rendered in (the SDK's pinned one). */
   readonly apiVersion: string;
   readonly stats: RequestStats;
+  /**
+   * How many requests of an endpoint are worth having in flight at once (its pace times how long
+   * Stripe takes to answer); undefined while unknown. Ports that do not pace leave it out.
+   */
+  inFlightWorth?(endpoint: Endpoint): number | undefined;
   /** One page of customers, newest first, within a created range. */
   listCustomers(params: {
     created?: CreatedRange;

@@ -49,6 +49,8 @@ class EndpointLane {
   readonly stats: RequestStats = { requests: 0, retries: 0, rateLimited: 0 };
   /** Retry-After: none of the endpoint's requests goes out before this time (ms). */
   pausedUntil = 0;
+  /** How long Stripe takes to answer, from sending (ms; a moving average). */
+  answerMs: number | undefined;
 
   constructor(
     readonly fullPace: number,
@@ -59,6 +61,10 @@ class EndpointLane {
 
   get pace(): number {
     return this.own.perSecond;
+  }
+
+  answered(ms: number): void {
+    this.answerMs = this.answerMs === undefined ? ms : this.answerMs * 0.8 + ms * 0.2;
   }
 
   set pace(value: number) {
@@ -102,6 +108,15 @@ export class RequestGate {
     };
   }
 
+  /**
+   * How many requests of an endpoint are worth having in flight at once: its pace times how long
+   * Stripe takes to answer it (Little's law). Undefined before its first answer.
+   */
+  inFlightWorth(endpoint: Endpoint): number | undefined {
+    const lane = this.lanes.get(endpoint);
+    return lane?.answerMs === undefined ? undefined : (lane.pace * lane.answerMs) / 1000;
+  }
+
   /** The current pace of an endpoint, requests per second (lower than its budget after 429s). */
   pace(endpoint: Endpoint): number {
     return this.lane(endpoint).pace;
@@ -135,7 +150,9 @@ export class RequestGate {
       async () => {
         await lane.waitForTurn();
         count('requests');
+        const sentAt = Date.now();
         const result = await call();
+        lane.answered(Date.now() - sentAt);
         lane.pace = lane.pace + lane.fullPace * RECOVERY_PER_SUCCESS;
         return result;
       },

@@ -150,6 +150,46 @@ describe('full imports through list and search', () => {
     expect(Math.max(...pagesPerChunk.values())).toBeLessThanOrEqual(30);
   });
 
+  it('keeps as many list readers as the pace can use, not the whole concurrency', async () => {
+    /** A Stripe that answers after a few milliseconds and counts list requests in flight. */
+    class TimedStripe extends ScriptedStripe {
+      inFlight = 0;
+      mostInFlight = 0;
+      constructor(private readonly worth: number | undefined) {
+        super();
+      }
+      inFlightWorth = () => this.worth;
+      override async listCustomers(params: Parameters<ScriptedStripe['listCustomers']>[0]) {
+        this.inFlight++;
+        this.mostInFlight = Math.max(this.mostInFlight, this.inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 3));
+        try {
+          return await super.listCustomers(params);
+        } finally {
+          this.inFlight--;
+        }
+      }
+    }
+    const fill = (stripe: ScriptedStripe) => {
+      for (let i = 0; i < 6000; i++) {
+        const created = stripe.now - 400 * 86_400 + i * 5000;
+        stripe.create({ id: `cus_${String(i).padStart(6, '0')}` }, { silent: true, created });
+      }
+      return stripe;
+    };
+    const config = configWith({ full_import_endpoints: 'list', concurrency: 24 });
+    // Pace x answer time = 2 requests worth having in flight: 2 x 1.5 + 2 = 5 readers.
+    const paced = fill(new TimedStripe(2)) as TimedStripe;
+    const run = await runEngine(paced, config);
+    expect(new Set(run.items.map((item) => item.record.id)).size).toBe(6000);
+    expect(paced.mostInFlight).toBeLessThanOrEqual(5);
+    // A port that cannot tell (no pace): the whole concurrency.
+    const unpaced = fill(new TimedStripe(undefined)) as TimedStripe;
+    const all = await runEngine(unpaced, config);
+    expect(new Set(all.items.map((item) => item.record.id)).size).toBe(6000);
+    expect(unpaced.mostInFlight).toBeGreaterThan(10);
+  });
+
   it('lists only for sandbox keys by default', async () => {
     const stripe = account(800);
     await runEngine(stripe, configWith({ concurrency: 8 }));
