@@ -282,7 +282,9 @@ export async function* readCustomerSlices(
    * denser there than anything read nearby) is cut down to its older part before any of it is
    * out, and the rest goes back to be taken again.
    */
-  const searchSlice = async (chunk: Slice, expectedPages: number): Promise<void> => {
+  const searchSlice = async (chunk: Slice, estimatedPages: number): Promise<void> => {
+    // A chunk thought nearly empty may hold a page or two: not worth another request to cut.
+    const expectedPages = Math.max(1, estimatedPages);
     let slice = chunk;
     slice.busy = true;
     slice.via = 'search';
