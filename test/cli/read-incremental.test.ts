@@ -138,8 +138,9 @@ describe('resuming and concurrency', () => {
   it('a full import killed after a checkpoint and resumed misses no customer', async () => {
     const all = await listAllCustomerIds(sdkFor(emulator));
     const config = configFor(emulator, { concurrency: 4 });
+    // Killed at the first checkpoint after 400 records (of 1,200), however the first pages fell.
     const killed = await read(config, undefined, {
-      onMessage: (m, seen) => m.type === 'STATE' && states(seen).length === 6,
+      onMessage: (m, seen) => m.type === 'STATE' && idsOf(seen).length >= 400,
     });
     expect(killed.signal).toBe('SIGKILL');
     const checkpoint = stateFileFrom(killed.messages);
@@ -153,8 +154,8 @@ describe('resuming and concurrency', () => {
     const lastCheckpoint = killed.messages.findLastIndex((m) => m.type === 'STATE');
     const covered = new Set(idsOf(killed.messages.slice(0, lastCheckpoint)));
     const repeated = idsOf(resumed.messages).filter((id) => covered.has(id));
-    expect(covered.size).toBeGreaterThan(300);
     expect(repeated).toEqual([]);
+    expect(idsOf(resumed.messages).length).toBeGreaterThan(0);
   });
 
   it('SIGTERM stops a read right after a checkpoint, and the rerun continues from it', async () => {
