@@ -56,7 +56,6 @@ class Slice {
   /** Everything above committedLte (and at it, down to committedCursor) is with the consumer. */
   committedLte: number;
   committedCursor: string | undefined;
-  busy = false;
   /** True once a page showed there is more to read: such a slice is worth splitting. */
   dense = false;
   readDone = false;
@@ -78,6 +77,11 @@ class Slice {
     return this.committedCursor === undefined
       ? [this.gte, this.committedLte]
       : [this.gte, this.committedLte, this.committedCursor];
+  }
+
+  /** Some worker is reading it. */
+  get busy(): boolean {
+    return this.via !== undefined;
   }
 
   /** Nothing of it has been read yet (a search can take it whole). */
@@ -158,8 +162,7 @@ export async function* readCustomerSlices(
     // Steal the older half (in customers, not in seconds) of the busy slice with the most pages left.
     const best = busiestSplittable(() => true);
     if (!best || best.pages < 2) return undefined;
-    const half = density.endFor(best.slice.gte, (best.pages * PAGE_SIZE) / 2);
-    return splitOff(best.slice, Math.min(half, best.slice.readLte - 1));
+    return splitOff(best.slice, olderHalfEnd(best));
   };
 
   const splittable = (slice: Slice) =>
@@ -179,6 +182,9 @@ export async function* readCustomerSlices(
     }
     return best;
   };
+  /** Where the older half (in customers, not in seconds) of what a busy slice has left ends. */
+  const olderHalfEnd = ({ slice, pages }: { slice: Slice; pages: number }): number =>
+    Math.min(density.endFor(slice.gte, (pages * PAGE_SIZE) / 2), slice.readLte - 1);
 
   // Search: the settled part of the range (older than the horizon), in chunks of about
   // SEARCH_CHUNK_PAGES, taken from the oldest end so the list keeps the newest customers.
@@ -209,8 +215,7 @@ export async function* readCustomerSlices(
     // of the run: the list has the newer half in flight, and the two finish sooner together.
     const best = busiestSplittable((slice) => slice.gte < settledBefore);
     if (!best || best.pages < 1) return undefined;
-    const half = density.endFor(best.slice.gte, (best.pages * PAGE_SIZE) / 2);
-    const end = Math.min(half, best.slice.readLte - 1, settledBefore - 1, chunkEnd(best.slice.gte));
+    const end = Math.min(olderHalfEnd(best), settledBefore - 1, chunkEnd(best.slice.gte));
     return planned(splitOff(best.slice, end));
   };
 
@@ -230,7 +235,6 @@ export async function* readCustomerSlices(
   };
 
   const readSlice = async (slice: Slice, maxPages = Infinity): Promise<void> => {
-    slice.busy = true;
     slice.via = 'list';
     listReaders++;
     for (let pages = 0; pages < maxPages && !slice.readDone && !stopped; pages++) {
@@ -272,7 +276,6 @@ export async function* readCustomerSlices(
       wakeIdleWorkers();
     }
     listReaders--;
-    slice.busy = false;
     slice.via = undefined;
   };
 
@@ -286,7 +289,6 @@ export async function* readCustomerSlices(
     // A chunk thought nearly empty may hold a page or two: not worth another request to cut.
     const expectedPages = Math.max(1, estimatedPages);
     let slice = chunk;
-    slice.busy = true;
     slice.via = 'search';
     let page: string | undefined;
     let customersRead = 0;
@@ -303,11 +305,9 @@ export async function* readCustomerSlices(
             const width = slice.readLte - slice.gte + 1;
             const share = (expectedPages * PAGE_SIZE) / result.totalCount;
             const end = Math.max(slice.gte, slice.gte + Math.floor(width * share) - 1);
-            const older = splitOff(slice, end);
-            slice.busy = false;
+            // The newer rest goes back; the older part is searched instead.
             slice.via = undefined;
-            slice = older;
-            slice.busy = true;
+            slice = splitOff(slice, end);
             slice.via = 'search';
             wakeIdleWorkers();
             continue;
@@ -340,7 +340,6 @@ export async function* readCustomerSlices(
       slice.readDone = false;
       options.search?.onUnavailable(errorMessage(error));
     } finally {
-      slice.busy = false;
       slice.via = undefined;
       wakeIdleWorkers();
     }

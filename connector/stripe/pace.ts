@@ -81,5 +81,9 @@ export async function waitForTurn(
 
 async function sleepUntil(atMs: number): Promise<void> {
   const waitMs = atMs - Date.now();
-  if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+  if (waitMs > 0) await sleep(waitMs);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

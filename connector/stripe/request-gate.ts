@@ -1,6 +1,6 @@
 import { backOff } from 'exponential-backoff';
 import { classifyFailure } from './errors';
-import { Pace, waitForTurn } from './pace';
+import { Pace, sleep, waitForTurn } from './pace';
 import type { RequestStats } from './port';
 import type { Endpoint, RateBudgets } from './rate-budgets';
 
@@ -63,12 +63,12 @@ class EndpointLane {
     return this.own.perSecond;
   }
 
-  answered(ms: number): void {
-    this.answerMs = this.answerMs === undefined ? ms : this.answerMs * 0.8 + ms * 0.2;
-  }
-
   set pace(value: number) {
     this.own.perSecond = Math.min(this.fullPace, Math.max(this.fullPace * SLOWEST, value));
+  }
+
+  answered(ms: number): void {
+    this.answerMs = this.answerMs === undefined ? ms : this.answerMs * 0.8 + ms * 0.2;
   }
 
   /** Waits for the endpoint's next slot, with room under the account's limit, past any Retry-After. */
@@ -191,8 +191,4 @@ export class RequestGate {
       },
     );
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
