@@ -41,5 +41,5 @@ export {
 } from './errors';
 export { MissingPermissionError } from './stripe/errors';
 export { redactSecrets } from './stripe/redact';
-export { OPERATORS, listFilterableProperties } from './filter';
+export { OPERATORS, listFilterableProperties, resolveOperator } from './filter';
 export { MODEL_TYPES } from './model';

@@ -32,6 +32,7 @@ export {
   type PropertyType,
 } from './properties.js';
 export { formatPath, parsePath } from './path.js';
+export { resolveOperator } from './operator-names.js';
 export { parseTimeValue, type TimeRange } from './dates.js';
 
 export interface CompiledFilter {

@@ -1,4 +1,4 @@
-import { OPERATORS } from '../../connector';
+import { resolveOperator } from '../../connector';
 
 interface WrittenCondition {
   property?: unknown;
@@ -37,9 +37,8 @@ function describeGroup(value: unknown, top: boolean): string {
 
 function describeCondition(condition: WrittenCondition): string {
   const operator = String(condition.operator ?? '');
-  const info = OPERATORS.find(
-    (candidate) => candidate.id === operator || candidate.label === operator.toLowerCase(),
-  );
+  // Spelled as loosely as the engine accepts it ("Is-Not", "IS ONE OF").
+  const info = resolveOperator(operator);
   const label = info?.label ?? operator.replace(/_/g, ' ');
   const values = Array.isArray(condition.values) ? condition.values.map(String) : [];
   const shown =

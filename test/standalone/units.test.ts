@@ -90,6 +90,15 @@ describe('filter summaries', () => {
     ).toBe(
       'address.country is one of FR, DE or (balance is between 0 and 100 and email is not empty)',
     );
+    // Operators spelled as loosely as the engine accepts them.
+    expect(
+      summarizeFilter({
+        conditions: [
+          { property: 'balance', operator: 'Is-Between', values: [0, 100] },
+          { property: 'email', operator: 'IS NOT EMPTY' },
+        ],
+      }),
+    ).toBe('balance is between 0 and 100 and email is not empty');
   });
 });
 
