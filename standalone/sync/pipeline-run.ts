@@ -11,8 +11,6 @@ export interface PipelineRun {
   writer: PipelineWriter;
   /** The engine started it (a stop or a failure before that leaves it `not_run`). */
   begun: boolean;
-  /** Its outcome is in the runs table. */
-  recorded: boolean;
   /** When its current phase began (the import, then reading the changes made during it). */
   started: number;
   /** Seconds its earlier phases took: its time excludes other pipelines' turns in between. */
@@ -78,7 +76,6 @@ export function addClosingNotes(run: PipelineRun): void {
 export async function recordRun(warehouse: Warehouse, run: PipelineRun): Promise<void> {
   if (!run.begun) await warehouse.bookkeeping.startRun(run.record);
   await warehouse.bookkeeping.finishRun(outcomeRecord(run.record, run.report));
-  run.recorded = true;
 }
 
 /** A pipeline that failed before it could start (its table cannot take it): one finished row. */

@@ -92,7 +92,6 @@ export async function preparePipeline(
       opened,
       writer,
       begun: false,
-      recorded: false,
       started: Date.now(),
       secondsBefore: 0,
     };

@@ -5,6 +5,7 @@ import {
   syncPipelines,
   type ConnectorConfig,
   type PipelineRequest,
+  type PipelineSummary,
   type StripePort,
   type SyncEvent,
   type SyncMode,
@@ -119,7 +120,7 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
         report.pipelines.push(run.report);
       }
       addClosingNotes(run);
-      if (run.report.status !== 'not_run' && !run.recorded) {
+      if (run.report.status !== 'not_run') {
         await recordRun(warehouse, run).catch((error: unknown) =>
           say(name, 'WARN', `could not record the run's outcome: ${errorMessage(error)}`),
         );
@@ -205,8 +206,7 @@ async function consume(
         run.report.filteredOut = summary.filteredOut;
         run.report.skipped = summary.skippedByCode;
         run.report.errors = summary.failed + summary.malformed;
-        run.report.read =
-          summary.emitted + summary.filteredOut + summary.skippedByCode + summary.failed;
+        run.report.read = customersRead(summary);
         updateCounts(run);
         progress(run, true);
         report.pipelines.push(run.report);
@@ -254,6 +254,11 @@ function needsCatchUp(run: PipelineRun, config: ConnectorConfig): boolean {
   );
 }
 
+/** Customers a run read: emitted, filtered out, skipped by the transformation or failed. */
+function customersRead(summary: PipelineSummary): number {
+  return summary.emitted + summary.filteredOut + summary.skippedByCode + summary.failed;
+}
+
 /** Reads the changes made during the full imports that just ended; true when stopped. */
 async function catchUp(runs: PipelineRun[], options: SyncOptions, say: Say): Promise<boolean> {
   const byName = new Map(runs.map((run) => [run.report.pipeline, run]));
@@ -295,8 +300,9 @@ async function catchUp(runs: PipelineRun[], options: SyncOptions, say: Say): Pro
         if (!run) break;
         await run.writer.finished(event.summary);
         const { summary } = event;
-        run.report.read += summary.emitted + summary.filteredOut + summary.failed;
+        run.report.read += customersRead(summary);
         run.report.filteredOut += summary.filteredOut;
+        run.report.skipped += summary.skippedByCode;
         run.report.errors += summary.failed + summary.malformed;
         updateCounts(run);
         if (summary.emitted > 0) {
