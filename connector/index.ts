@@ -13,7 +13,7 @@ export {
   EVENTS_PERMISSION_STEPS,
   type StripeAccess,
 } from './access';
-export { describeStreams, type StreamDescription } from './streams';
+export { describeStreams, layoutOf, type StreamDescription } from './streams';
 export {
   syncPipelines,
   connect,

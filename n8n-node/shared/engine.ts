@@ -13,7 +13,7 @@ export {
   OPERATORS,
   StripeApi,
   connect,
-  describeStreams,
+  layoutOf,
   keyMode,
   listFilterableProperties,
   parseConfig,

@@ -9,7 +9,7 @@ import type { NodeConfig } from './config-from-parameters';
 import type { EditorWords } from './editor-words';
 import {
   connect,
-  describeStreams,
+  layoutOf,
   parseConfig,
   parsePipelineState,
   stateStartingNow,
@@ -91,11 +91,10 @@ export class CustomerImport {
       throw this.words.error(error);
     }
     const [pipeline] = this.config.pipelines;
-    const [stream] = describeStreams(this.config);
-    if (!pipeline || !stream) throw new Error('The engine returned no pipeline for the node.');
+    if (!pipeline) throw new Error('The engine returned no pipeline for the node.');
     this.engineFingerprint = pipeline.fingerprint;
     this.pipeline = { ...pipeline, fingerprint: fingerprint ?? pipeline.fingerprint };
-    this.layout = stream.layout;
+    this.layout = layoutOf(pipeline);
     this.api = connect(this.config, (message) => log('WARN', message));
   }
 
