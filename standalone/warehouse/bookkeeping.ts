@@ -1,5 +1,5 @@
 import { BOOKKEEPING_PREFIX } from './layout';
-import { quote, type Dialect, type SqlSession } from './sql';
+import { qualified, quote, type Dialect, type SqlSession } from './sql';
 
 /** The tool's own tables, beside the pipelines' tables in the destination schema. */
 export const STATE_TABLE = `${BOOKKEEPING_PREFIX}state`;
@@ -29,7 +29,7 @@ export interface RunRecord {
 export function bookkeepingDdl(dialect: Dialect, schema: string): string[] {
   const t = (kind: 'text' | 'bigint' | 'boolean' | 'timestamptz' | 'json') =>
     dialect.typeName({ type: kind });
-  const table = (name: string) => `${quote(schema)}.${quote(name)}`;
+  const table = (name: string) => qualified({ schema, name });
   return [
     `CREATE SCHEMA IF NOT EXISTS ${quote(schema)}`,
     // `state` covers the pipeline's table; `staged_state` covers its staging table while a full
@@ -75,7 +75,7 @@ export class Bookkeeping {
   ) {}
 
   private table(name: string): string {
-    return `${quote(this.schema)}.${quote(name)}`;
+    return qualified({ schema: this.schema, name });
   }
 
   async startRun(run: RunRecord): Promise<void> {

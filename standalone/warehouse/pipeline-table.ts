@@ -64,7 +64,7 @@ export class PipelineTable {
   ) {
     this.main = { schema, name: layout.table };
     this.staging = { schema, name: layout.stagingTable };
-    this.stateTable = `${quote(schema)}.${quote(STATE_TABLE)}`;
+    this.stateTable = qualified({ schema, name: STATE_TABLE });
   }
 
   /** Creates the table, or adds the columns it lacks; refuses changes it cannot take. */
