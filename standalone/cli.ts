@@ -148,6 +148,7 @@ async function syncCommand(flags: SyncFlags, secrets: string[]): Promise<number>
   try {
     const overrides = await warehouse.bookkeeping.enabledOverrides();
     const config = withEnabledOverrides(loaded.config, overrides);
+    const timeZone = resolveTimeZone(undefined);
     for (const pipeline of loaded.config.pipelines) {
       const override = overrides.get(pipeline.name);
       if (override !== undefined && override !== pipeline.enabled) {
@@ -156,7 +157,7 @@ async function syncCommand(flags: SyncFlags, secrets: string[]): Promise<number>
         );
       }
       try {
-        parseSchedule(pipeline, resolveTimeZone(undefined));
+        parseSchedule(pipeline, timeZone);
       } catch (error) {
         process.stderr.write(
           `WARN ${errorMessage(error)} (sync ignores schedules; serve refuses to start)\n`,
@@ -165,7 +166,8 @@ async function syncCommand(flags: SyncFlags, secrets: string[]): Promise<number>
     }
     const enabled = config.pipelines.filter((pipeline) => pipeline.enabled).map((p) => p.name);
     const chosen = flags.pipeline ?? enabled;
-    for (const name of [...chosen, ...(flags.rebuild ?? [])]) {
+    const pipelines = [...new Set([...chosen, ...(flags.rebuild ?? [])])];
+    for (const name of pipelines) {
       const pipeline = config.pipelines.find((candidate) => candidate.name === name);
       if (!pipeline) {
         throw new ConnectorError(
@@ -180,7 +182,6 @@ async function syncCommand(flags: SyncFlags, secrets: string[]): Promise<number>
         );
       }
     }
-    const pipelines = [...new Set([...chosen, ...(flags.rebuild ?? [])])];
     if (pipelines.length === 0) {
       process.stderr.write('No pipeline is enabled: nothing to sync.\n');
     }
