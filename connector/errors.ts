@@ -2,7 +2,11 @@
  * Errors the engine raises, classified the way every shell needs them:
  * - `config`: the user's mistake (bad key, missing permission, invalid filter). Retrying won't help;
  *   the message says which field is wrong and how to fix it.
- * - `transient`: the service misbehaved (rate limit storm, 5xx, network). A rerun may succeed.
+ * - `data`: a pipeline failed on a customer: its transformation threw, timed out or returned what
+ *   the Customer Model refuses (`on_error: fail`). The config is valid; the code or the data must
+ *   change. Retrying the same run fails the same way.
+ * - `transient`: the service misbehaved (rate limit storm, 5xx, network, a lost warehouse
+ *   connection, a lock held by another process). A rerun may succeed.
  * - `system`: a bug or an unexpected state on our side.
  *
  * `origin` says who answered: `stripe` when the error is Stripe's (or the network's) answer to a
@@ -12,7 +16,7 @@
  * Messages must never contain secrets: build them from field names and Stripe's own error text,
  * never from the config values themselves.
  */
-export type FailureKind = 'config' | 'transient' | 'system';
+export type FailureKind = 'config' | 'data' | 'transient' | 'system';
 export type FailureOrigin = 'stripe' | 'local';
 
 export interface ErrorDetails {
@@ -44,6 +48,14 @@ export class ConfigError extends ConnectorError {
   constructor(message: string, details?: ErrorDetails) {
     super('config', message, details);
     this.name = 'ConfigError';
+  }
+}
+
+/** A pipeline failed on a customer's data or on its own code; the message names both. */
+export class DataError extends ConnectorError {
+  constructor(message: string, details?: ErrorDetails) {
+    super('data', message, details);
+    this.name = 'DataError';
   }
 }
 

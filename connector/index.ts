@@ -23,6 +23,7 @@ export {
   type SyncEvent,
   type SyncMode,
   type SyncOptions,
+  type SkippedCustomer,
 } from './sync';
 export type { ChangeKind, EmittedRecord, PipelineSummary } from './pipeline/run';
 export { parsePipelineState, type PipelineState } from './pipeline/state';
@@ -34,6 +35,7 @@ export { rateBudgets, keyMode, STRIPE_LIMITS, ENDPOINTS } from './stripe/rate-bu
 export {
   ConnectorError,
   ConfigError,
+  DataError,
   TransientError,
   errorMessage,
   type FailureKind,

@@ -47,6 +47,18 @@ export interface SyncOptions {
   whenEventsUnreadable?: 'fail' | 'full_refresh';
 }
 
+/**
+ * A customer the pipeline selected but emitted no record for: its transformation returned null
+ * (`transformation`), or failed on it with `on_error: skip` (`error`, with why). Shells keep any
+ * row imported for it earlier, in every kind of run: a skip never deletes.
+ */
+export interface SkippedCustomer {
+  id: string;
+  cause: 'transformation' | 'error';
+  /** For `error`: what went wrong, naming no secret and no customer value. */
+  reason?: string;
+}
+
 export type SyncEvent =
   | {
       kind: 'pipeline_started';
@@ -56,6 +68,8 @@ export type SyncEvent =
       downgraded?: { from: SyncMode; reason: string };
     }
   | { kind: 'records'; pipeline: string; items: EmittedRecord[] }
+  /** Customers skipped since the last event: before the checkpoint that covers them. */
+  | { kind: 'skipped'; pipeline: string; customers: SkippedCustomer[] }
   /** Every record of the pipeline so far is covered by `state`: save it, resume from it. */
   | { kind: 'checkpoint'; pipeline: string; state: PipelineState; recordsSinceLast: number }
   | { kind: 'log'; pipeline?: string; level: 'INFO' | 'WARN'; message: string }

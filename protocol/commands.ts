@@ -18,6 +18,8 @@ import type { MessageWriter } from './output';
 
 const FAILURE_TYPES: Record<FailureKind, FailureType> = {
   config: 'config_error',
+  // The user's code or data must change: for whoever retries, the same as a config error.
+  data: 'config_error',
   transient: 'transient_error',
   system: 'system_error',
 };

@@ -11,6 +11,7 @@ type Failure = NonNullable<ConstructorParameters<typeof NodeApiError>[2]>['failu
 
 const DESCRIPTIONS = {
   config: undefined,
+  data: undefined,
   transient:
     'Stripe or the network failed after several retries. Running the node again may succeed; consider enabling "Retry On Fail".',
   system: 'An unexpected error in the Stripe Customers engine. Please report it with this message.',
