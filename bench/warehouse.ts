@@ -103,6 +103,7 @@ async function measureWriter(destinationUrl: string, rows: number): Promise<Meas
       skippedByCode: 0,
       failed: 0,
       malformed: 0,
+      settlingEvents: 0,
     };
 
     let started = performance.now();

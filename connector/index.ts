@@ -24,6 +24,7 @@ export {
   type SyncMode,
   type SyncOptions,
   type SkippedCustomer,
+  type LogTopic,
 } from './sync';
 export type { ChangeKind, EmittedRecord, PipelineSummary } from './pipeline/run';
 export { parsePipelineState, type PipelineState } from './pipeline/state';

@@ -59,6 +59,15 @@ export interface SkippedCustomer {
   reason?: string;
 }
 
+/**
+ * Log lines whose advice depends on the shell:
+ * - `definition_changed`: the pipeline's definition changed, so a full import runs; rows the new
+ *   definition leaves out stay where the destination keeps what it had (Airbyte's append/dedup).
+ * - `cursor_expired`: the saved cursor is older than Stripe's 30-day event retention, so a full
+ *   import runs and customers deleted during the gap cannot be seen.
+ */
+export type LogTopic = 'definition_changed' | 'cursor_expired';
+
 export type SyncEvent =
   | {
       kind: 'pipeline_started';
@@ -72,7 +81,15 @@ export type SyncEvent =
   | { kind: 'skipped'; pipeline: string; customers: SkippedCustomer[] }
   /** Every record of the pipeline so far is covered by `state`: save it, resume from it. */
   | { kind: 'checkpoint'; pipeline: string; state: PipelineState; recordsSinceLast: number }
-  | { kind: 'log'; pipeline?: string; level: 'INFO' | 'WARN'; message: string }
+  | {
+      kind: 'log';
+      pipeline?: string;
+      level: 'INFO' | 'WARN';
+      /** States what happened, in the product's words; names no platform's buttons. */
+      message: string;
+      /** Set when the shell should add its own advice (its commands, its buttons) to the message. */
+      topic?: LogTopic;
+    }
   | { kind: 'pipeline_finished'; pipeline: string; summary: PipelineSummary }
   /** The pipeline stopped; the others still run. Its last checkpoint is where a rerun continues. */
   | { kind: 'pipeline_failed'; pipeline: string; error: ConnectorError }

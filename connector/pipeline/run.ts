@@ -34,6 +34,11 @@ export interface PipelineSummary {
   failed: number;
   /** Objects from Stripe too malformed to key (no id or created); reported and left out. */
   malformed: number;
+  /**
+   * Incremental runs: events younger than `events_settle_seconds` left for the next run (0 when
+   * there were none, or when the run did not look).
+   */
+  settlingEvents: number;
 }
 
 export interface PipelineRunOptions {
@@ -65,6 +70,7 @@ export async function* runPipeline(
     skippedByCode: 0,
     failed: 0,
     malformed: 0,
+    settlingEvents: 0,
   };
   const { state } = options;
   const trusted =

@@ -31,6 +31,7 @@ const SUMMARY = {
   skippedByCode: 0,
   failed: 0,
   malformed: 0,
+  settlingEvents: 0,
 };
 
 /** Commits at every opportunity, so what each step leaves in the warehouse is visible. */
