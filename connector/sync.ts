@@ -10,6 +10,7 @@ import { ConfigError, ConnectorError, errorMessage } from './errors';
 import { closePipeline, openPipeline } from './open-pipeline';
 import type { SyncMode } from './pipeline/definition';
 import { runPipeline, type EmittedRecord, type PipelineSummary } from './pipeline/run';
+import type { SkippedCustomer } from './pipeline/shape';
 import { parsePipelineState, type PipelineState } from './pipeline/state';
 import { StripeApi } from './stripe/api';
 import type { RequestStats, StripePort } from './stripe/port';
@@ -47,17 +48,7 @@ export interface SyncOptions {
   whenEventsUnreadable?: 'fail' | 'full_refresh';
 }
 
-/**
- * A customer the pipeline selected but emitted no record for: its transformation returned null
- * (`transformation`), or failed on it with `on_error: skip` (`error`, with why). Shells keep any
- * row imported for it earlier, in every kind of run: a skip never deletes.
- */
-export interface SkippedCustomer {
-  id: string;
-  cause: 'transformation' | 'error';
-  /** For `error`: what went wrong, naming no secret and no customer value. */
-  reason?: string;
-}
+export type { SkippedCustomer };
 
 /**
  * Log lines whose advice depends on the shell:
@@ -216,6 +207,8 @@ export async function* syncPipelines(
               state: event.state,
               recordsSinceLast: records,
             };
+          } else if (event.kind === 'skipped') {
+            yield { kind: 'skipped', pipeline: name, customers: event.customers };
           } else {
             yield { kind: 'log', pipeline: name, level: event.level, message: event.message };
           }

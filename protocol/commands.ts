@@ -1,6 +1,7 @@
 import {
   CONNECTION_SPECIFICATION,
   ConnectorError,
+  SkipTally,
   checkConnection,
   connect,
   describeStreams,
@@ -104,6 +105,7 @@ export async function readCommand(out: MessageWriter, options: ReadOptions): Pro
   });
   let failures = 0;
   const running = new Set<string>();
+  const skips = new Map<string, SkipTally>();
   for await (const event of sync) {
     switch (event.kind) {
       case 'pipeline_started':
@@ -119,6 +121,17 @@ export async function readCommand(out: MessageWriter, options: ReadOptions): Pro
         }
         const emittedAt = Date.now();
         for (const item of event.items) await out.record(event.pipeline, item.record, emittedAt);
+        break;
+      }
+      case 'skipped': {
+        const tally = skips.get(event.pipeline) ?? new SkipTally();
+        skips.set(event.pipeline, tally);
+        for (const customer of tally.add(event.customers)) {
+          await out.log(
+            'WARN',
+            `Stream "${event.pipeline}": skipped customer ${customer.id}: ${customer.reason ?? 'no reason given'}`,
+          );
+        }
         break;
       }
       case 'checkpoint':
@@ -140,9 +153,11 @@ export async function readCommand(out: MessageWriter, options: ReadOptions): Pro
         await out.log(event.level, event.message);
         break;
       case 'pipeline_finished':
+        await reportSkips(out, event.pipeline, skips.get(event.pipeline));
         await out.streamStatus({ name: event.pipeline }, 'COMPLETE');
         break;
       case 'pipeline_failed':
+        await reportSkips(out, event.pipeline, skips.get(event.pipeline));
         failures++;
         await out.streamStatus({ name: event.pipeline }, 'INCOMPLETE');
         await traceError(out, event.error, {
@@ -159,6 +174,25 @@ export async function readCommand(out: MessageWriter, options: ReadOptions): Pro
     }
   }
   return failures > 0 ? 1 : 0;
+}
+
+/** The closing lines of a stream's skips: what was not listed one by one, and the total. */
+async function reportSkips(
+  out: MessageWriter,
+  stream: string,
+  tally: SkipTally | undefined,
+): Promise<void> {
+  if (!tally || tally.afterErrors === 0) return;
+  if (tally.unlisted > 0) {
+    await out.log(
+      'WARN',
+      `Stream "${stream}": ${tally.unlisted} more customer(s) skipped after errors, not listed one by one.`,
+    );
+  }
+  await out.log(
+    'WARN',
+    `Stream "${stream}": ${tally.afterErrors} skipped after errors (on_error: skip).`,
+  );
 }
 
 function failureTypeOf(error: unknown): FailureType {

@@ -6,7 +6,7 @@ import { searchPages, startSearch } from '../stripe/customer-search';
 import { isWellFormedCustomer, type StripeCustomer } from '../stripe/customer-schema';
 import type { PipelineDefinition, SyncMode } from './definition';
 import { deletionRecord, type OutputRecord } from './records';
-import { shapeCustomers, type ShapeResult } from './shape';
+import { shapeCustomers, type ShapeResult, type SkippedCustomer } from './shape';
 import { eventsAlreadyReflected } from './overlap';
 import { SeenEvents } from './seen-events';
 import { fullImportState, incrementalState, type CreatedSlice, type PipelineState } from './state';
@@ -21,6 +21,8 @@ export interface EmittedRecord {
 
 export type PipelineEvent =
   | { kind: 'records'; items: EmittedRecord[] }
+  /** Customers selected but given no record: before the checkpoint that covers them. */
+  | { kind: 'skipped'; customers: SkippedCustomer[] }
   /** Everything emitted so far is covered by this state: save it, resume from it. */
   | { kind: 'checkpoint'; state: PipelineState }
   | { kind: 'log'; level: 'INFO' | 'WARN'; message: string };
@@ -417,13 +419,13 @@ async function* report(
   shaped: ShapeResult,
   items: EmittedRecord[],
 ): AsyncGenerator<PipelineEvent> {
-  summary.skippedByCode += shaped.skippedByCode;
-  summary.failed += shaped.failures.length;
-  for (const failure of shaped.failures) {
-    yield log('WARN', pipeline, `skipped customer ${failure.id}: ${failure.reason}`);
+  for (const { cause } of shaped.skipped) {
+    if (cause === 'transformation') summary.skippedByCode++;
+    else summary.failed++;
   }
   summary.emitted += items.length;
   if (items.length > 0) yield { kind: 'records', items };
+  if (shaped.skipped.length > 0) yield { kind: 'skipped', customers: shaped.skipped };
 }
 
 function log(level: 'INFO' | 'WARN', pipeline: PipelineDefinition, message: string): PipelineEvent {

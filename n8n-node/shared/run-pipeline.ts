@@ -8,6 +8,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import type { NodeConfig } from './config-from-parameters';
 import type { EditorWords } from './editor-words';
 import {
+  SkipTally,
   connect,
   layoutOf,
   parseConfig,
@@ -57,6 +58,8 @@ export interface RunResult {
   summary: PipelineSummary | undefined;
   /** Why stopAtCheckpoint stopped the run, if it did. */
   stoppedAtCheckpoint?: string;
+  /** Customers that got no item: skipped after errors, or by the code (it returned null). */
+  skipped: { afterErrors: number; byTransformation: number };
 }
 
 /** One node execution's view of the engine: a parsed config with one pipeline. */
@@ -163,7 +166,13 @@ export class CustomerImport {
   }
 
   async run(options: RunOptions): Promise<RunResult> {
-    const result: RunResult = { items: [], state: undefined, summary: undefined };
+    const result: RunResult = {
+      items: [],
+      state: undefined,
+      summary: undefined,
+      skipped: { afterErrors: 0, byTransformation: 0 },
+    };
+    const skips = new SkipTally();
     const sync = syncPipelines(this.config, {
       stripe: this.api,
       pipelines: [
@@ -180,6 +189,10 @@ export class CustomerImport {
       for await (const event of sync) {
         if (event.kind === 'records') {
           result.items.push(...event.items);
+        } else if (event.kind === 'skipped') {
+          for (const customer of skips.add(event.customers)) {
+            this.log('WARN', `skipped customer ${customer.id}: ${customer.reason ?? ''}`);
+          }
         } else if (event.kind === 'checkpoint') {
           result.state = event.state;
           const reason = options.stopAtCheckpoint?.({ items: result.items.length });
@@ -198,8 +211,26 @@ export class CustomerImport {
       }
     } catch (error) {
       throw this.words.error(error);
+    } finally {
+      result.skipped = { afterErrors: skips.afterErrors, byTransformation: skips.byTransformation };
+      this.reportSkips(skips);
     }
     return result;
+  }
+
+  /** The closing lines of the run's skips, after the first ones listed one by one. */
+  private reportSkips(skips: SkipTally): void {
+    if (skips.afterErrors === 0) return;
+    if (skips.unlisted > 0) {
+      this.log(
+        'WARN',
+        `${skips.unlisted} more customer(s) skipped after errors, not listed one by one.`,
+      );
+    }
+    this.log(
+      'WARN',
+      `${skips.afterErrors} customer(s) skipped after errors (On Transformation Error: Skip the Customer).`,
+    );
   }
 
   /** An engine record as an n8n item, paired to input item `item`. */

@@ -407,7 +407,18 @@ describe('Customer Model and transformations', () => {
     const skipping = await pkg.runAction({ parameters: { ...parameters, onError: 'skip' } });
     expect(skipping.error).toBeUndefined();
     expect(skipping.items.map((item) => item.email)).toEqual(['Grace@PRO.example']);
-    expect(takeLogs().join('\n')).toMatch(new RegExp(`WARN .*skipped customer ${ada.id}`));
+    const logged = takeLogs().join('\n');
+    expect(logged).toMatch(new RegExp(`WARN .*skipped customer ${ada.id}: .*no ads customers`));
+    expect(logged).toContain(
+      'WARN 1 customer(s) skipped after errors (On Transformation Error: Skip the Customer).',
+    );
+    expect(skipping.hints).toEqual([
+      {
+        message: `1 customer(s) were skipped after errors (On Transformation Error: Skip the Customer) and have no item. n8n's log names the first 10 and why.`,
+        type: 'warning',
+        location: 'outputPane',
+      },
+    ]);
   });
 
   it('reports code that does not load, with the line', async () => {
