@@ -110,6 +110,8 @@ export async function* syncPipelines(
   config: ConnectorConfig,
   options: SyncOptions = {},
 ): AsyncGenerator<SyncEvent, void> {
+  // What the config holds that is ignored, before anything runs: every shell shows it.
+  for (const warning of config.warnings) yield warn(undefined, warning);
   const pending: SyncEvent[] = [];
   const stripe =
     options.stripe ?? connect(config, (message) => pending.push(warn(undefined, message)));

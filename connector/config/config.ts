@@ -74,6 +74,11 @@ export interface ConnectorConfig {
   model?: CustomerModel;
   /** Every configured pipeline, disabled ones included (shells decide what to offer). */
   pipelines: PipelineConfig[];
+  /**
+   * What the config holds that the connector ignores (unknown fields), each in a sentence:
+   * `syncPipelines` yields them as warnings first and `checkConnection` mentions them.
+   */
+  warnings: string[];
 }
 
 /** The pipeline used when the config names none: every customer, as Stripe returns it. */
@@ -88,7 +93,7 @@ export const DEFAULT_PIPELINE_NAME = 'customers';
  */
 export function parseConfig(raw: unknown, now: Date = new Date()): ConnectorConfig {
   const defaulted = withDefaultPipeline(raw);
-  const config = validateConfigJson(defaulted ?? raw);
+  const { config, warnings } = validateConfigJson(defaulted ?? raw);
   const unknownKeys = config.pipelines?.flatMap(unknownPipelineKeys) ?? [];
   if (unknownKeys.length > 0) throw new ConfigError(`Invalid config: ${unknownKeys.join('; ')}.`);
   const inReadmeOrder = writtenByForm(raw);
@@ -173,6 +178,7 @@ export function parseConfig(raw: unknown, now: Date = new Date()): ConnectorConf
     },
     model: compiledModel,
     pipelines,
+    warnings,
   };
 }
 
