@@ -11,7 +11,7 @@ import { closePipeline, openPipeline } from './open-pipeline';
 import type { SyncMode } from './pipeline/definition';
 import { runPipeline, type EmittedRecord, type PipelineSummary } from './pipeline/run';
 import type { SkippedCustomer } from './pipeline/shape';
-import { parsePipelineState, type PipelineState } from './pipeline/state';
+import { isStateOf, parsePipelineState, type PipelineState } from './pipeline/state';
 import { StripeApi } from './stripe/api';
 import type { RequestStats, StripePort } from './stripe/port';
 
@@ -140,13 +140,7 @@ export async function* syncPipelines(
   const mustProbe =
     options.whenEventsUnreadable === 'full_refresh'
       ? incremental.length > 0
-      : incremental.some(
-          (plan) =>
-            !isPastFullImport(
-              plan.request.state,
-              plan.request.fingerprint ?? plan.pipeline.fingerprint,
-            ),
-        );
+      : incremental.some((plan) => !isPastFullImport(plan.request.state, fingerprintsOf(plan)));
   if (mustProbe) {
     const events = await probeEvents(stripe);
     if (!events.readable) {
@@ -186,7 +180,7 @@ export async function* syncPipelines(
           api: stripe,
           syncMode,
           state,
-          fingerprint: request.fingerprint ?? pipeline.fingerprint,
+          ...fingerprintsOf(plan),
           settings: config.reading,
           ...(request.limit !== undefined ? { limit: request.limit } : {}),
         });
@@ -231,13 +225,29 @@ export async function* syncPipelines(
   };
 }
 
+/**
+ * The fingerprint saved states must carry: the shell's own when it gives one (it then owns what
+ * earlier versions wrote), else the pipeline's or a former one of it.
+ */
+function fingerprintsOf(plan: { request: PipelineRequest; pipeline: PipelineConfig }): {
+  fingerprint: string;
+  formerFingerprints: readonly string[];
+} {
+  return plan.request.fingerprint !== undefined
+    ? { fingerprint: plan.request.fingerprint, formerFingerprints: [] }
+    : {
+        fingerprint: plan.pipeline.fingerprint,
+        formerFingerprints: plan.pipeline.formerFingerprints,
+      };
+}
+
 /** A saved state, of the pipeline as now defined, whose next run reads events first. */
-function isPastFullImport(state: unknown, fingerprint: string): boolean {
+function isPastFullImport(
+  state: unknown,
+  { fingerprint, formerFingerprints }: ReturnType<typeof fingerprintsOf>,
+): boolean {
   const saved = state as { phase?: unknown; fingerprint?: unknown } | null | undefined;
-  return (
-    saved?.phase === 'incremental' &&
-    (saved.fingerprint === undefined || saved.fingerprint === fingerprint)
-  );
+  return saved?.phase === 'incremental' && isStateOf(saved, fingerprint, formerFingerprints);
 }
 
 function warn(pipeline: string | undefined, message: string): SyncEvent {

@@ -9,7 +9,13 @@ import { deletionRecord, type OutputRecord } from './records';
 import { shapeCustomers, type ShapeResult, type SkippedCustomer } from './shape';
 import { eventsAlreadyReflected } from './overlap';
 import { SeenEvents } from './seen-events';
-import { fullImportState, incrementalState, type CreatedSlice, type PipelineState } from './state';
+import {
+  fullImportState,
+  incrementalState,
+  isStateOf,
+  type CreatedSlice,
+  type PipelineState,
+} from './state';
 
 /** How a record came to be emitted; n8n items carry it, Airbyte ignores it. */
 export type ChangeKind = 'listed' | 'created' | 'updated' | 'deleted';
@@ -48,8 +54,10 @@ export interface PipelineRunOptions {
   /** full_refresh: always the whole list. incremental: changes since `state`. */
   syncMode: SyncMode;
   state: PipelineState | undefined;
-  /** Identifies filter + transformation; a state written under another one is not trusted. */
+  /** Identifies the pipeline's definition; a state written under another one is not trusted. */
   fingerprint: string;
+  /** What earlier versions wrote for the same definition: states under these are trusted too. */
+  formerFingerprints?: readonly string[];
   settings: ReadSettings;
   /** Stop after this many records (n8n's limit); the checkpoint then is not advanced past them. */
   limit?: number;
@@ -75,8 +83,7 @@ export async function* runPipeline(
     settlingEvents: 0,
   };
   const { state } = options;
-  const trusted =
-    state && (state.fingerprint === undefined || state.fingerprint === options.fingerprint);
+  const trusted = state && isStateOf(state, options.fingerprint, options.formerFingerprints);
   if (state && !trusted) {
     yield log(
       'WARN',

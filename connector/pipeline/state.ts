@@ -62,6 +62,23 @@ export function fullImportState(
   return { ...tracking, phase: 'full_import', remaining };
 }
 
+/**
+ * Whether a saved state was written for the definition `fingerprint` identifies, or under one of
+ * the fingerprints earlier versions gave it. A state without a fingerprint predates them all and
+ * is trusted.
+ */
+export function isStateOf(
+  state: { fingerprint?: unknown },
+  fingerprint: string,
+  formerFingerprints: readonly string[] = [],
+): boolean {
+  return (
+    state.fingerprint === undefined ||
+    state.fingerprint === fingerprint ||
+    formerFingerprints.includes(state.fingerprint as string)
+  );
+}
+
 const isUnixSeconds = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 1e11;
 

@@ -75,8 +75,8 @@ export class CustomerImport {
 
   private readonly words: EditorWords;
 
-  /** The engine's fingerprint of the resolved config (what older versions saved). */
-  private readonly engineFingerprint: string;
+  /** The engine's fingerprints of the resolved config (what older versions saved). */
+  private readonly engineFingerprints: readonly string[];
 
   /**
    * `fingerprint` replaces the engine's (see definitionFingerprint): the shell knows which
@@ -95,7 +95,7 @@ export class CustomerImport {
     }
     const [pipeline] = this.config.pipelines;
     if (!pipeline) throw new Error('The engine returned no pipeline for the node.');
-    this.engineFingerprint = pipeline.fingerprint;
+    this.engineFingerprints = [pipeline.fingerprint, ...pipeline.formerFingerprints];
     this.pipeline = { ...pipeline, fingerprint: fingerprint ?? pipeline.fingerprint };
     this.layout = layoutOf(pipeline);
     this.api = connect(this.config, (message) => log('WARN', message));
@@ -120,9 +120,12 @@ export class CustomerImport {
     }
     // A cursor saved under the engine's fingerprint of this very config (by an earlier version of
     // the nodes) belongs to the current definition: carry it over to the shell's fingerprint.
+    const saved = parsed.state?.fingerprint;
     if (
-      parsed.state?.fingerprint === this.engineFingerprint &&
-      this.engineFingerprint !== this.pipeline.fingerprint
+      parsed.state &&
+      saved !== undefined &&
+      saved !== this.pipeline.fingerprint &&
+      this.engineFingerprints.includes(saved)
     ) {
       return { ...parsed.state, fingerprint: this.pipeline.fingerprint };
     }
