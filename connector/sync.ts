@@ -9,7 +9,12 @@ import type { ConnectorConfig, PipelineConfig } from './config/config';
 import { ConfigError, ConnectorError, errorMessage } from './errors';
 import { closePipeline, openPipeline } from './open-pipeline';
 import type { SyncMode } from './pipeline/definition';
-import { runPipeline, type EmittedRecord, type PipelineSummary } from './pipeline/run';
+import {
+  runPipeline,
+  type EmittedRecord,
+  type LogTopic,
+  type PipelineSummary,
+} from './pipeline/run';
 import type { SkippedCustomer } from './pipeline/shape';
 import { isStateOf, parsePipelineState, type PipelineState } from './pipeline/state';
 import { StripeApi } from './stripe/api';
@@ -50,14 +55,7 @@ export interface SyncOptions {
 
 export type { SkippedCustomer };
 
-/**
- * Log lines whose advice depends on the shell:
- * - `definition_changed`: the pipeline's definition changed, so a full import runs; rows the new
- *   definition leaves out stay where the destination keeps what it had (Airbyte's append/dedup).
- * - `cursor_expired`: the saved cursor is older than Stripe's 30-day event retention, so a full
- *   import runs and customers deleted during the gap cannot be seen.
- */
-export type LogTopic = 'definition_changed' | 'cursor_expired';
+export type { LogTopic };
 
 export type SyncEvent =
   | {
@@ -124,7 +122,7 @@ export async function* syncPipelines(
       const enabled = config.pipelines.filter((p) => p.enabled).map((p) => p.name);
       yield warn(
         undefined,
-        `Pipeline "${request.name}" is ${pipeline ? 'disabled in the config' : 'not in the config'} (enabled pipelines: ${enabled.join(', ') || 'none'}); skipping it. If the config changed, refresh the list of streams (in Airbyte: discover the schema again).`,
+        `Pipeline "${request.name}" is ${pipeline ? 'disabled in the config' : 'not in the config'} (enabled pipelines: ${enabled.join(', ') || 'none'}); skipping it. The pipelines to run were chosen from another version of the config: choose them again.`,
       );
       continue;
     }
@@ -206,7 +204,7 @@ export async function* syncPipelines(
           } else if (event.kind === 'skipped') {
             yield { kind: 'skipped', pipeline: name, customers: event.customers };
           } else {
-            yield { kind: 'log', pipeline: name, level: event.level, message: event.message };
+            yield { ...event, pipeline: name };
           }
         }
       } finally {

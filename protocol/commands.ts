@@ -11,6 +11,7 @@ import {
   syncPipelines,
   type ConnectorConfig,
   type FailureKind,
+  type LogTopic,
 } from '../connector';
 import { parseConfiguredCatalog, parseInputState, toAirbyteStream } from './catalog';
 import { readJsonFile } from './files';
@@ -23,6 +24,14 @@ const FAILURE_TYPES: Record<FailureKind, FailureType> = {
   data: 'config_error',
   transient: 'transient_error',
   system: 'system_error',
+};
+
+/** What an Airbyte user does about what the engine's topical log lines state. */
+const ADVICE: Record<LogTopic, string> = {
+  definition_changed:
+    'To drop those rows from the destination, refresh the stream in Airbyte ("Refresh and remove records").',
+  cursor_expired:
+    'To drop those rows from the destination, refresh the stream in Airbyte ("Refresh and remove records").',
 };
 
 export const PROTOCOL_VERSION = '0.3.2';
@@ -150,7 +159,10 @@ export async function readCommand(out: MessageWriter, options: ReadOptions): Pro
         }
         break;
       case 'log':
-        await out.log(event.level, event.message);
+        await out.log(
+          event.level,
+          event.topic ? `${event.message} ${ADVICE[event.topic]}` : event.message,
+        );
         break;
       case 'pipeline_finished':
         await reportSkips(out, event.pipeline, skips.get(event.pipeline));

@@ -25,13 +25,22 @@ export interface EmittedRecord {
   change: ChangeKind;
 }
 
+/**
+ * Log lines whose advice depends on the shell:
+ * - `definition_changed`: the pipeline's definition changed, so a full import runs; rows the new
+ *   definition leaves out stay where the destination keeps what it had (Airbyte's append/dedup).
+ * - `cursor_expired`: the saved cursor is older than Stripe's 30-day event retention, so a full
+ *   import runs and customers deleted during the gap cannot be seen.
+ */
+export type LogTopic = 'definition_changed' | 'cursor_expired';
+
 export type PipelineEvent =
   | { kind: 'records'; items: EmittedRecord[] }
   /** Customers selected but given no record: before the checkpoint that covers them. */
   | { kind: 'skipped'; customers: SkippedCustomer[] }
   /** Everything emitted so far is covered by this state: save it, resume from it. */
   | { kind: 'checkpoint'; state: PipelineState }
-  | { kind: 'log'; level: 'INFO' | 'WARN'; message: string };
+  | { kind: 'log'; level: 'INFO' | 'WARN'; message: string; topic?: LogTopic };
 
 export interface PipelineSummary {
   mode: 'full_import' | 'incremental';
@@ -88,8 +97,9 @@ export async function* runPipeline(
     yield log(
       'WARN',
       pipeline,
-      'its filter, transformation, Customer Model or start_date changed since the last run, so every customer is imported again to match the new definition. ' +
-        'Rows imported before that the new definition leaves out are not deleted by this import: refresh the stream (in Airbyte, "Refresh and remove records") to drop them.',
+      "its definition (filter, transformation, start_date or, with a transformation, the Customer Model's columns) changed since the last run, so every customer is imported again to match it. " +
+        'This import does not delete what was imported before for customers the new definition leaves out.',
+      'definition_changed',
     );
   }
   if (trusted && state.phase === 'full_import') {
@@ -267,8 +277,9 @@ async function* readChanges(
       pipeline,
       `the saved cursor (${iso(cursor)}) is older than Stripe's 30-day event retention ` +
         `(Stripe's clock: ${iso(collected.serverTime)}), so changes may have been purged: ` +
-        'running a full import instead. Customers deleted during the gap cannot be detected (Stripe lists only live customers): ' +
-        'refresh the stream (in Airbyte, "Refresh and remove records") to drop them. Sync at least every few weeks to stay incremental.',
+        'running a full import instead. It cannot see the customers deleted during the gap (Stripe lists only live customers), so what was imported for them stays. ' +
+        'Sync at least every few weeks to stay incremental.',
+      'cursor_expired',
     );
     return 'expired';
   }
@@ -276,7 +287,7 @@ async function* readChanges(
     yield log(
       'WARN',
       pipeline,
-      `the saved cursor (${iso(cursor)}) is ahead of Stripe's clock (${iso(collected.serverTime)}); nothing to read. Reset the stream if this state was edited by hand.`,
+      `the saved cursor (${iso(cursor)}) is ahead of Stripe's clock (${iso(collected.serverTime)}); nothing to read. If this state was edited by hand, clear it to start again with a full import.`,
     );
     yield checkpoint(state);
     return 'done';
@@ -435,8 +446,18 @@ async function* report(
   if (shaped.skipped.length > 0) yield { kind: 'skipped', customers: shaped.skipped };
 }
 
-function log(level: 'INFO' | 'WARN', pipeline: PipelineDefinition, message: string): PipelineEvent {
-  return { kind: 'log', level, message: `Pipeline "${pipeline.name}": ${message}` };
+function log(
+  level: 'INFO' | 'WARN',
+  pipeline: PipelineDefinition,
+  message: string,
+  topic?: LogTopic,
+): PipelineEvent {
+  return {
+    kind: 'log',
+    level,
+    message: `Pipeline "${pipeline.name}": ${message}`,
+    ...(topic ? { topic } : {}),
+  };
 }
 
 function describe(summary: PipelineSummary): string {

@@ -28,6 +28,7 @@ export type {
   ChangeKind,
   ConnectorConfig,
   EmittedRecord,
+  LogTopic,
   PipelineConfig,
   PipelineState,
   PipelineSummary,

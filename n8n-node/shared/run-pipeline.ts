@@ -17,6 +17,7 @@ import {
   syncPipelines,
   type ConnectorConfig,
   type EmittedRecord,
+  type LogTopic,
   type PipelineConfig,
   type PipelineState,
   type PipelineSummary,
@@ -32,6 +33,14 @@ import { requireEvents, type EventsNeededBy } from './permissions';
  * "full import done…") are routine for every poll and arrive as DEBUG; WARN stays WARN.
  */
 export type LogFn = (level: 'DEBUG' | 'WARN', message: string) => void;
+
+/** What the workflow's owner makes of the engine's topical log lines, in n8n's terms. */
+const ADVICE: Record<LogTopic, string> = {
+  definition_changed:
+    'Items already sent for customers the new definition leaves out are not withdrawn: no deletion item comes for them.',
+  cursor_expired:
+    'No deletion item comes for customers deleted in the meantime; let the workflow poll at least every few weeks.',
+};
 
 /** Where a node keeps its cursor in the workflow's static data ('node' scope). */
 export const STATE_KEY = 'pipelineState';
@@ -204,7 +213,8 @@ export class CustomerImport {
             break;
           }
         } else if (event.kind === 'log') {
-          this.log(event.level === 'WARN' ? 'WARN' : 'DEBUG', event.message);
+          const message = event.topic ? `${event.message} ${ADVICE[event.topic]}` : event.message;
+          this.log(event.level === 'WARN' ? 'WARN' : 'DEBUG', message);
         } else if (event.kind === 'pipeline_finished') {
           result.summary = event.summary;
         } else if (event.kind === 'pipeline_failed') {

@@ -86,7 +86,7 @@ describe('incremental read', () => {
     const second = await read(config, stateFileFrom(first.messages));
     expect(second.exitCode).toBe(0);
     expect(logs(second.messages).join('\n')).toMatch(
-      /WARN .*older than Stripe's 30-day event retention.*full import instead.*deleted during the gap.*Refresh and remove records/,
+      /WARN Pipeline "customers": .*older than Stripe's 30-day event retention.*full import instead.*deleted during the gap.* To drop those rows from the destination, refresh the stream in Airbyte \("Refresh and remove records"\)\.$/m,
     );
     expect(records(second.messages)).toHaveLength(total);
     expect(lastState(second.messages)?.stream.stream_state.phase).toBe('incremental');
@@ -105,7 +105,7 @@ describe('incremental read', () => {
     const [error] = traceErrors(bad.messages);
     expect(error?.failure_type).toBe('config_error');
     expect(error?.message).toMatch(
-      /saved state of stream "customers" is not one this connector wrote.*Reset this stream's state/,
+      /^Stream "customers": The saved state of pipeline "customers" is not one this connector wrote \(.*\)\. Clear the pipeline's saved state to start again with a full import\.$/,
     );
 
     const future = emulator.now() + 365 * 86_400;

@@ -568,6 +568,30 @@ describe('only changed since last run', () => {
     expect(production.items.length).toBeGreaterThan(100);
     expect(production.hints).toEqual([]);
   });
+
+  it('after a change of the filter, returns every matching customer again and says what that means in n8n', async () => {
+    settle(emulator);
+    const first = await pkg.runAction({ parameters: { onlyChanged: true } });
+    expect(first.error).toBeUndefined();
+    takeLogs();
+    const onlyPro = {
+      filterMode: 'conditions',
+      filterConditions: {
+        condition: [{ property: 'email', operator: 'ends_with', value: '@pro.example' }],
+      },
+    };
+    const changed = await pkg.runAction({
+      parameters: { onlyChanged: true, ...onlyPro },
+      staticData: first.staticData,
+    });
+    expect(changed.error).toBeUndefined();
+    expect(names(changed.items)).toEqual(['Ada Lovelace', 'Grace Hopper']);
+    const warning = takeLogs().find((line) => line.includes('definition'));
+    expect(warning).toMatch(
+      /^WARN Pipeline "customers": its definition .* changed since the last run, so every customer is imported again to match it\. .* Items already sent for customers the new definition leaves out are not withdrawn: no deletion item comes for them\.$/,
+    );
+    expect(warning).not.toMatch(/Airbyte|Refresh and remove/);
+  });
 });
 
 describe('reading options', () => {
