@@ -166,6 +166,12 @@ export async function readCommand(out: MessageWriter, options: ReadOptions): Pro
         break;
       case 'pipeline_finished':
         await reportSkips(out, event.pipeline, skips.get(event.pipeline));
+        if (event.summary.settlingEvents > 0) {
+          await out.log(
+            'INFO',
+            `Stream "${event.pipeline}": ${event.summary.settlingEvents} change(s) made in the last ${config.reading.settleSeconds} s (events_settle_seconds) come with the next read.`,
+          );
+        }
         await out.streamStatus({ name: event.pipeline }, 'COMPLETE');
         break;
       case 'pipeline_failed':

@@ -293,6 +293,7 @@ async function* readChanges(
     return 'done';
   }
   const { until } = collected;
+  summary.settlingEvents = collected.settling;
   yield log('INFO', pipeline, `reading changes from ${iso(cursor)} to ${iso(until)}.`);
   if (selector.relativeDates) {
     yield log(
@@ -466,6 +467,11 @@ function describe(summary: PipelineSummary): string {
   if (summary.filteredOut) parts.push(`${summary.filteredOut} customer(s) left out by the filter`);
   if (summary.skippedByCode) parts.push(`${summary.skippedByCode} skipped by the transformation`);
   if (summary.failed) parts.push(`${summary.failed} skipped after errors (on_error: skip)`);
+  if (summary.settlingEvents) {
+    parts.push(
+      `${summary.settlingEvents} event(s) younger than events_settle_seconds left for the next run`,
+    );
+  }
   return parts.join(', ');
 }
 

@@ -78,6 +78,25 @@ describe('incremental read', () => {
     expect(emulator.stats().byRoute['GET /v1/customers'] ?? 0).toBe(0);
   });
 
+  it('says how many changes are too recent for this read and come with the next one', async () => {
+    // Two minutes of settle time: more than this test takes, however busy the machine.
+    const config = configFor(emulator, { events_settle_seconds: 120 });
+    const first = await read(config);
+    emulator.advanceClock(121);
+    const stripe = sdkFor(emulator);
+    const [customer] = (await stripe.customers.list({ limit: 1 })).data;
+    await stripe.customers.update(customer!.id, { name: 'Just Changed' });
+    await stripe.customers.update(customer!.id, { name: 'Changed Again' });
+    const second = await read(config, stateFileFrom(first.messages));
+    expect(records(second.messages)).toEqual([]);
+    expect(logs(second.messages)).toContain(
+      'INFO Stream "customers": 2 change(s) made in the last 120 s (events_settle_seconds) come with the next read.',
+    );
+    emulator.advanceClock(121);
+    const third = await read(config, stateFileFrom(second.messages));
+    expect(records(third.messages).map((record) => record.name)).toEqual(['Changed Again']);
+  });
+
   it('falls back to a full import, saying why, when the cursor is older than event retention', async () => {
     const config = configFor(emulator);
     const first = await read(config);
