@@ -19,18 +19,20 @@ export async function checkConnection(
   config: ConnectorConfig,
   stripe: StripePort = new StripeApi({ ...config.connection, maxAttempts: 3 }),
 ): Promise<CheckResult> {
+  // Ignored parts of the config are worth knowing whether the check passes or not.
+  const notes = config.warnings.map((warning) => ` ${warning}`).join('');
   try {
     for (const pipeline of config.pipelines.filter((p) => p.enabled)) {
       await closePipeline(await openPipeline(config, pipeline));
     }
     const access = await probeAccess(stripe);
-    return { ok: true, message: describeAccess(config, access), access };
+    return { ok: true, message: `${describeAccess(config, access)}${notes}`, access };
   } catch (error) {
     if (error instanceof ConnectorError && error.kind !== 'system')
-      return { ok: false, message: error.message };
+      return { ok: false, message: `${error.message}${notes}` };
     return {
       ok: false,
-      message: `Unexpected error while checking the connection: ${errorMessage(error)}`,
+      message: `Unexpected error while checking the connection: ${errorMessage(error)}${notes}`,
     };
   }
 }

@@ -27,6 +27,7 @@ export {
   type LogTopic,
 } from './sync';
 export type { ChangeKind, EmittedRecord, PipelineSummary } from './pipeline/run';
+export { SkipTally, LISTED_SKIPS } from './pipeline/skip-tally';
 export { parsePipelineState, type PipelineState } from './pipeline/state';
 export { stateStartingNow } from './pipeline/start-now';
 export { CDC_DELETED_AT, type RecordLayout, type OutputRecord } from './pipeline/records';

@@ -9,8 +9,14 @@ import type { ConnectorConfig, PipelineConfig } from './config/config';
 import { ConfigError, ConnectorError, errorMessage } from './errors';
 import { closePipeline, openPipeline } from './open-pipeline';
 import type { SyncMode } from './pipeline/definition';
-import { runPipeline, type EmittedRecord, type PipelineSummary } from './pipeline/run';
-import { parsePipelineState, type PipelineState } from './pipeline/state';
+import {
+  runPipeline,
+  type EmittedRecord,
+  type LogTopic,
+  type PipelineSummary,
+} from './pipeline/run';
+import type { SkippedCustomer } from './pipeline/shape';
+import { isStateOf, parsePipelineState, type PipelineState } from './pipeline/state';
 import { StripeApi } from './stripe/api';
 import type { RequestStats, StripePort } from './stripe/port';
 
@@ -47,26 +53,9 @@ export interface SyncOptions {
   whenEventsUnreadable?: 'fail' | 'full_refresh';
 }
 
-/**
- * A customer the pipeline selected but emitted no record for: its transformation returned null
- * (`transformation`), or failed on it with `on_error: skip` (`error`, with why). Shells keep any
- * row imported for it earlier, in every kind of run: a skip never deletes.
- */
-export interface SkippedCustomer {
-  id: string;
-  cause: 'transformation' | 'error';
-  /** For `error`: what went wrong, naming no secret and no customer value. */
-  reason?: string;
-}
+export type { SkippedCustomer };
 
-/**
- * Log lines whose advice depends on the shell:
- * - `definition_changed`: the pipeline's definition changed, so a full import runs; rows the new
- *   definition leaves out stay where the destination keeps what it had (Airbyte's append/dedup).
- * - `cursor_expired`: the saved cursor is older than Stripe's 30-day event retention, so a full
- *   import runs and customers deleted during the gap cannot be seen.
- */
-export type LogTopic = 'definition_changed' | 'cursor_expired';
+export type { LogTopic };
 
 export type SyncEvent =
   | {
@@ -119,6 +108,8 @@ export async function* syncPipelines(
   config: ConnectorConfig,
   options: SyncOptions = {},
 ): AsyncGenerator<SyncEvent, void> {
+  // What the config holds that is ignored, before anything runs: every shell shows it.
+  for (const warning of config.warnings) yield warn(undefined, warning);
   const pending: SyncEvent[] = [];
   const stripe =
     options.stripe ?? connect(config, (message) => pending.push(warn(undefined, message)));
@@ -131,7 +122,7 @@ export async function* syncPipelines(
       const enabled = config.pipelines.filter((p) => p.enabled).map((p) => p.name);
       yield warn(
         undefined,
-        `Pipeline "${request.name}" is ${pipeline ? 'disabled in the config' : 'not in the config'} (enabled pipelines: ${enabled.join(', ') || 'none'}); skipping it. If the config changed, refresh the list of streams (in Airbyte: discover the schema again).`,
+        `Pipeline "${request.name}" is ${pipeline ? 'disabled in the config' : 'not in the config'} (enabled pipelines: ${enabled.join(', ') || 'none'}); skipping it. The pipelines to run were chosen from another version of the config: choose them again.`,
       );
       continue;
     }
@@ -147,13 +138,7 @@ export async function* syncPipelines(
   const mustProbe =
     options.whenEventsUnreadable === 'full_refresh'
       ? incremental.length > 0
-      : incremental.some(
-          (plan) =>
-            !isPastFullImport(
-              plan.request.state,
-              plan.request.fingerprint ?? plan.pipeline.fingerprint,
-            ),
-        );
+      : incremental.some((plan) => !isPastFullImport(plan.request.state, fingerprintsOf(plan)));
   if (mustProbe) {
     const events = await probeEvents(stripe);
     if (!events.readable) {
@@ -193,7 +178,7 @@ export async function* syncPipelines(
           api: stripe,
           syncMode,
           state,
-          fingerprint: request.fingerprint ?? pipeline.fingerprint,
+          ...fingerprintsOf(plan),
           settings: config.reading,
           ...(request.limit !== undefined ? { limit: request.limit } : {}),
         });
@@ -216,8 +201,10 @@ export async function* syncPipelines(
               state: event.state,
               recordsSinceLast: records,
             };
+          } else if (event.kind === 'skipped') {
+            yield { kind: 'skipped', pipeline: name, customers: event.customers };
           } else {
-            yield { kind: 'log', pipeline: name, level: event.level, message: event.message };
+            yield { ...event, pipeline: name };
           }
         }
       } finally {
@@ -236,13 +223,29 @@ export async function* syncPipelines(
   };
 }
 
+/**
+ * The fingerprint saved states must carry: the shell's own when it gives one (it then owns what
+ * earlier versions wrote), else the pipeline's or a former one of it.
+ */
+function fingerprintsOf(plan: { request: PipelineRequest; pipeline: PipelineConfig }): {
+  fingerprint: string;
+  formerFingerprints: readonly string[];
+} {
+  return plan.request.fingerprint !== undefined
+    ? { fingerprint: plan.request.fingerprint, formerFingerprints: [] }
+    : {
+        fingerprint: plan.pipeline.fingerprint,
+        formerFingerprints: plan.pipeline.formerFingerprints,
+      };
+}
+
 /** A saved state, of the pipeline as now defined, whose next run reads events first. */
-function isPastFullImport(state: unknown, fingerprint: string): boolean {
+function isPastFullImport(
+  state: unknown,
+  { fingerprint, formerFingerprints }: ReturnType<typeof fingerprintsOf>,
+): boolean {
   const saved = state as { phase?: unknown; fingerprint?: unknown } | null | undefined;
-  return (
-    saved?.phase === 'incremental' &&
-    (saved.fingerprint === undefined || saved.fingerprint === fingerprint)
-  );
+  return saved?.phase === 'incremental' && isStateOf(saved, fingerprint, formerFingerprints);
 }
 
 function warn(pipeline: string | undefined, message: string): SyncEvent {

@@ -1,6 +1,7 @@
 import {
   CONNECTION_SPECIFICATION,
   ConnectorError,
+  SkipTally,
   checkConnection,
   connect,
   describeStreams,
@@ -10,6 +11,7 @@ import {
   syncPipelines,
   type ConnectorConfig,
   type FailureKind,
+  type LogTopic,
 } from '../connector';
 import { parseConfiguredCatalog, parseInputState, toAirbyteStream } from './catalog';
 import { readJsonFile } from './files';
@@ -22,6 +24,14 @@ const FAILURE_TYPES: Record<FailureKind, FailureType> = {
   data: 'config_error',
   transient: 'transient_error',
   system: 'system_error',
+};
+
+/** What an Airbyte user does about what the engine's topical log lines state. */
+const ADVICE: Record<LogTopic, string> = {
+  definition_changed:
+    'To drop those rows from the destination, refresh the stream in Airbyte ("Refresh and remove records").',
+  cursor_expired:
+    'To drop those rows from the destination, refresh the stream in Airbyte ("Refresh and remove records").',
 };
 
 export const PROTOCOL_VERSION = '0.3.2';
@@ -104,6 +114,7 @@ export async function readCommand(out: MessageWriter, options: ReadOptions): Pro
   });
   let failures = 0;
   const running = new Set<string>();
+  const skips = new Map<string, SkipTally>();
   for await (const event of sync) {
     switch (event.kind) {
       case 'pipeline_started':
@@ -119,6 +130,17 @@ export async function readCommand(out: MessageWriter, options: ReadOptions): Pro
         }
         const emittedAt = Date.now();
         for (const item of event.items) await out.record(event.pipeline, item.record, emittedAt);
+        break;
+      }
+      case 'skipped': {
+        const tally = skips.get(event.pipeline) ?? new SkipTally();
+        skips.set(event.pipeline, tally);
+        for (const customer of tally.add(event.customers)) {
+          await out.log(
+            'WARN',
+            `Stream "${event.pipeline}": skipped customer ${customer.id}: ${customer.reason ?? 'no reason given'}`,
+          );
+        }
         break;
       }
       case 'checkpoint':
@@ -137,12 +159,23 @@ export async function readCommand(out: MessageWriter, options: ReadOptions): Pro
         }
         break;
       case 'log':
-        await out.log(event.level, event.message);
+        await out.log(
+          event.level,
+          event.topic ? `${event.message} ${ADVICE[event.topic]}` : event.message,
+        );
         break;
       case 'pipeline_finished':
+        await reportSkips(out, event.pipeline, skips.get(event.pipeline));
+        if (event.summary.settlingEvents > 0) {
+          await out.log(
+            'INFO',
+            `Stream "${event.pipeline}": ${event.summary.settlingEvents} change(s) made in the last ${config.reading.settleSeconds} s (events_settle_seconds) come with the next read.`,
+          );
+        }
         await out.streamStatus({ name: event.pipeline }, 'COMPLETE');
         break;
       case 'pipeline_failed':
+        await reportSkips(out, event.pipeline, skips.get(event.pipeline));
         failures++;
         await out.streamStatus({ name: event.pipeline }, 'INCOMPLETE');
         await traceError(out, event.error, {
@@ -159,6 +192,25 @@ export async function readCommand(out: MessageWriter, options: ReadOptions): Pro
     }
   }
   return failures > 0 ? 1 : 0;
+}
+
+/** The closing lines of a stream's skips: what was not listed one by one, and the total. */
+async function reportSkips(
+  out: MessageWriter,
+  stream: string,
+  tally: SkipTally | undefined,
+): Promise<void> {
+  if (!tally || tally.afterErrors === 0) return;
+  if (tally.unlisted > 0) {
+    await out.log(
+      'WARN',
+      `Stream "${stream}": ${tally.unlisted} more customer(s) skipped after errors, not listed one by one.`,
+    );
+  }
+  await out.log(
+    'WARN',
+    `Stream "${stream}": ${tally.afterErrors} skipped after errors (on_error: skip).`,
+  );
 }
 
 function failureTypeOf(error: unknown): FailureType {

@@ -43,7 +43,7 @@ const codeLimits = {
   timeout_ms: {
     type: 'integer',
     title: 'Timeout per customer (ms)',
-    description: `How long the code may run for one customer before that customer fails (default ${DEFAULT_TIMEOUT_MS}).`,
+    description: `How long the code may run for one customer before that customer fails (default ${DEFAULT_TIMEOUT_MS}). Three customers in a row over it stop the stream, whatever "On transformation error" says: the code is stuck.`,
     minimum: 1,
     maximum: MAX_TIMEOUT_MS,
     order: 2,
@@ -265,7 +265,7 @@ const pipeline = {
       type: 'string',
       title: 'On transformation error',
       description:
-        'fail: stop this stream at the first customer that cannot be transformed or does not fit the Customer Model. skip: log it with its id and go on.',
+        'fail: stop this stream at the first customer that cannot be transformed or does not fit the Customer Model. skip: log it with its id and go on (what was imported for it before stays). Either way, three timeouts in a row stop the stream.',
       enum: ['fail', 'skip'],
       default: 'fail',
       order: 8,

@@ -33,8 +33,17 @@ export interface PipelineConfig {
   onError: OnError;
   /** Where this pipeline sits in the config, for error messages. */
   where: string;
-  /** Changes when filter, transformation or model change: saved states then no longer apply. */
+  /**
+   * Identifies what the pipeline emits: its filter, transformation, `start_date` and, when it has
+   * a transformation, the Customer Model's columns. When it changes, saved states no longer
+   * apply and the pipeline imports everything again.
+   */
   fingerprint: string;
+  /**
+   * The fingerprints earlier versions wrote for this same definition (they covered the whole
+   * Customer Model, for every pipeline): a state saved under one of them is current.
+   */
+  formerFingerprints: string[];
   /**
    * When the standalone tool runs it: an interval (5m, 15m, 30m, 1h, 2h, 3h, 6h, 8h, 12h, 24h) or a
    * cron expression, as written. Airbyte and n8n schedule runs themselves and ignore it.
@@ -74,6 +83,11 @@ export interface ConnectorConfig {
   model?: CustomerModel;
   /** Every configured pipeline, disabled ones included (shells decide what to offer). */
   pipelines: PipelineConfig[];
+  /**
+   * What the config holds that the connector ignores (unknown fields), each in a sentence:
+   * `syncPipelines` yields them as warnings first and `checkConnection` mentions them.
+   */
+  warnings: string[];
 }
 
 /** The pipeline used when the config names none: every customer, as Stripe returns it. */
@@ -88,7 +102,7 @@ export const DEFAULT_PIPELINE_NAME = 'customers';
  */
 export function parseConfig(raw: unknown, now: Date = new Date()): ConnectorConfig {
   const defaulted = withDefaultPipeline(raw);
-  const config = validateConfigJson(defaulted ?? raw);
+  const { config, warnings } = validateConfigJson(defaulted ?? raw);
   const unknownKeys = config.pipelines?.flatMap(unknownPipelineKeys) ?? [];
   if (unknownKeys.length > 0) throw new ConfigError(`Invalid config: ${unknownKeys.join('; ')}.`);
   const inReadmeOrder = writtenByForm(raw);
@@ -137,14 +151,7 @@ export function parseConfig(raw: unknown, now: Date = new Date()): ConnectorConf
       onError: pipeline.on_error,
       ...(pipeline.schedule ? { schedule: pipeline.schedule } : {}),
       where,
-      // Over the JSON shape: a pipeline written in the form's shape gets the fingerprint of the
-      // same definition in the JSON shape, so its saved state survives the move.
-      fingerprint: fingerprint([
-        filter ?? null,
-        transformation ?? null,
-        model.rows ?? null,
-        config.start_date ?? null,
-      ]),
+      ...definitionFingerprints(filter, transformation, model.rows, config.start_date),
     };
   });
   return {
@@ -173,6 +180,7 @@ export function parseConfig(raw: unknown, now: Date = new Date()): ConnectorConf
     },
     model: compiledModel,
     pipelines,
+    warnings,
   };
 }
 
@@ -206,6 +214,43 @@ function parseStartDate(value: string, now: Date): number {
 /** Live-mode keys: Stripe's limits are four times a sandbox's. */
 export function isLiveKey(apiKey: string): boolean {
   return /^(sk|rk)_live_/.test(apiKey);
+}
+
+/**
+ * Over the JSON shape: a pipeline written in the form's shape gets the fingerprint of the same
+ * definition in the JSON shape, so its saved state survives the move. The Customer Model counts
+ * only for a pipeline with a transformation (without one, Stripe's customer passes through and
+ * the model shapes nothing), and only in what shapes records and columns: descriptions are left
+ * out, every other change (a property added, removed, renamed or moved, a type, nullability,
+ * precision) counts.
+ */
+function definitionFingerprints(
+  filter: unknown,
+  transformation: unknown,
+  modelRows: unknown[] | undefined,
+  startDate: string | undefined,
+): Pick<PipelineConfig, 'fingerprint' | 'formerFingerprints'> {
+  const columns = transformation && modelRows ? withoutDescriptions(modelRows) : null;
+  const current = fingerprint([filter ?? null, transformation ?? null, columns, startDate ?? null]);
+  // Earlier versions fingerprinted the whole model for every pipeline.
+  const former = fingerprint([
+    filter ?? null,
+    transformation ?? null,
+    modelRows ?? null,
+    startDate ?? null,
+  ]);
+  return { fingerprint: current, formerFingerprints: former === current ? [] : [former] };
+}
+
+/** The model as written, without the descriptions of its properties and types (at any depth). */
+function withoutDescriptions(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutDescriptions);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => key !== 'description')
+      .map(([key, item]) => [key, withoutDescriptions(item)]),
+  );
 }
 
 function fingerprint(parts: unknown[]): string {

@@ -2,7 +2,10 @@ import Ajv, { type AnySchema, type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import { CONNECTION_SPECIFICATION } from '../../spec/connection-specification';
 import { ConfigError } from '../errors';
-import { didYouMean } from '../model';
+import { filterTooDeep } from '../filter';
+import { closest, didYouMean, modelTooDeep } from '../model';
+import { MAX_CONFIG_DEPTH, pathBeyondDepth } from '../util/nesting';
+import type { PathSegment } from '../util/value-path';
 import type { RawConfig } from './raw-config';
 
 export { CONNECTION_SPECIFICATION };
@@ -34,22 +37,80 @@ addFormats(ajv);
 for (const keyword of AIRBYTE_KEYWORDS) ajv.addKeyword(keyword);
 const validateSpec = ajv.compile<RawConfig>(withDiscriminators(CONNECTION_SPECIFICATION));
 
+const TOP_LEVEL_FIELDS = Object.keys(CONNECTION_SPECIFICATION.properties);
+
+export interface ValidatedConfig {
+  config: RawConfig;
+  /** Fields the connector does not know and ignores, each in a sentence that says so. */
+  warnings: string[];
+}
+
 /**
  * Checks a raw config against the connection specification (filling defaults) and throws one
  * ConfigError listing every problem by field path, with what was expected. Values are never
  * quoted back: a misplaced secret must not end up in an error message.
+ *
+ * The spec allows unknown top-level fields (Airbyte requires `additionalProperties: true`), the
+ * connector does not ignore them silently: one within a typo of a known field (`pipelnes`) is an
+ * error naming that field, since ignoring it would run something else than meant (every customer
+ * into the default pipeline); any other is a warning.
  */
-export function validateConfigJson(raw: unknown): RawConfig {
+export function validateConfigJson(raw: unknown): ValidatedConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError('The config must be a JSON object such as {"api_key": "sk_test_..."}.');
   }
+  refuseDeepNesting(raw as Record<string, unknown>);
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  for (const key of Object.keys(raw).filter((key) => !TOP_LEVEL_FIELDS.includes(key))) {
+    const meant = closest(key, TOP_LEVEL_FIELDS);
+    if (meant !== undefined)
+      problems.push(`\`${key}\` is not a known field (did you mean "${meant}"?)`);
+    else
+      warnings.push(
+        `The config's \`${key}\` is not a known field, so it is ignored: remove it, or check its spelling.`,
+      );
+  }
   const config: unknown = structuredClone(raw);
-  if (!validateSpec(config)) {
-    const problems = (validateSpec.errors ?? []).map(describeError);
+  if (!validateSpec(config)) problems.push(...(validateSpec.errors ?? []).map(describeError));
+  if (problems.length > 0) {
     throw new ConfigError(`Invalid config: ${[...new Set(problems)].join('; ')}.`);
   }
-  return config as RawConfig;
+  return { config: config as RawConfig, warnings };
 }
+
+/**
+ * Refuses a config nested deeper than any valid one, before anything recursive (structuredClone,
+ * the filter and model parsers) walks it: naming the pipeline's filter or the model row when
+ * the depth is there, as their own, lower limits would.
+ */
+function refuseDeepNesting(raw: Record<string, unknown>): void {
+  const path = pathBeyondDepth(raw, MAX_CONFIG_DEPTH);
+  if (!path) return;
+  const [field, index, inner] = path;
+  if (field === 'pipelines' && typeof index === 'number' && inner === 'filter') {
+    const pipeline = (raw.pipelines as Array<{ name?: unknown }>)[index];
+    const name = typeof pipeline?.name === 'string' ? pipeline.name : `pipelines[${index}]`;
+    throw filterTooDeep(name);
+  }
+  if (field === 'customer_model' && typeof index === 'number') {
+    throw modelTooDeep(`customer_model[${index}]`);
+  }
+  throw new ConfigError(
+    `Invalid config: \`${showPath(path.slice(0, 3))}\` nests more than ${MAX_CONFIG_DEPTH} levels deep, deeper than any field of the config goes: check what wrote it.`,
+  );
+}
+
+const showPath = (path: PathSegment[]): string =>
+  path.reduce<string>(
+    (shown, segment) =>
+      typeof segment === 'number'
+        ? `${shown}[${segment}]`
+        : shown
+          ? `${shown}.${segment}`
+          : segment,
+    '',
+  );
 
 export function fieldPath(instancePath: string, extra?: string): string {
   const segments = instancePath.split('/').filter(Boolean);

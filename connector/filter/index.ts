@@ -16,6 +16,7 @@ import type { CompileContext, ConditionSpec, FilterNode, FilterSpec, Logical } f
 
 export type { CompileContext, ConditionSpec, FilterSpec, Logical, PushDown };
 export { FilterConfigError, type FilterIssue } from './issues.js';
+export { filterTooDeep } from './parse.js';
 export {
   OPERATORS,
   OPERATOR_IDS,

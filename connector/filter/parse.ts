@@ -10,6 +10,7 @@
  * - Relative dates ("30 days ago") are resolved here, once, against `context.now`.
  */
 import { isPlainObject } from '../util/is-plain-object.js';
+import { MAX_NESTING } from '../util/nesting.js';
 import { coerceValues } from './condition-values.js';
 import { type FilterIssue, FilterConfigError } from './issues.js';
 import { propertyMismatch, valueCountMismatch } from './operator-fit.js';
@@ -207,6 +208,32 @@ export interface ParsedFilter {
   relativeDates: boolean;
 }
 
+/**
+ * Whether groups nest more than `limit` deep (the root group is one level). Counted with a stack
+ * of its own: the validator recurses, so a filter nested thousands of levels deep is refused
+ * here, before it could overflow the stack.
+ */
+function nestsGroupsBeyond(raw: unknown, limit: number): boolean {
+  const pending: Array<{ node: unknown; level: number }> = [{ node: raw, level: 0 }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { node, level } = next;
+    if (!isPlainObject(node) || !Array.isArray(node.conditions)) continue;
+    if (level + 1 > limit) return true;
+    for (const child of node.conditions) pending.push({ node: child, level: level + 1 });
+  }
+  return false;
+}
+
+/** The error for a filter whose groups nest deeper than MAX_NESTING. */
+export function filterTooDeep(pipeline: string): FilterConfigError {
+  return new FilterConfigError(pipeline, [
+    {
+      position: 'filter',
+      message: `pipeline ${JSON.stringify(pipeline)} filter: its groups nest more than ${MAX_NESTING} levels deep, the most a filter may: flatten it (a group inside a group with the same "logical" can be merged into that group).`,
+    },
+  ]);
+}
+
 /** Parses and validates a raw filter config; throws FilterConfigError with every problem found. */
 export function parseFilter(spec: unknown, context: CompileContext): ParsedFilter {
   if (typeof context?.pipeline !== 'string')
@@ -226,6 +253,7 @@ export function parseFilter(spec: unknown, context: CompileContext): ParsedFilte
     }
   }
   if (raw === undefined || raw === null) return { root: undefined, relativeDates: false };
+  if (nestsGroupsBeyond(raw, MAX_NESTING)) throw filterTooDeep(context.pipeline);
   let root: FilterNode | undefined;
   if (Array.isArray(raw)) {
     validator.report(

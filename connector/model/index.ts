@@ -24,8 +24,9 @@ export {
   MAX_DECIMAL_PRECISION,
   RESERVED_PREFIXES,
   columnNameProblem,
+  modelTooDeep,
 } from './parse';
-export { describeType, didYouMean } from './suggest';
+export { closest, describeType, didYouMean } from './suggest';
 
 const MAX_REPORTED_ERRORS = 5;
 

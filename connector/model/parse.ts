@@ -1,6 +1,7 @@
 /** Validation of the raw `customer_model` config into compiled `ModelProperty` objects. */
 import { ConfigError } from '../errors';
 import { isPlainObject } from '../util/is-plain-object';
+import { MAX_NESTING } from '../util/nesting';
 import { isWholeNumberIn } from '../util/whole-number';
 import { didYouMean } from './suggest';
 import { MODEL_TYPES, type ModelProperty, type ModelType, type ModelTypeName } from './types';
@@ -63,11 +64,24 @@ function checkKeys(raw: Record<string, unknown>, allowed: readonly string[], pat
   }
 }
 
+/** The error for a model whose types nest deeper than MAX_NESTING; `path` names the row. */
+export function modelTooDeep(path: string): ConfigError {
+  return new ConfigError(
+    `${path}: its types nest more than ${MAX_NESTING} levels deep (arrays, maps and objects inside one another), the most the Customer Model allows: use type "json" for the deeper part`,
+  );
+}
+
+/**
+ * `depth`: how many types enclose this one (a model property is at 1). Parsing recurses into
+ * nested types, so the depth is bounded before a deep config could overflow the stack.
+ */
 function parseType(
   raw: Record<string, unknown>,
   path: string,
   defaultNullable: boolean,
+  depth: number,
 ): ModelType & { description?: string } {
+  if (depth > MAX_NESTING) throw modelTooDeep(path.replace(/^(customer_model\[\d+\]).*/, '$1'));
   const type = raw.type;
   if (typeof type !== 'string' || !(MODEL_TYPES as readonly string[]).includes(type)) {
     const shown = typeof type === 'string' ? `"${type}" is not a type` : 'is required';
@@ -107,7 +121,12 @@ function parseType(
           `${path}.items: an array needs "items", the type of its elements, e.g. { "type": "string" }`,
         );
       }
-      return { type: 'array', nullable, items: parseElement(raw.items, `${path}.items`), ...extra };
+      return {
+        type: 'array',
+        nullable,
+        items: parseElement(raw.items, `${path}.items`, depth),
+        ...extra,
+      };
     }
     case 'map': {
       if (!isPlainObject(raw.values)) {
@@ -118,7 +137,7 @@ function parseType(
       return {
         type: 'map',
         nullable,
-        values: parseElement(raw.values, `${path}.values`),
+        values: parseElement(raw.values, `${path}.values`, depth),
         ...extra,
       };
     }
@@ -129,7 +148,7 @@ function parseType(
       return {
         type: 'object',
         nullable,
-        properties: parsePropertyList(raw.properties, `${path}.properties`),
+        properties: parsePropertyList(raw.properties, `${path}.properties`, depth),
         ...extra,
       };
     }
@@ -138,13 +157,15 @@ function parseType(
   }
 }
 
-function parseElement(raw: Record<string, unknown>, path: string): ModelType {
+/** `depth`: the depth of the type that holds this element. */
+function parseElement(raw: Record<string, unknown>, path: string, depth: number): ModelType {
   const type = typeof raw.type === 'string' ? (raw.type as ModelTypeName) : undefined;
   checkKeys(raw, [...COMMON_ELEMENT_KEYS, ...((type && TYPE_SPECIFIC_KEYS[type]) ?? [])], path);
-  return parseType(raw, path, false);
+  return parseType(raw, path, false, depth + 1);
 }
 
-function parseProperty(raw: unknown, path: string): ModelProperty {
+/** `depth`: the depth of the object type that lists this property (0 for the model). */
+function parseProperty(raw: unknown, path: string, depth: number): ModelProperty {
   if (!isPlainObject(raw)) {
     throw new ConfigError(
       `${path}: each property must be an object like { "name": "email", "type": "string" }`,
@@ -154,10 +175,10 @@ function parseProperty(raw: unknown, path: string): ModelProperty {
   if (nameProblem) throw new ConfigError(`${path}.name: ${nameProblem}`);
   const type = typeof raw.type === 'string' ? (raw.type as ModelTypeName) : undefined;
   checkKeys(raw, [...COMMON_PROPERTY_KEYS, ...((type && TYPE_SPECIFIC_KEYS[type]) ?? [])], path);
-  return { name: raw.name as string, ...parseType(raw, path, true) };
+  return { name: raw.name as string, ...parseType(raw, path, true, depth + 1) };
 }
 
-function parsePropertyList(raw: unknown, path: string): ModelProperty[] {
+function parsePropertyList(raw: unknown, path: string, depth: number): ModelProperty[] {
   if (!Array.isArray(raw)) {
     throw new ConfigError(
       `${path}: must be a list of properties like [{ "name": "email", "type": "string" }]`,
@@ -168,7 +189,7 @@ function parsePropertyList(raw: unknown, path: string): ModelProperty[] {
   }
   const seen = new Map<string, number>();
   return raw.map((entry, index) => {
-    const property = parseProperty(entry, `${path}[${index}]`);
+    const property = parseProperty(entry, `${path}[${index}]`, depth);
     const key = property.name.toLowerCase();
     const first = seen.get(key);
     if (first !== undefined) {
@@ -183,5 +204,5 @@ function parsePropertyList(raw: unknown, path: string): ModelProperty[] {
 
 /** Validates the raw config list; throws ConfigError naming `path[i].field` and the fix. */
 export function parseModelConfig(raw: unknown, path = 'customer_model'): ModelProperty[] {
-  return parsePropertyList(raw, path);
+  return parsePropertyList(raw, path, 0);
 }

@@ -6,10 +6,16 @@ import { searchPages, startSearch } from '../stripe/customer-search';
 import { isWellFormedCustomer, type StripeCustomer } from '../stripe/customer-schema';
 import type { PipelineDefinition, SyncMode } from './definition';
 import { deletionRecord, type OutputRecord } from './records';
-import { shapeCustomers, type ShapeResult } from './shape';
+import { shapeCustomers, type ShapeResult, type SkippedCustomer } from './shape';
 import { eventsAlreadyReflected } from './overlap';
 import { SeenEvents } from './seen-events';
-import { fullImportState, incrementalState, type CreatedSlice, type PipelineState } from './state';
+import {
+  fullImportState,
+  incrementalState,
+  isStateOf,
+  type CreatedSlice,
+  type PipelineState,
+} from './state';
 
 /** How a record came to be emitted; n8n items carry it, Airbyte ignores it. */
 export type ChangeKind = 'listed' | 'created' | 'updated' | 'deleted';
@@ -19,11 +25,22 @@ export interface EmittedRecord {
   change: ChangeKind;
 }
 
+/**
+ * Log lines whose advice depends on the shell:
+ * - `definition_changed`: the pipeline's definition changed, so a full import runs; rows the new
+ *   definition leaves out stay where the destination keeps what it had (Airbyte's append/dedup).
+ * - `cursor_expired`: the saved cursor is older than Stripe's 30-day event retention, so a full
+ *   import runs and customers deleted during the gap cannot be seen.
+ */
+export type LogTopic = 'definition_changed' | 'cursor_expired';
+
 export type PipelineEvent =
   | { kind: 'records'; items: EmittedRecord[] }
+  /** Customers selected but given no record: before the checkpoint that covers them. */
+  | { kind: 'skipped'; customers: SkippedCustomer[] }
   /** Everything emitted so far is covered by this state: save it, resume from it. */
   | { kind: 'checkpoint'; state: PipelineState }
-  | { kind: 'log'; level: 'INFO' | 'WARN'; message: string };
+  | { kind: 'log'; level: 'INFO' | 'WARN'; message: string; topic?: LogTopic };
 
 export interface PipelineSummary {
   mode: 'full_import' | 'incremental';
@@ -46,8 +63,10 @@ export interface PipelineRunOptions {
   /** full_refresh: always the whole list. incremental: changes since `state`. */
   syncMode: SyncMode;
   state: PipelineState | undefined;
-  /** Identifies filter + transformation; a state written under another one is not trusted. */
+  /** Identifies the pipeline's definition; a state written under another one is not trusted. */
   fingerprint: string;
+  /** What earlier versions wrote for the same definition: states under these are trusted too. */
+  formerFingerprints?: readonly string[];
   settings: ReadSettings;
   /** Stop after this many records (n8n's limit); the checkpoint then is not advanced past them. */
   limit?: number;
@@ -73,14 +92,14 @@ export async function* runPipeline(
     settlingEvents: 0,
   };
   const { state } = options;
-  const trusted =
-    state && (state.fingerprint === undefined || state.fingerprint === options.fingerprint);
+  const trusted = state && isStateOf(state, options.fingerprint, options.formerFingerprints);
   if (state && !trusted) {
     yield log(
       'WARN',
       pipeline,
-      'its filter, transformation, Customer Model or start_date changed since the last run, so every customer is imported again to match the new definition. ' +
-        'Rows imported before that the new definition leaves out are not deleted by this import: refresh the stream (in Airbyte, "Refresh and remove records") to drop them.',
+      "its definition (filter, transformation, start_date or, with a transformation, the Customer Model's columns) changed since the last run, so every customer is imported again to match it. " +
+        'This import does not delete what was imported before for customers the new definition leaves out.',
+      'definition_changed',
     );
   }
   if (trusted && state.phase === 'full_import') {
@@ -258,8 +277,9 @@ async function* readChanges(
       pipeline,
       `the saved cursor (${iso(cursor)}) is older than Stripe's 30-day event retention ` +
         `(Stripe's clock: ${iso(collected.serverTime)}), so changes may have been purged: ` +
-        'running a full import instead. Customers deleted during the gap cannot be detected (Stripe lists only live customers): ' +
-        'refresh the stream (in Airbyte, "Refresh and remove records") to drop them. Sync at least every few weeks to stay incremental.',
+        'running a full import instead. It cannot see the customers deleted during the gap (Stripe lists only live customers), so what was imported for them stays. ' +
+        'Sync at least every few weeks to stay incremental.',
+      'cursor_expired',
     );
     return 'expired';
   }
@@ -267,12 +287,13 @@ async function* readChanges(
     yield log(
       'WARN',
       pipeline,
-      `the saved cursor (${iso(cursor)}) is ahead of Stripe's clock (${iso(collected.serverTime)}); nothing to read. Reset the stream if this state was edited by hand.`,
+      `the saved cursor (${iso(cursor)}) is ahead of Stripe's clock (${iso(collected.serverTime)}); nothing to read. If this state was edited by hand, clear it to start again with a full import.`,
     );
     yield checkpoint(state);
     return 'done';
   }
   const { until } = collected;
+  summary.settlingEvents = collected.settling;
   yield log('INFO', pipeline, `reading changes from ${iso(cursor)} to ${iso(until)}.`);
   if (selector.relativeDates) {
     yield log(
@@ -417,17 +438,27 @@ async function* report(
   shaped: ShapeResult,
   items: EmittedRecord[],
 ): AsyncGenerator<PipelineEvent> {
-  summary.skippedByCode += shaped.skippedByCode;
-  summary.failed += shaped.failures.length;
-  for (const failure of shaped.failures) {
-    yield log('WARN', pipeline, `skipped customer ${failure.id}: ${failure.reason}`);
+  for (const { cause } of shaped.skipped) {
+    if (cause === 'transformation') summary.skippedByCode++;
+    else summary.failed++;
   }
   summary.emitted += items.length;
   if (items.length > 0) yield { kind: 'records', items };
+  if (shaped.skipped.length > 0) yield { kind: 'skipped', customers: shaped.skipped };
 }
 
-function log(level: 'INFO' | 'WARN', pipeline: PipelineDefinition, message: string): PipelineEvent {
-  return { kind: 'log', level, message: `Pipeline "${pipeline.name}": ${message}` };
+function log(
+  level: 'INFO' | 'WARN',
+  pipeline: PipelineDefinition,
+  message: string,
+  topic?: LogTopic,
+): PipelineEvent {
+  return {
+    kind: 'log',
+    level,
+    message: `Pipeline "${pipeline.name}": ${message}`,
+    ...(topic ? { topic } : {}),
+  };
 }
 
 function describe(summary: PipelineSummary): string {
@@ -436,6 +467,11 @@ function describe(summary: PipelineSummary): string {
   if (summary.filteredOut) parts.push(`${summary.filteredOut} customer(s) left out by the filter`);
   if (summary.skippedByCode) parts.push(`${summary.skippedByCode} skipped by the transformation`);
   if (summary.failed) parts.push(`${summary.failed} skipped after errors (on_error: skip)`);
+  if (summary.settlingEvents) {
+    parts.push(
+      `${summary.settlingEvents} event(s) younger than events_settle_seconds left for the next run`,
+    );
+  }
   return parts.join(', ');
 }
 

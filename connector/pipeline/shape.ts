@@ -1,27 +1,37 @@
-import { ConnectorError } from '../errors';
+import { DataError } from '../errors';
 import type { StripeCustomer } from '../stripe/customer-schema';
 import type { PipelineDefinition } from './definition';
 import { liveRecord, type OutputRecord } from './records';
 
+/**
+ * A customer the pipeline selected but emitted no record for: its transformation returned null
+ * (`transformation`), or failed on it with `on_error: skip` (`error`, with why). Shells keep any
+ * row imported for it earlier, in every kind of run: a skip never deletes.
+ */
+export interface SkippedCustomer {
+  id: string;
+  cause: 'transformation' | 'error';
+  /** For `error`: what went wrong, naming no secret and no customer value. */
+  reason?: string;
+}
+
 export interface ShapeResult {
   records: OutputRecord[];
-  /** Customers left out because the transformation returned null. */
-  skippedByCode: number;
-  /** Customers that failed with `on_error: skip`, each with why. */
-  failures: Array<{ id: string; reason: string }>;
+  /** Customers of the batch that got no record, in the order they came. */
+  skipped: SkippedCustomer[];
 }
 
 /**
  * Transform → convert to the model → add bookkeeping, for a batch of selected customers. A
- * failure either stops the run (`on_error: fail`, naming the customer and the reason) or is
- * reported and skipped.
+ * failure either stops the run (`on_error: fail`: a DataError naming the customer and the
+ * reason) or is reported as a skip.
  */
 export async function shapeCustomers(
   pipeline: PipelineDefinition,
   customers: ReadonlyArray<StripeCustomer>,
   observedAt: (customer: StripeCustomer) => number,
 ): Promise<ShapeResult> {
-  const result: ShapeResult = { records: [], skippedByCode: 0, failures: [] };
+  const result: ShapeResult = { records: [], skipped: [] };
   if (customers.length === 0) return result;
   const outcomes = pipeline.transformer
     ? await pipeline.transformer.transformBatch(customers)
@@ -29,7 +39,7 @@ export async function shapeCustomers(
   outcomes.forEach((outcome, index) => {
     const customer = customers[index] as StripeCustomer;
     if (outcome.kind === 'skip') {
-      result.skippedByCode++;
+      result.skipped.push({ id: customer.id, cause: 'transformation' });
       return;
     }
     let reason: string;
@@ -48,13 +58,12 @@ export async function shapeCustomers(
       reason = `transformation failed: ${outcome.message}`;
     }
     if (pipeline.onError === 'fail') {
-      throw new ConnectorError(
-        'config',
+      throw new DataError(
         `Pipeline "${pipeline.name}": customer ${customer.id} ${reason}. ` +
           'Fix the transformation or the Customer Model, or set the pipeline\'s `on_error` to "skip" to import the other customers.',
       );
     }
-    result.failures.push({ id: customer.id, reason });
+    result.skipped.push({ id: customer.id, cause: 'error', reason });
   });
   return result;
 }

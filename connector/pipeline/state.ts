@@ -62,6 +62,23 @@ export function fullImportState(
   return { ...tracking, phase: 'full_import', remaining };
 }
 
+/**
+ * Whether a saved state was written for the definition `fingerprint` identifies, or under one of
+ * the fingerprints earlier versions gave it. A state without a fingerprint predates them all and
+ * is trusted.
+ */
+export function isStateOf(
+  state: { fingerprint?: unknown },
+  fingerprint: string,
+  formerFingerprints: readonly string[] = [],
+): boolean {
+  return (
+    state.fingerprint === undefined ||
+    state.fingerprint === fingerprint ||
+    formerFingerprints.includes(state.fingerprint as string)
+  );
+}
+
 const isUnixSeconds = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 1e11;
 
@@ -69,19 +86,20 @@ const isUnixSeconds = (value: unknown): value is number =>
  * Validates a state blob the platform handed back. An empty or missing blob means "no state";
  * anything else must be a shape this connector wrote, or the user hears how to reset it.
  */
-export function parsePipelineState(blob: unknown, stream: string): PipelineState | undefined {
+export function parsePipelineState(blob: unknown, pipeline: string): PipelineState | undefined {
   if (blob === undefined || blob === null) return undefined;
-  if (typeof blob !== 'object' || Array.isArray(blob)) throw invalid(stream, 'it is not an object');
+  if (typeof blob !== 'object' || Array.isArray(blob))
+    throw invalid(pipeline, 'it is not an object');
   const state = blob as Record<string, unknown>;
   if (Object.keys(state).length === 0) return undefined;
   if (state.version !== 1)
-    throw invalid(stream, `unknown version ${JSON.stringify(state.version)}`);
+    throw invalid(pipeline, `unknown version ${JSON.stringify(state.version)}`);
   if (!isUnixSeconds(state.events_cursor)) {
-    throw invalid(stream, '`events_cursor` must be a unix time in seconds');
+    throw invalid(pipeline, '`events_cursor` must be a unix time in seconds');
   }
   const fingerprint = typeof state.fingerprint === 'string' ? state.fingerprint : undefined;
   if (state.seen_events !== undefined && !isSavedSeenEvents(state.seen_events)) {
-    throw invalid(stream, '`seen_events` must be a list of [second, [keys]] pairs');
+    throw invalid(pipeline, '`seen_events` must be a list of [second, [keys]] pairs');
   }
   const seen = state.seen_events === undefined ? {} : { seen_events: state.seen_events };
   if (state.phase === 'incremental') {
@@ -107,7 +125,7 @@ export function parsePipelineState(blob: unknown, stream: string): PipelineState
           slice[0] <= slice[1],
       );
     if (!valid) {
-      throw invalid(stream, '`remaining` must be a list of [gte, lte] or [gte, lte, id] ranges');
+      throw invalid(pipeline, '`remaining` must be a list of [gte, lte] or [gte, lte, id] ranges');
     }
     return {
       version: 1,
@@ -120,13 +138,12 @@ export function parsePipelineState(blob: unknown, stream: string): PipelineState
       fingerprint,
     };
   }
-  throw invalid(stream, `unknown phase ${JSON.stringify(state.phase)}`);
+  throw invalid(pipeline, `unknown phase ${JSON.stringify(state.phase)}`);
 }
 
-function invalid(stream: string, why: string): ConfigError {
+function invalid(pipeline: string, why: string): ConfigError {
   return new ConfigError(
-    `The saved state of stream "${stream}" is not one this connector wrote (${why}). ` +
-      "Reset this stream's state to start again with a full import (in Airbyte: the connection's " +
-      'Settings > Refresh/Reset this stream).',
+    `The saved state of pipeline "${pipeline}" is not one this connector wrote (${why}). ` +
+      "Clear the pipeline's saved state to start again with a full import.",
   );
 }

@@ -93,6 +93,11 @@ export type ChangeCollection =
       /** Exclusive upper bound of everything read: the cursor once every window is emitted. */
       until: number;
       serverTime: number;
+      /**
+       * Events at or after `until` (younger than the settle time), left for the next run. Exact
+       * unless they fill more than two pages: then at least this many.
+       */
+      settling: number;
       /** Oldest first. Each is read only when asked for, so a backlog never sits in memory. */
       windows: AsyncGenerator<ChangeWindow>;
     }
@@ -139,6 +144,7 @@ export async function collectCustomerChanges(
   }
   if (request.cursor > serverTime + FUTURE_TOLERANCE_SECONDS) return { kind: 'future', serverTime };
   const until = Math.max(request.cursor, serverTime - request.settleSeconds);
+  const settling = await countSettling(api, first, until);
   const collector = (window: [number, number]) =>
     new WindowCollector(window, api.apiVersion, selection, request.seen);
 
@@ -167,7 +173,25 @@ export async function collectCustomerChanges(
       start = end;
     }
   }
-  return { kind: 'changes', until, serverTime, windows: windows() };
+  return { kind: 'changes', until, serverTime, settling, windows: windows() };
+}
+
+/**
+ * How many events are at or after `until`, from the first page (newest first, so they lead it):
+ * when the page holds nothing older and has more, one more page after it, and no further.
+ */
+async function countSettling(api: StripePort, first: EventPage, until: number): Promise<number> {
+  const settling = first.items.filter((event) => event.created >= until).length;
+  const last = first.items.at(-1);
+  if (!first.hasMore || !last || last.created < until) return settling;
+  try {
+    const next = await api.listCustomerEvents({ created: { gte: until }, startingAfter: last.id });
+    return settling + next.items.length;
+  } catch (error) {
+    // The page cursor was purged meanwhile: the first page's count is still a lower bound.
+    if (error instanceof StaleCursorError) return settling;
+    throw error;
+  }
 }
 
 /** From a page of events (newest first): a window length that holds about EVENTS_PER_WINDOW. */

@@ -16,7 +16,9 @@
  *
  * Code transformations take `timeout_ms` (per customer, default 1000, at most 60000) and
  * `memory_limit_mb` (default 128, 16-2048). A customer that times out or exhausts memory gets an
- * error outcome; the next customers still run.
+ * error outcome; the next customers still run. Code that times out on STUCK_AFTER_TIMEOUTS
+ * customers in a row is stuck: `transformBatch` then rejects with a DataError, whatever the
+ * pipeline's `on_error` says (see sandbox-batches.ts).
  */
 import { ConfigError } from '../errors';
 import { isPlainObject } from '../util/is-plain-object';

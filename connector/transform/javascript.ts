@@ -16,15 +16,21 @@
  * `memory_limit_mb` + 16 MB. QuickJS' stack is limited to 256 KB (about 1,300 nested calls) so
  * runaway recursion ends as a "stack overflow" error inside the sandbox. A customer that times
  * out or runs out of memory gets an error; the sandbox is then replaced (a new instance, the
- * source evaluated again) and the batch continues with the next customer.
+ * source evaluated again) and the batch continues with the next customer. Timeouts on
+ * STUCK_AFTER_TIMEOUTS customers in a row stop the pipeline (see sandbox-batches.ts).
  *
  * Customers go in as one JSON string per batch and results come back as one JSON string: one
  * sandbox crossing per batch, no host call per customer.
  */
 import { parseBatchOutput } from './code-results';
 import { QuickJsSandbox, isSandboxFailure } from './javascript/sandbox';
-import { oneBatchAtATime, runEachAlone } from './sandbox-batches';
-import type { CodeLimits, TransformOutcome, Transformer } from './types';
+import {
+  type BatchAttempt,
+  TimeoutStreak,
+  oneBatchAtATime,
+  transformInOrder,
+} from './sandbox-batches';
+import type { CodeLimits, Transformer } from './types';
 
 export async function createJavaScriptTransformer(
   source: string,
@@ -40,13 +46,12 @@ export async function createJavaScriptTransformer(
   };
 
   /**
-   * Runs `customers` in one crossing; when the batch dies on one customer (timeout, memory),
-   * that customer gets the error, the sandbox is replaced and the others are run again.
+   * Runs `customers` in one crossing; a batch that dies on one customer (timeout, memory) is
+   * stopped there and the sandbox replaced.
    */
-  const runBatch = async (
+  const attempt = async (
     customers: ReadonlyArray<Record<string, unknown>>,
-  ): Promise<TransformOutcome[]> => {
-    if (customers.length === 0) return [];
+  ): Promise<BatchAttempt> => {
     const current = sandbox ?? (await replace());
     let output: string;
     try {
@@ -54,36 +59,42 @@ export async function createJavaScriptTransformer(
     } catch (error) {
       if (!isSandboxFailure(error)) throw error;
       await replace();
-      if (error.index >= customers.length) {
-        // Failed after every transform returned (e.g. the joined output was too large): find
-        // which customer by running each alone.
-        if (customers.length === 1) return [{ kind: 'error', message: error.message }];
-        return runEachAlone(customers, runBatch);
-      }
-      return [
-        ...(await runBatch(customers.slice(0, error.index))),
-        { kind: 'error', message: error.message },
-        ...(await runBatch(customers.slice(error.index + 1))),
-      ];
+      return {
+        kind: 'stopped',
+        // At the batch's length: it failed after every transform returned (e.g. the joined
+        // output was too large), on a customer it cannot name.
+        index: error.index < customers.length ? error.index : -1,
+        failure: {
+          kind: 'error',
+          message: error.message,
+          ...(error.timedOut ? { timedOut: true as const } : {}),
+        },
+      };
     }
     const outcomes = parseBatchOutput(output, customers.length);
     if (!outcomes) {
       await replace();
-      if (customers.length === 1) {
-        return [{ kind: 'error', message: 'the sandbox returned an unexpected result' }];
-      }
-      return runEachAlone(customers, runBatch);
+      return {
+        kind: 'stopped',
+        index: -1,
+        failure: { kind: 'error', message: 'the sandbox returned an unexpected result' },
+      };
     }
     if (
       outcomes.some((o) => o.kind === 'error' && /out of memory|stack overflow/i.test(o.message))
     ) {
       await replace();
     }
-    return outcomes;
+    return { kind: 'done', outcomes };
   };
 
-  return oneBatchAtATime('JavaScript', runBatch, () => {
-    sandbox?.dispose();
-    sandbox = undefined;
-  });
+  const streak = new TimeoutStreak(limits.timeoutMs, prefix);
+  return oneBatchAtATime(
+    'JavaScript',
+    (customers) => transformInOrder(customers, attempt, streak),
+    () => {
+      sandbox?.dispose();
+      sandbox = undefined;
+    },
+  );
 }

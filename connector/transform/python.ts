@@ -22,19 +22,27 @@
  *
  * Limits: the interpreter runs in a worker thread of that process; its controller thread gives
  * every customer `timeout_ms`, then interrupts Python (KeyboardInterrupt through Pyodide's
- * interrupt buffer) and, if the code swallows that, terminates the worker and starts a fresh one
- * (about 2-3 s) for the next customers. The interpreter's WebAssembly memory may grow by at most
- * `memory_limit_mb` over what the loaded interpreter uses (about 30 MB): past that allocations
- * fail with MemoryError. A customer that crashes the interpreter gets an error; the others are
- * run again on a fresh one.
+ * interrupt buffer) and, if the code swallows that or waits where Python does not look
+ * (WebAssembly itself), terminates the worker and starts a fresh one (about 2-3 s) for the next
+ * customers. `time.sleep` sleeps in short slices, so a sleeping customer is interrupted like a
+ * busy one, without a restart. A customer that times out ends its batch there; the connector
+ * runs the rest (sandbox-batches.ts), and stops the pipeline after STUCK_AFTER_TIMEOUTS timeouts
+ * in a row. The interpreter's WebAssembly memory may grow by at most `memory_limit_mb` over what
+ * the loaded interpreter uses (about 30 MB): past that allocations fail with MemoryError. A
+ * customer that crashes the interpreter gets an error; the others are run again on a fresh one.
  *
  * Batches cross into the sandbox as one JSON string and come back as one JSON string.
  */
-import { ConfigError } from '../errors';
+import { ConfigError, ConnectorError, DataError } from '../errors';
 import { clip, parseBatchOutput } from './code-results';
-import { type InitStatus, PythonProcess } from './python/process';
-import { oneBatchAtATime, runEachAlone } from './sandbox-batches';
-import type { CodeLimits, TransformOutcome, Transformer } from './types';
+import { type InitStatus, PythonProcess, SandboxRestartError } from './python/process';
+import {
+  type BatchAttempt,
+  TimeoutStreak,
+  oneBatchAtATime,
+  transformInOrder,
+} from './sandbox-batches';
+import type { CodeLimits, Transformer } from './types';
 
 function statusError(
   status: InitStatus,
@@ -79,31 +87,61 @@ export async function createPythonTransformer(
     return proc;
   };
 
-  /** The process died under this batch: run each customer alone to find the one responsible. */
-  const isolate = async (
+  const attempt = async (
     customers: ReadonlyArray<Record<string, unknown>>,
-    why: string,
-  ): Promise<TransformOutcome[]> => {
-    if (customers.length === 1) return [{ kind: 'error', message: clip(why) }];
-    return runEachAlone(customers, runBatch);
-  };
-
-  const runBatch = async (
-    customers: ReadonlyArray<Record<string, unknown>>,
-  ): Promise<TransformOutcome[]> => {
+  ): Promise<BatchAttempt> => {
     const current = await ensure();
-    let json: string;
+    let answer;
     try {
-      json = await current.run(JSON.stringify(customers));
+      answer = await current.run(JSON.stringify(customers));
     } catch (error) {
-      return isolate(customers, error instanceof Error ? error.message : String(error));
+      if (error instanceof SandboxRestartError) {
+        const message = `${prefix}.source: ${error.message}`;
+        throw error.blame === 'code'
+          ? new DataError(message)
+          : new ConnectorError('system', message);
+      }
+      // The process died under the batch, on a customer it cannot name.
+      return {
+        kind: 'stopped',
+        index: -1,
+        failure: {
+          kind: 'error',
+          message: clip(error instanceof Error ? error.message : String(error)),
+        },
+      };
     }
-    const outcomes = parseBatchOutput(json, customers.length);
-    return outcomes ?? isolate(customers, 'the Python sandbox returned an unexpected result');
+    if (answer.kind === 'stopped') {
+      const before =
+        answer.before === undefined ? undefined : parseBatchOutput(answer.before, answer.index);
+      return {
+        kind: 'stopped',
+        index: answer.index,
+        failure: {
+          kind: 'error',
+          message: clip(answer.message),
+          ...(answer.timedOut ? { timedOut: true as const } : {}),
+        },
+        ...(before ? { before } : {}),
+      };
+    }
+    const outcomes = parseBatchOutput(answer.json, customers.length);
+    return outcomes
+      ? { kind: 'done', outcomes }
+      : {
+          kind: 'stopped',
+          index: -1,
+          failure: { kind: 'error', message: 'the Python sandbox returned an unexpected result' },
+        };
   };
 
-  return oneBatchAtATime('Python', runBatch, async () => {
-    await proc?.close();
-    proc = undefined;
-  });
+  const streak = new TimeoutStreak(limits.timeoutMs, prefix);
+  return oneBatchAtATime(
+    'Python',
+    (customers) => transformInOrder(customers, attempt, streak),
+    async () => {
+      await proc?.close();
+      proc = undefined;
+    },
+  );
 }

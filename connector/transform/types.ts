@@ -6,7 +6,8 @@ export type TransformationSpec =
 export type TransformOutcome =
   | { kind: 'record'; record: Record<string, unknown> }
   | { kind: 'skip' }
-  | { kind: 'error'; message: string };
+  /** `timedOut`: the customer ran longer than `timeout_ms` and was stopped. */
+  | { kind: 'error'; message: string; timedOut?: true };
 
 export interface Transformer {
   /** One outcome per customer, in order. Never rejects for a single customer's failure. */

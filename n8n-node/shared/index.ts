@@ -31,3 +31,4 @@ export {
   shortestPollIntervalMs,
 } from './polling';
 export { CustomerImport, STATE_KEY, type LogFn } from './run-pipeline';
+export { LISTED_SKIPS } from './engine';

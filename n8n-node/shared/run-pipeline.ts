@@ -8,6 +8,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import type { NodeConfig } from './config-from-parameters';
 import type { EditorWords } from './editor-words';
 import {
+  SkipTally,
   connect,
   layoutOf,
   parseConfig,
@@ -16,6 +17,7 @@ import {
   syncPipelines,
   type ConnectorConfig,
   type EmittedRecord,
+  type LogTopic,
   type PipelineConfig,
   type PipelineState,
   type PipelineSummary,
@@ -31,6 +33,14 @@ import { requireEvents, type EventsNeededBy } from './permissions';
  * "full import done…") are routine for every poll and arrive as DEBUG; WARN stays WARN.
  */
 export type LogFn = (level: 'DEBUG' | 'WARN', message: string) => void;
+
+/** What the workflow's owner makes of the engine's topical log lines, in n8n's terms. */
+const ADVICE: Record<LogTopic, string> = {
+  definition_changed:
+    'Items already sent for customers the new definition leaves out are not withdrawn: no deletion item comes for them.',
+  cursor_expired:
+    'No deletion item comes for customers deleted in the meantime; let the workflow poll at least every few weeks.',
+};
 
 /** Where a node keeps its cursor in the workflow's static data ('node' scope). */
 export const STATE_KEY = 'pipelineState';
@@ -57,6 +67,8 @@ export interface RunResult {
   summary: PipelineSummary | undefined;
   /** Why stopAtCheckpoint stopped the run, if it did. */
   stoppedAtCheckpoint?: string;
+  /** Customers that got no item: skipped after errors, or by the code (it returned null). */
+  skipped: { afterErrors: number; byTransformation: number };
 }
 
 /** One node execution's view of the engine: a parsed config with one pipeline. */
@@ -72,8 +84,8 @@ export class CustomerImport {
 
   private readonly words: EditorWords;
 
-  /** The engine's fingerprint of the resolved config (what older versions saved). */
-  private readonly engineFingerprint: string;
+  /** The engine's fingerprints of the resolved config (what older versions saved). */
+  private readonly engineFingerprints: readonly string[];
 
   /**
    * `fingerprint` replaces the engine's (see definitionFingerprint): the shell knows which
@@ -92,7 +104,7 @@ export class CustomerImport {
     }
     const [pipeline] = this.config.pipelines;
     if (!pipeline) throw new Error('The engine returned no pipeline for the node.');
-    this.engineFingerprint = pipeline.fingerprint;
+    this.engineFingerprints = [pipeline.fingerprint, ...pipeline.formerFingerprints];
     this.pipeline = { ...pipeline, fingerprint: fingerprint ?? pipeline.fingerprint };
     this.layout = layoutOf(pipeline);
     this.api = connect(this.config, (message) => log('WARN', message));
@@ -117,9 +129,12 @@ export class CustomerImport {
     }
     // A cursor saved under the engine's fingerprint of this very config (by an earlier version of
     // the nodes) belongs to the current definition: carry it over to the shell's fingerprint.
+    const saved = parsed.state?.fingerprint;
     if (
-      parsed.state?.fingerprint === this.engineFingerprint &&
-      this.engineFingerprint !== this.pipeline.fingerprint
+      parsed.state &&
+      saved !== undefined &&
+      saved !== this.pipeline.fingerprint &&
+      this.engineFingerprints.includes(saved)
     ) {
       return { ...parsed.state, fingerprint: this.pipeline.fingerprint };
     }
@@ -163,7 +178,13 @@ export class CustomerImport {
   }
 
   async run(options: RunOptions): Promise<RunResult> {
-    const result: RunResult = { items: [], state: undefined, summary: undefined };
+    const result: RunResult = {
+      items: [],
+      state: undefined,
+      summary: undefined,
+      skipped: { afterErrors: 0, byTransformation: 0 },
+    };
+    const skips = new SkipTally();
     const sync = syncPipelines(this.config, {
       stripe: this.api,
       pipelines: [
@@ -180,6 +201,10 @@ export class CustomerImport {
       for await (const event of sync) {
         if (event.kind === 'records') {
           result.items.push(...event.items);
+        } else if (event.kind === 'skipped') {
+          for (const customer of skips.add(event.customers)) {
+            this.log('WARN', `skipped customer ${customer.id}: ${customer.reason ?? ''}`);
+          }
         } else if (event.kind === 'checkpoint') {
           result.state = event.state;
           const reason = options.stopAtCheckpoint?.({ items: result.items.length });
@@ -188,7 +213,8 @@ export class CustomerImport {
             break;
           }
         } else if (event.kind === 'log') {
-          this.log(event.level === 'WARN' ? 'WARN' : 'DEBUG', event.message);
+          const message = event.topic ? `${event.message} ${ADVICE[event.topic]}` : event.message;
+          this.log(event.level === 'WARN' ? 'WARN' : 'DEBUG', message);
         } else if (event.kind === 'pipeline_finished') {
           result.summary = event.summary;
         } else if (event.kind === 'pipeline_failed') {
@@ -198,8 +224,26 @@ export class CustomerImport {
       }
     } catch (error) {
       throw this.words.error(error);
+    } finally {
+      result.skipped = { afterErrors: skips.afterErrors, byTransformation: skips.byTransformation };
+      this.reportSkips(skips);
     }
     return result;
+  }
+
+  /** The closing lines of the run's skips, after the first ones listed one by one. */
+  private reportSkips(skips: SkipTally): void {
+    if (skips.afterErrors === 0) return;
+    if (skips.unlisted > 0) {
+      this.log(
+        'WARN',
+        `${skips.unlisted} more customer(s) skipped after errors, not listed one by one.`,
+      );
+    }
+    this.log(
+      'WARN',
+      `${skips.afterErrors} customer(s) skipped after errors (On Transformation Error: Skip the Customer).`,
+    );
   }
 
   /** An engine record as an n8n item, paired to input item `item`. */

@@ -152,18 +152,19 @@ describe('pipelines: one connection, several streams', () => {
     expect([...stateStreams].sort()).toEqual(['js', 'mapped', 'py', 'raw']);
   });
 
-  it('on_error: skip logs each failing customer and goes on; fail stops naming the customer', async () => {
+  it('on_error: skip logs the first 10 failing customers, then counts, and goes on; fail stops naming the customer', async () => {
     const throwing = {
       type: 'javascript',
       source:
-        'function transform(c) { if (c.balance < 0) throw new Error("negative balance"); return { email: c.email, balance: c.balance }; }',
+        'function transform(c) { if (c.created % 3 === 0) throw new Error("created on a multiple of 3"); return { email: c.email, balance: c.balance }; }',
     };
     const model = [
       { name: 'email', type: 'string' },
       { name: 'balance', type: 'integer' },
     ];
-    const negative = customers.filter((c) => c.balance < 0);
-    expect(negative.length).toBeGreaterThan(0);
+    const rejected = customers.filter((c) => c.created % 3 === 0);
+    // More than the 10 listed one by one.
+    expect(rejected.length).toBeGreaterThan(10);
     const skip = writeFiles({
       config: configFor(emulator, {
         customer_model: model,
@@ -179,15 +180,17 @@ describe('pipelines: one connection, several streams', () => {
       skip.catalog as string,
     ]);
     expect(skipped.exitCode).toBe(0);
-    expect(recordsOf(skipped.messages, 'p')).toHaveLength(customers.length - negative.length);
+    expect(recordsOf(skipped.messages, 'p')).toHaveLength(customers.length - rejected.length);
     const warnings = logs(skipped.messages).filter((l) => l.includes('skipped customer'));
-    expect(warnings).toHaveLength(negative.length);
+    expect(warnings).toHaveLength(10);
     expect(warnings[0]).toMatch(
-      /WARN .*skipped customer cus_\w+: transformation failed: .*negative balance/,
+      /^WARN Stream "p": skipped customer cus_\w+: transformation failed: .*multiple of 3/,
     );
-    expect(logs(skipped.messages).join('\n')).toMatch(
-      new RegExp(`${negative.length} skipped after errors`),
-    );
+    const closing = logs(skipped.messages).filter((l) => /skipped after errors/.test(l));
+    expect(closing.slice(-2)).toEqual([
+      `WARN Stream "p": ${rejected.length - 10} more customer(s) skipped after errors, not listed one by one.`,
+      `WARN Stream "p": ${rejected.length} skipped after errors (on_error: skip).`,
+    ]);
 
     const fail = writeFiles({
       config: configFor(emulator, {
@@ -207,7 +210,7 @@ describe('pipelines: one connection, several streams', () => {
     const [error] = traceErrors(failed.messages);
     expect(error?.failure_type).toBe('config_error');
     expect(error?.message).toMatch(
-      /customer cus_\w+ transformation failed: .*negative balance.*on_error/,
+      /customer cus_\w+ transformation failed: .*multiple of 3.*on_error/,
     );
   });
 

@@ -78,6 +78,25 @@ describe('incremental read', () => {
     expect(emulator.stats().byRoute['GET /v1/customers'] ?? 0).toBe(0);
   });
 
+  it('says how many changes are too recent for this read and come with the next one', async () => {
+    // Two minutes of settle time: more than this test takes, however busy the machine.
+    const config = configFor(emulator, { events_settle_seconds: 120 });
+    const first = await read(config);
+    emulator.advanceClock(121);
+    const stripe = sdkFor(emulator);
+    const [customer] = (await stripe.customers.list({ limit: 1 })).data;
+    await stripe.customers.update(customer!.id, { name: 'Just Changed' });
+    await stripe.customers.update(customer!.id, { name: 'Changed Again' });
+    const second = await read(config, stateFileFrom(first.messages));
+    expect(records(second.messages)).toEqual([]);
+    expect(logs(second.messages)).toContain(
+      'INFO Stream "customers": 2 change(s) made in the last 120 s (events_settle_seconds) come with the next read.',
+    );
+    emulator.advanceClock(121);
+    const third = await read(config, stateFileFrom(second.messages));
+    expect(records(third.messages).map((record) => record.name)).toEqual(['Changed Again']);
+  });
+
   it('falls back to a full import, saying why, when the cursor is older than event retention', async () => {
     const config = configFor(emulator);
     const first = await read(config);
@@ -86,7 +105,7 @@ describe('incremental read', () => {
     const second = await read(config, stateFileFrom(first.messages));
     expect(second.exitCode).toBe(0);
     expect(logs(second.messages).join('\n')).toMatch(
-      /WARN .*older than Stripe's 30-day event retention.*full import instead.*deleted during the gap.*Refresh and remove records/,
+      /WARN Pipeline "customers": .*older than Stripe's 30-day event retention.*full import instead.*deleted during the gap.* To drop those rows from the destination, refresh the stream in Airbyte \("Refresh and remove records"\)\.$/m,
     );
     expect(records(second.messages)).toHaveLength(total);
     expect(lastState(second.messages)?.stream.stream_state.phase).toBe('incremental');
@@ -105,7 +124,7 @@ describe('incremental read', () => {
     const [error] = traceErrors(bad.messages);
     expect(error?.failure_type).toBe('config_error');
     expect(error?.message).toMatch(
-      /saved state of stream "customers" is not one this connector wrote.*Reset this stream's state/,
+      /^Stream "customers": The saved state of pipeline "customers" is not one this connector wrote \(.*\)\. Clear the pipeline's saved state to start again with a full import\.$/,
     );
 
     const future = emulator.now() + 365 * 86_400;

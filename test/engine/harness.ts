@@ -5,8 +5,12 @@
 import {
   parseConfig,
   syncPipelines,
+  type ConnectorError,
   type EmittedRecord,
   type PipelineState,
+  type PipelineSummary,
+  type SkippedCustomer,
+  type SyncEvent,
   type SyncMode,
 } from '../../connector';
 import type { ScriptedStripe } from '../support/scripted-stripe';
@@ -16,7 +20,11 @@ export interface EngineRun {
   /** Every checkpoint, in order. */
   states: PipelineState[];
   logs: string[];
-  failure?: Error;
+  skipped: SkippedCustomer[];
+  summary?: PipelineSummary;
+  failure?: ConnectorError;
+  /** Every event, in order. */
+  events: SyncEvent[];
 }
 
 export const TEST_KEY = 'sk_test_scripted';
@@ -36,7 +44,7 @@ export async function runEngine(
     stopAfterCheckpoints?: number;
   } = {},
 ): Promise<EngineRun> {
-  const run: EngineRun = { items: [], states: [], logs: [] };
+  const run: EngineRun = { items: [], states: [], logs: [], skipped: [], events: [] };
   const sync = syncPipelines(config, {
     stripe,
     pipelines: [
@@ -48,7 +56,10 @@ export async function runEngine(
     ],
   });
   for await (const event of sync) {
+    run.events.push(event);
     if (event.kind === 'records') run.items.push(...event.items);
+    else if (event.kind === 'skipped') run.skipped.push(...event.customers);
+    else if (event.kind === 'pipeline_finished') run.summary = event.summary;
     else if (event.kind === 'checkpoint') {
       run.states.push(event.state);
       if (run.states.length === options.stopAfterCheckpoints) break;

@@ -407,7 +407,18 @@ describe('Customer Model and transformations', () => {
     const skipping = await pkg.runAction({ parameters: { ...parameters, onError: 'skip' } });
     expect(skipping.error).toBeUndefined();
     expect(skipping.items.map((item) => item.email)).toEqual(['Grace@PRO.example']);
-    expect(takeLogs().join('\n')).toMatch(new RegExp(`WARN .*skipped customer ${ada.id}`));
+    const logged = takeLogs().join('\n');
+    expect(logged).toMatch(new RegExp(`WARN .*skipped customer ${ada.id}: .*no ads customers`));
+    expect(logged).toContain(
+      'WARN 1 customer(s) skipped after errors (On Transformation Error: Skip the Customer).',
+    );
+    expect(skipping.hints).toEqual([
+      {
+        message: `1 customer(s) were skipped after errors (On Transformation Error: Skip the Customer) and have no item. n8n's log names the first 10 and why.`,
+        type: 'warning',
+        location: 'outputPane',
+      },
+    ]);
   });
 
   it('reports code that does not load, with the line', async () => {
@@ -556,6 +567,30 @@ describe('only changed since last run', () => {
     const production = await pkg.runAction({ parameters: { onlyChanged: true, previewLimit: 7 } });
     expect(production.items.length).toBeGreaterThan(100);
     expect(production.hints).toEqual([]);
+  });
+
+  it('after a change of the filter, returns every matching customer again and says what that means in n8n', async () => {
+    settle(emulator);
+    const first = await pkg.runAction({ parameters: { onlyChanged: true } });
+    expect(first.error).toBeUndefined();
+    takeLogs();
+    const onlyPro = {
+      filterMode: 'conditions',
+      filterConditions: {
+        condition: [{ property: 'email', operator: 'ends_with', value: '@pro.example' }],
+      },
+    };
+    const changed = await pkg.runAction({
+      parameters: { onlyChanged: true, ...onlyPro },
+      staticData: first.staticData,
+    });
+    expect(changed.error).toBeUndefined();
+    expect(names(changed.items)).toEqual(['Ada Lovelace', 'Grace Hopper']);
+    const warning = takeLogs().find((line) => line.includes('definition'));
+    expect(warning).toMatch(
+      /^WARN Pipeline "customers": its definition .* changed since the last run, so every customer is imported again to match it\. .* Items already sent for customers the new definition leaves out are not withdrawn: no deletion item comes for them\.$/,
+    );
+    expect(warning).not.toMatch(/Airbyte|Refresh and remove/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../connector/errors';
+import { ConfigError, DataError } from '../../connector/errors';
 import {
   createTransformer,
   type Transformer,
@@ -248,15 +248,40 @@ describe('JavaScript sandbox limits', () => {
     const timeout = 'timed out: the transform ran longer than timeout_ms (200 ms) and was stopped';
     expect(outcomes).toEqual([
       { kind: 'record', record: { id: 'cus_a' } },
-      { kind: 'error', message: timeout },
+      { kind: 'error', message: timeout, timedOut: true },
       { kind: 'record', record: { id: 'cus_b' } },
-      { kind: 'error', message: timeout },
+      { kind: 'error', message: timeout, timedOut: true },
       { kind: 'record', record: { id: 'cus_c' } },
     ]);
     expect(elapsed).toBeLessThan(2000);
     expect(await t.transformBatch([stripeCustomer({ id: 'cus_d' })])).toEqual([
       { kind: 'record', record: { id: 'cus_d' } },
     ]);
+  });
+
+  it('stops the pipeline, whatever on_error says, at the third customer in a row that times out', async () => {
+    const t = await js(
+      `function transform(c) {
+        if (c.metadata.loop) { for (;;) {} }
+        return { id: c.id };
+      }`,
+      { timeout_ms: 200 },
+    );
+    const loop = (id: string) => stripeCustomer({ id, metadata: { loop: 'yes' } });
+    const started = performance.now();
+    // Two in a row, then a customer that transforms: the row starts again.
+    const outcomes = await t.transformBatch([loop('cus_1'), loop('cus_2'), stripeCustomer()]);
+    expect(outcomes.map((outcome) => outcome.kind)).toEqual(['error', 'error', 'record']);
+    const error = await t
+      .transformBatch([loop('cus_3'), loop('cus_4')])
+      .then(() => t.transformBatch([loop('cus_5'), stripeCustomer({ id: 'cus_never' })]))
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as Error).message).toMatch(
+      /^pipelines\[0\]\.transformation\.source: transform\(\) ran longer than timeout_ms \(200 ms\) for 3 customers in a row \(cus_3, cus_4, cus_5\): .*whatever on_error says/,
+    );
+    // Five timeouts of 200 ms, and no more.
+    expect(performance.now() - started).toBeLessThan(5 * 200 + 2000);
   });
 
   it('stops a huge allocation; the next customer still transforms', async () => {

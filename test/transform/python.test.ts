@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../connector/errors';
+import { ConfigError, DataError } from '../../connector/errors';
 import {
   createTransformer,
   type Transformer,
@@ -16,6 +16,7 @@ import { manyCustomers, stripeCustomer } from './fixtures';
 const SOURCE = String.raw`
 import datetime
 import json
+import time
 from decimal import Decimal
 
 
@@ -102,6 +103,11 @@ def transform(customer):
     if case == "loop":
         while True:
             pass
+    if case == "sleep":
+        time.sleep(10**9)
+    if case == "uninterruptible_sleep":
+        # The sleep Pyodide provides waits inside WebAssembly, where no interrupt lands.
+        time.sleep.__globals__["_real_sleep"](10**9)
     if case == "swallow":
         while True:
             try:
@@ -283,6 +289,7 @@ describe('Python sandbox limits', () => {
     expect(outcomes[1]).toEqual({
       kind: 'error',
       message: 'timed out: the transform ran longer than timeout_ms (1000 ms) and was stopped',
+      timedOut: true,
     });
     expect(outcomes[2]).toMatchObject({ kind: 'record', record: { id: 'cus_next' } });
   });
@@ -297,8 +304,66 @@ describe('Python sandbox limits', () => {
     expect(outcomes[1]).toEqual({
       kind: 'error',
       message: 'timed out: the transform ran longer than timeout_ms (1000 ms) and was stopped',
+      timedOut: true,
     });
     expect(outcomes[2]).toMatchObject({ kind: 'record', record: { id: 'cus_after' } });
+  }, 60_000);
+
+  it('stops time.sleep within the limit on the same interpreter; the next customer still transforms', async () => {
+    const started = performance.now();
+    const outcomes = await py.transformBatch([
+      withCase('state'),
+      withCase('sleep'),
+      withCase('state'),
+    ]);
+    // The limit (1 s) plus room for a loaded machine; a worker restart alone takes 2-3 s more.
+    expect(performance.now() - started).toBeLessThan(2500);
+    expect(outcomes[1]).toEqual({
+      kind: 'error',
+      message: 'timed out: the transform ran longer than timeout_ms (1000 ms) and was stopped',
+      timedOut: true,
+    });
+    const counters = [outcomes[0], outcomes[2]].map(
+      (outcome) => (outcome as unknown as { record: { counter: number } }).record.counter,
+    );
+    // The module's state carried over: no new interpreter was needed.
+    expect(counters[1]).toBe((counters[0] as number) + 1);
+  });
+
+  it('replaces the interpreter under a wait Python cannot interrupt; the next customer still transforms', async () => {
+    const outcomes = await py.transformBatch([
+      withCase('uninterruptible_sleep'),
+      stripeCustomer({ id: 'cus_after', metadata: {} }),
+      withCase('state'),
+    ]);
+    expect(outcomes[0]).toEqual({
+      kind: 'error',
+      message: 'timed out: the transform ran longer than timeout_ms (1000 ms) and was stopped',
+      timedOut: true,
+    });
+    expect(outcomes[1]).toMatchObject({ kind: 'record', record: { id: 'cus_after' } });
+    // A fresh interpreter: the module's state starts again.
+    expect(outcomes[2]).toEqual({ kind: 'record', record: { counter: 1 } });
+  }, 60_000);
+
+  it('stops the pipeline, whatever on_error says, at the third customer in a row that times out', async () => {
+    const started = performance.now();
+    const error = await py
+      .transformBatch([
+        withCase('loop'),
+        withCase('sleep'),
+        withCase('loop'),
+        stripeCustomer({ id: 'cus_never', metadata: {} }),
+      ])
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as Error).message).toMatch(
+      /^pipelines\[1\] \("py"\)\.transformation\.source: transform\(\) ran longer than timeout_ms \(1000 ms\) for 3 customers in a row \(cus_QXg1o8vcGmoR32, cus_QXg1o8vcGmoR32, cus_QXg1o8vcGmoR32\): /,
+    );
+    expect(performance.now() - started).toBeLessThan(3 * 1000 + 3000);
+    // The transformer still works for whoever goes on.
+    const [next] = await py.transformBatch([stripeCustomer({ id: 'cus_next', metadata: {} })]);
+    expect(next).toMatchObject({ kind: 'record', record: { id: 'cus_next' } });
   }, 60_000);
 
   it('stops huge allocations with MemoryError; the next customer still transforms', async () => {

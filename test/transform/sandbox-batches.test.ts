@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { oneBatchAtATime, runEachAlone } from '../../connector/transform/sandbox-batches';
+import { DataError } from '../../connector/errors';
+import {
+  TimeoutStreak,
+  oneBatchAtATime,
+  transformInOrder,
+  type BatchAttempt,
+} from '../../connector/transform/sandbox-batches';
 import type { TransformOutcome } from '../../connector/transform';
 
 type Customer = Record<string, unknown>;
@@ -82,23 +88,98 @@ describe('oneBatchAtATime', () => {
   });
 });
 
-describe('runEachAlone', () => {
-  it('runs every customer as a batch of its own, in order, and joins the outcomes', async () => {
-    const batches: string[][] = [];
-    const outcomes = await runEachAlone([{ id: 'a' }, { id: 'b' }, { id: 'c' }], (customers) => {
-      batches.push(customers.map((c) => String(c.id)));
-      const [customer] = customers;
-      return Promise.resolve([
-        customer?.id === 'b'
-          ? { kind: 'error', message: 'b failed' }
-          : { kind: 'record', record: { ...customer } },
-      ]);
-    });
-    expect(batches).toEqual([['a'], ['b'], ['c']]);
+/**
+ * A scripted sandbox: customers whose id starts with "slow" time out, "crash" breaks the sandbox
+ * without saying on which customer; a batch stops at the first such customer. `keepsBefore`:
+ * the sandbox hands back the outcomes before it (Python's interpreter survives an interrupt).
+ */
+function scriptedSandbox(keepsBefore: boolean) {
+  const batches: string[] = [];
+  const attempt = (customers: ReadonlyArray<Customer>): Promise<BatchAttempt> => {
+    const ids = customers.map((c) => String(c.id));
+    batches.push(ids.join(','));
+    const outcomes: TransformOutcome[] = [];
+    for (const [index, id] of ids.entries()) {
+      if (id.startsWith('crash')) {
+        return Promise.resolve({
+          kind: 'stopped',
+          index: -1,
+          failure: { kind: 'error', message: 'the sandbox died' },
+        });
+      }
+      if (id.startsWith('slow')) {
+        return Promise.resolve({
+          kind: 'stopped',
+          index,
+          failure: { kind: 'error', message: `${id} timed out`, timedOut: true },
+          ...(keepsBefore ? { before: outcomes } : {}),
+        });
+      }
+      outcomes.push({ kind: 'record', record: { id } });
+    }
+    return Promise.resolve({ kind: 'done', outcomes });
+  };
+  return { batches, attempt };
+}
+
+const customers = (...ids: string[]) => ids.map((id) => ({ id }));
+const streak = () => new TimeoutStreak(500, 'pipelines[0] ("crm").transformation');
+
+describe('transformInOrder', () => {
+  it('gives the customer a batch stopped on its failure, and runs the rest after it', async () => {
+    const { batches, attempt } = scriptedSandbox(true);
+    const outcomes = await transformInOrder(customers('a', 'slow1', 'b'), attempt, streak());
     expect(outcomes).toEqual([
       { kind: 'record', record: { id: 'a' } },
-      { kind: 'error', message: 'b failed' },
-      { kind: 'record', record: { id: 'c' } },
+      { kind: 'error', message: 'slow1 timed out', timedOut: true },
+      { kind: 'record', record: { id: 'b' } },
     ]);
+    expect(batches).toEqual(['a,slow1,b', 'b']);
+  });
+
+  it('runs the customers before the failure again when the sandbox lost their outcomes', async () => {
+    const { batches, attempt } = scriptedSandbox(false);
+    const outcomes = await transformInOrder(customers('a', 'slow1', 'b'), attempt, streak());
+    expect(outcomes.map((o) => o.kind)).toEqual(['record', 'error', 'record']);
+    expect(batches).toEqual(['a,slow1,b', 'a', 'b']);
+  });
+
+  it('runs each customer alone when the sandbox cannot say which one broke it', async () => {
+    const { batches, attempt } = scriptedSandbox(true);
+    const outcomes = await transformInOrder(customers('a', 'crash', 'b'), attempt, streak());
+    expect(outcomes).toEqual([
+      { kind: 'record', record: { id: 'a' } },
+      { kind: 'error', message: 'the sandbox died' },
+      { kind: 'record', record: { id: 'b' } },
+    ]);
+    expect(batches).toEqual(['a,crash,b', 'a', 'crash', 'b']);
+  });
+});
+
+describe('TimeoutStreak', () => {
+  it('stops at the third timeout in a row, across batches, without running the rest', async () => {
+    const { batches, attempt } = scriptedSandbox(true);
+    const row = streak();
+    await transformInOrder(customers('a', 'slow1', 'slow2'), attempt, row);
+    const error = await transformInOrder(customers('slow3', 'b', 'c'), attempt, row).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as DataError).message).toBe(
+      'pipelines[0] ("crm").transformation.source: transform() ran longer than timeout_ms (500 ms) for 3 customers in a row (slow1, slow2, slow3): ' +
+        'the code looks stuck (an endless loop, a long sleep or a wait that never ends), so the pipeline stopped at once, whatever on_error says. ' +
+        'Fix the code, or raise timeout_ms if one customer really needs that long; the next run continues from the last checkpoint.',
+    );
+    expect(batches).toEqual(['a,slow1,slow2', 'slow2', 'slow3,b,c']);
+  });
+
+  it('starts counting again after any other outcome', async () => {
+    const { attempt } = scriptedSandbox(true);
+    const outcomes = await transformInOrder(
+      customers('slow1', 'slow2', 'a', 'slow3', 'slow4', 'crash', 'slow5', 'slow6'),
+      attempt,
+      streak(),
+    );
+    expect(outcomes.filter((o) => o.kind === 'error' && o.timedOut)).toHaveLength(6);
   });
 });

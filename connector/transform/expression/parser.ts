@@ -10,6 +10,7 @@
  * ```
  * Positions are 0-based offsets into the source; messages show them as 1-based columns.
  */
+import { MAX_NESTING } from '../../util/nesting';
 import type { PathSegment } from '../../util/value-path';
 
 export class ExpressionError extends Error {
@@ -100,8 +101,16 @@ function readJsonPath(source: string, start: number): number {
       i = close + 1;
       continue;
     }
-    if (ch === '[' || ch === '(') stack.push(ch === '[' ? ']' : ')');
-    else if (ch === ']' || ch === ')') {
+    if (ch === '[' || ch === '(') {
+      // jsonpath-plus parses what is inside brackets by recursion: bounded here.
+      if (stack.length >= MAX_NESTING) {
+        throw new ExpressionError(
+          `the JSONPath nests brackets more than ${MAX_NESTING} levels deep, the most it may`,
+          i,
+        );
+      }
+      stack.push(ch === '[' ? ']' : ')');
+    } else if (ch === ']' || ch === ')') {
       if (stack.length === 0) {
         if (ch === ')') break;
         throw new ExpressionError('unbalanced "]" in the JSONPath', i);
@@ -312,7 +321,25 @@ class Parser {
     }
   }
 
+  /** Calls open around the one being parsed: the parser recurses into arguments. */
+  private depth = 0;
+
   private parseCall(name: string, pos: number): Node {
+    if (this.depth >= MAX_NESTING) {
+      throw new ExpressionError(
+        `calls nest more than ${MAX_NESTING} levels deep here, the most an expression may: split the work over several columns, or use a JavaScript or Python transformation`,
+        pos,
+      );
+    }
+    this.depth++;
+    try {
+      return this.parseArguments(name, pos);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private parseArguments(name: string, pos: number): Node {
     this.next(); // (
     const args: Node[] = [];
     if (this.peek().type === ')') {

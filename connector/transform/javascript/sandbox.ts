@@ -27,6 +27,8 @@ export interface SandboxFailure {
   /** Index (within the batch) of the customer being transformed, or the batch length when the failure came after all of them. */
   index: number;
   message: string;
+  /** The customer ran longer than `timeout_ms`. */
+  timedOut: boolean;
   /** The runtime must be recreated (timeout, out of memory, broken state). */
   fatal: true;
 }
@@ -236,6 +238,7 @@ export class QuickJsSandbox {
       throw {
         index: index < 0 ? count : index,
         message: `the JavaScript sandbox failed: ${clip(String(error))}`,
+        timedOut: false,
         fatal: true,
       } satisfies SandboxFailure;
     } finally {
@@ -246,12 +249,18 @@ export class QuickJsSandbox {
       const index = this.progress();
       const { text } = this.describe(result.error);
       let message = clip(text);
-      if (/interrupted/.test(text)) {
+      const timedOut = /interrupted/.test(text);
+      if (timedOut) {
         message = `timed out: the transform ran longer than timeout_ms (${this.limits.timeoutMs} ms) and was stopped`;
       } else if (/out of memory/i.test(text)) {
         message = `ran out of memory: the sandbox is limited to memory_limit_mb (${this.limits.memoryLimitMb} MB)`;
       }
-      throw { index: index < 0 ? count : index, message, fatal: true } satisfies SandboxFailure;
+      throw {
+        index: index < 0 ? count : index,
+        message,
+        timedOut,
+        fatal: true,
+      } satisfies SandboxFailure;
     }
     const output = vm.getString(result.value);
     result.value.dispose();

@@ -41,6 +41,24 @@ for _name in list(_sys.modules):
         del _sys.modules[_name]
 
 _real_import = _builtins.__import__
+_real_sleep = _time.sleep
+
+
+def _sleep(seconds):
+    # Pyodide's sleep waits inside WebAssembly without looking at the interrupt buffer, so the
+    # time limit could only stop it by replacing the interpreter (seconds of reloading). In
+    # short slices, the interrupt lands between two of them like in any Python loop.
+    if not isinstance(seconds, (int, float)) or not seconds > 0:
+        return _real_sleep(seconds)
+    end = _time.monotonic() + seconds
+    while True:
+        left = end - _time.monotonic()
+        if left <= 0:
+            return None
+        _real_sleep(min(left, 0.02))
+
+
+_time.sleep = _sleep
 
 
 def _safe_import(name, globals=None, locals=None, fromlist=(), level=0):
@@ -146,10 +164,6 @@ def _load(batch):
     return len(_records)
 
 
-def _timeout_message():
-    return "timed out: the transform ran longer than timeout_ms (%d ms) and was stopped" % _timeout_ms
-
-
 def _call(customer):
     started = _time.monotonic()
     try:
@@ -162,39 +176,37 @@ def _call(customer):
 
 
 def _run(index):
+    """Runs customer index; True when it timed out (the batch then stops there)."""
     try:
         result = _call(_records[index])
     except KeyboardInterrupt:
-        _out[index] = _dumps({"e": _timeout_message()})
-        return
+        return True
     except MemoryError:
         _out[index] = _dumps({"e": "MemoryError: ran out of memory: the sandbox is limited to memory_limit_mb (%d MB)" % _memory_mb})
-        return
+        return False
     except BaseException as error:
         _out[index] = _dumps({"e": _describe(error)})
-        return
+        return False
     if result is None:
         _out[index] = '{"s":1}'
     elif isinstance(result, dict):
         try:
             _out[index] = '{"r":' + _dumps(result) + "}"
         except KeyboardInterrupt:
-            _out[index] = _dumps({"e": _timeout_message()})
+            return True
         except BaseException as error:
             _out[index] = _dumps({"e": "the returned dict cannot be converted to JSON: " + _describe(error)})
     else:
         _out[index] = _dumps(
             {"e": "transform returned %s: return a dict (the record), or None to skip the customer" % type(result).__name__[:100]}
         )
+    return False
 
 
-def _fail(index, message):
-    _out[index] = _dumps({"e": message})
-
-
-def _collect():
+def _collect(count):
+    """The outcomes of the batch's first count customers, as JSON; the batch is then done."""
     global _records, _out
-    out = "[" + ",".join(_out) + "]"
+    out = "[" + ",".join(_out[:count]) + "]"
     _records = []
     _out = []
     return out

@@ -36,18 +36,53 @@ export type InitStatus =
   | { error: 'syntax' | 'load'; line?: number | null; message: string }
   | { error: 'timeout' | 'missing' };
 
+/** How a batch came back: whole, or stopped on one customer (see python.ts). */
+export type BatchAnswer =
+  | { kind: 'done'; json: string }
+  | {
+      kind: 'stopped';
+      /** The customer it stopped on; -1 when the sandbox could not say which. */
+      index: number;
+      message: string;
+      timedOut: boolean;
+      /** The outcomes of the customers before it (JSON), when the interpreter survived. */
+      before?: string;
+    };
+
+/**
+ * The sandbox could not go on after a customer stopped it: its interpreter did not restart
+ * (`sandbox`), or the user's top-level code no longer loads as it did (`code`).
+ */
+export class SandboxRestartError extends Error {
+  constructor(
+    message: string,
+    readonly blame: 'code' | 'sandbox',
+  ) {
+    super(message);
+    this.name = 'SandboxRestartError';
+  }
+}
+
 type FromChild =
   | { t: 'ready'; status: string }
   | { t: 'init_failed'; message: string }
   | { t: 'result'; id: number; json: string }
-  | { t: 'error'; id: number; message: string };
+  | {
+      t: 'stopped';
+      id: number;
+      index: number;
+      message: string;
+      timedOut: boolean;
+      before?: string;
+    }
+  | { t: 'error'; id: number; message: string; blame: 'code' | 'sandbox' };
 
 /** The sandbox process: one per Python transformer (per pipeline and read). */
 export class PythonProcess {
   private readonly child: ChildProcess;
   private readonly pending = new Map<
     number,
-    { resolve: (json: string) => void; reject: (error: Error) => void }
+    { resolve: (answer: BatchAnswer) => void; reject: (error: Error) => void }
   >();
   private nextId = 1;
   private stderr = '';
@@ -81,8 +116,16 @@ export class PythonProcess {
       if (!request) return;
       this.pending.delete(message.id);
       this.idle();
-      if (message.t === 'result') request.resolve(message.json);
-      else request.reject(new Error(message.message));
+      if (message.t === 'result') request.resolve({ kind: 'done', json: message.json });
+      else if (message.t === 'stopped') {
+        request.resolve({
+          kind: 'stopped',
+          index: message.index,
+          message: message.message,
+          timedOut: message.timedOut,
+          ...(message.before !== undefined ? { before: message.before } : {}),
+        });
+      } else request.reject(new SandboxRestartError(message.message, message.blame));
     });
     this.child.on('exit', (code, signal) => {
       this.exited = true;
@@ -153,10 +196,14 @@ export class PythonProcess {
     (this.child.stderr as { unref?(): void } | null)?.unref?.();
   }
 
-  run(json: string): Promise<string> {
+  /**
+   * Runs a batch (JSON text). Rejects with a SandboxRestartError when the sandbox cannot go on,
+   * and with an Error when the process died under the batch.
+   */
+  run(json: string): Promise<BatchAnswer> {
     if (this.exited) return Promise.reject(new Error('the Python sandbox process is not running'));
     const id = this.nextId++;
-    return new Promise<string>((resolve, reject) => {
+    return new Promise<BatchAnswer>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.busy();
       this.child.send({ t: 'batch', id, json });

@@ -63,7 +63,6 @@ async function main() {
   const init = ns.get('_init');
   const load = ns.get('_load');
   const run = ns.get('_run');
-  const fail = ns.get('_fail');
   const collect = ns.get('_collect');
   const PythonError = py.ffi.PythonError;
 
@@ -84,6 +83,8 @@ async function main() {
   Atomics.store(ctl, 0, 0);
   post({ t: 'ready', status });
 
+  // A customer that times out stops the batch there, with the outcomes before it: the connector
+  // counts timeouts in a row across batches, and decides whether the rest still runs.
   parentPort.on('message', (message) => {
     if (message.t !== 'batch') return;
     const count = load(message.json);
@@ -91,20 +92,26 @@ async function main() {
       Atomics.store(ctl, 0, 0);
       Atomics.store(ctl, 2, Date.now() - base);
       Atomics.store(ctl, 1, i + 1);
+      let timedOut;
       try {
-        run(i);
+        timedOut = run(i) === true;
       } catch (error) {
         if (!(error instanceof PythonError)) {
           post({ t: 'crashed', index: i, message: String(error && error.message || error).slice(0, 300) });
           return;
         }
         // An interrupt that landed in the driver itself rather than in the user's code.
-        fail(i, 'timed out: the transform ran longer than timeout_ms (' + timeoutMs + ' ms) and was stopped');
+        timedOut = true;
       }
       Atomics.store(ctl, 1, 0);
+      if (timedOut) {
+        Atomics.store(ctl, 0, 0);
+        post({ t: 'timed_out', index: i, before: collect(i) });
+        return;
+      }
     }
     Atomics.store(ctl, 0, 0);
-    post({ t: 'result', id: message.id, json: collect() });
+    post({ t: 'result', json: collect(count) });
   });
 }
 
@@ -113,7 +120,12 @@ main().catch((error) => {
 });
 `;
 
-/** Runs as the sandbox process's main thread: talks to the connector over IPC, supervises the worker. */
+/**
+ * Runs as the sandbox process's main thread: talks to the connector over IPC, supervises the
+ * worker. A batch comes back whole ({t: 'result'}) or stopped on one customer ({t: 'stopped'}:
+ * it timed out, or crashed the interpreter, which is then replaced); the connector decides what
+ * runs next.
+ */
 export const CONTROLLER_SCRIPT = `'use strict';
 const { Worker } = require('node:worker_threads');
 let config;
@@ -171,7 +183,9 @@ function startWorker() {
       if (message.t === 'ready') { if (starting) starting({ ok: true, status: message.status }); }
       else if (message.t === 'failed') { if (starting) starting({ ok: false, message: message.message }); }
       else if (message.t === 'result') finish({ ok: true, json: message.json });
-      else if (message.t === 'crashed') {
+      else if (message.t === 'timed_out') {
+        finish({ ok: false, index: message.index, before: message.before, message: timeoutMessage(), timedOut: true });
+      } else if (message.t === 'crashed') {
         drop(w);
         finish({ ok: false, index: message.index, message: 'the Python sandbox crashed on this customer (' + message.message + ')' });
       }
@@ -211,7 +225,7 @@ function check() {
     if (running === -1) {
       if (starting) starting({ ok: true, status: JSON.stringify({ error: 'timeout' }) });
     } else {
-      finish({ ok: false, index: running - 1, message: timeoutMessage() });
+      finish({ ok: false, index: running - 1, message: timeoutMessage(), timedOut: true });
     }
     return;
   }
@@ -232,40 +246,32 @@ function finish(result) {
   if (resolve) resolve(result);
 }
 
-/** Runs one batch (JSON text) on the worker: { ok, json } or { ok: false, index, message }. */
-async function runOnWorker(json) {
-  if (!worker) {
-    const started = await startWorker();
-    if (!started.ok) throw new Error('the Python sandbox failed to restart: ' + started.message);
+/** A worker that a customer stopped is replaced; its user code must load again as it did. */
+async function ensureWorker() {
+  if (worker) return;
+  const started = await startWorker();
+  if (!started.ok) {
+    throw Object.assign(new Error('the Python sandbox failed to restart: ' + started.message), { blame: 'sandbox' });
   }
+  const status = JSON.parse(started.status);
+  if (!status.ok) {
+    if (worker) drop(worker);
+    const why = status.error === 'timeout'
+      ? 'the top-level code did not finish within timeout_ms (' + config.timeoutMs + ' ms)'
+      : status.error === 'missing' ? 'transform is no longer defined' : status.message;
+    throw Object.assign(new Error('the Python sandbox could not be restarted after a customer stopped it: ' + why), { blame: 'code' });
+  }
+}
+
+/** Runs one batch (JSON text): { ok, json } or { ok: false, index, message, timedOut?, before? }. */
+async function runOnWorker(json) {
+  await ensureWorker();
   return new Promise((resolve) => {
     waiting = resolve;
     interrupted = undefined;
     arm();
     worker.postMessage({ t: 'batch', json });
   });
-}
-
-/** Outcomes of a batch whose run failed on one customer (or somewhere unknown). */
-async function recover(json, result) {
-  const records = JSON.parse(json);
-  const failed = { e: result.message };
-  if (result.index < 0 || result.index >= records.length) {
-    if (records.length === 1) return [failed];
-    const outcomes = [];
-    for (const record of records) outcomes.push(...(await outcomesOf(JSON.stringify([record]))));
-    return outcomes;
-  }
-  const before = records.slice(0, result.index);
-  const after = records.slice(result.index + 1);
-  const head = before.length ? await outcomesOf(JSON.stringify(before)) : [];
-  const tail = after.length ? await outcomesOf(JSON.stringify(after)) : [];
-  return [...head, failed, ...tail];
-}
-
-async function outcomesOf(json) {
-  const result = await runOnWorker(json);
-  return result.ok ? JSON.parse(result.json) : recover(json, result);
 }
 
 let queue = Promise.resolve();
@@ -281,10 +287,10 @@ process.on('message', (message) => {
     queue = queue.then(async () => {
       try {
         const result = await runOnWorker(message.json);
-        const json = result.ok ? result.json : JSON.stringify(await recover(message.json, result));
-        send({ t: 'result', id: message.id, json });
+        if (result.ok) send({ t: 'result', id: message.id, json: result.json });
+        else send({ t: 'stopped', id: message.id, index: result.index, message: result.message, timedOut: result.timedOut === true, before: result.before });
       } catch (error) {
-        send({ t: 'error', id: message.id, message: text(error) });
+        send({ t: 'error', id: message.id, message: text(error), blame: error.blame === 'code' ? 'code' : 'sandbox' });
       }
     });
   } else if (message.t === 'close') {

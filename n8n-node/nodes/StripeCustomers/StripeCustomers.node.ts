@@ -9,6 +9,7 @@ import {
   CREDENTIAL_TYPE,
   CustomerImport,
   DEFAULT_PREVIEW_LIMIT,
+  LISTED_SKIPS,
   actionReadingProperties,
   STATE_KEY,
   configFromParameters,
@@ -20,6 +21,16 @@ import {
   toNodeError,
   type LogFn,
 } from '../../shared';
+
+/** Customers skipped after errors get no item: the output pane says how many, the log which. */
+function hintSkips(context: IExecuteFunctions, afterErrors: number): void {
+  if (afterErrors === 0) return;
+  context.addExecutionHints({
+    message: `${afterErrors} customer(s) were skipped after errors (On Transformation Error: Skip the Customer) and have no item. n8n's log names the first ${LISTED_SKIPS} and why.`,
+    type: 'warning',
+    location: 'outputPane',
+  });
+}
 
 /**
  * Imports Stripe customers now: every matching customer (up to a limit), or with "Only Changed
@@ -98,6 +109,7 @@ export class StripeCustomers implements INodeType {
           });
           if (result.state && !manual)
             staticData[STATE_KEY] = CustomerImport.toStaticData(result.state);
+          hintSkips(this, result.skipped.afterErrors);
           const emitted =
             previewLimit === undefined ? result.items : result.items.slice(0, previewLimit);
           output.push(...emitted.map((record) => session.item(record, itemIndex)));
@@ -117,6 +129,7 @@ export class StripeCustomers implements INodeType {
           ...(limit !== undefined ? { limit } : {}),
           ...(signal ? { signal } : {}),
         });
+        hintSkips(this, result.skipped.afterErrors);
         const emitted = limit === undefined ? result.items : result.items.slice(0, limit);
         output.push(...emitted.map((record) => session.item(record, itemIndex)));
       } catch (error) {

@@ -255,7 +255,8 @@ export const outputProperties: INodeProperties[] = [
       {
         name: 'Skip the Customer',
         value: 'skip',
-        description: 'Log the customer ID and the reason, and go on with the others',
+        description:
+          'Log the customer ID and the reason (the first 10), and go on with the others; the customer gets no item',
       },
     ],
     default: 'fail',
@@ -283,7 +284,8 @@ export const outputProperties: INodeProperties[] = [
         type: 'number',
         typeOptions: { minValue: 1, maxValue: 60000 },
         default: 1000,
-        description: 'Time the JavaScript/Python transformation may take for one customer',
+        description:
+          'Time the JavaScript/Python transformation may take for one customer. Three customers in a row over it stop the node: the code is stuck.',
       },
     ],
   },
