@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeStreams, parseConfig } from '../../connector';
-import { parseDestination } from '../../standalone/destination';
+import { parseDestination, redactPassword } from '../../standalone/destination';
 import { summarizeFilter } from '../../standalone/serve/filter-summary';
 import { parseSchedule } from '../../standalone/serve/schedule';
 import { rowEncoder, tableLayout, type Alterations } from '../../standalone/warehouse';
@@ -15,6 +15,7 @@ describe('destination URLs', () => {
       schema: 'main',
       settings: {},
       display: 'duckdb:./stripe_customers.duckdb',
+      secrets: [],
     });
     expect(parseDestination('duckdb:/data/w.duckdb?schema=stripe&memory_limit=1GB')).toMatchObject({
       path: '/data/w.duckdb',
@@ -29,8 +30,43 @@ describe('destination URLs', () => {
       connectionString: 'postgres://sync:s3cret@db.example:5433/warehouse?sslmode=require',
       schema: 'stripe',
       display: 'postgres://sync:***@db.example:5433/warehouse?sslmode=require',
+      secrets: ['s3cret'],
     });
     expect(parseDestination('postgresql://db/warehouse')).toMatchObject({ schema: 'public' });
+  });
+
+  it('masks the password in every URL form, and knows it as written and decoded', () => {
+    const forms: Array<[url: string, secrets: string[]]> = [
+      ['postgres://sync:Pw-1secret@db:5432/w', ['Pw-1secret']],
+      ['postgres://sync@db/w?password=Pw-2secret&sslmode=require', ['Pw-2secret']],
+      [
+        'postgresql://sync@db/w?sslmode=verify-full&sslkey=/keys/client.key&sslpassword=Pw-3secret',
+        ['Pw-3secret'],
+      ],
+      ['postgres://sync:Pw%404secret%3A@db/w', ['Pw%404secret%3A', 'Pw@4secret:']],
+      ['postgres://sync@db/w?password=Pw%205secret', ['Pw%205secret', 'Pw 5secret']],
+      ['postgres://sync@db/w?PASSWORD=Pw-6secret', ['Pw-6secret']],
+      ['postgres://sync:Pw@7secret@db/w?schema=stripe', ['Pw%407secret', 'Pw@7secret']],
+      ['duckdb:./w.duckdb?s3_secret_access_key=Pw-8secret&threads=2', ['Pw-8secret']],
+    ];
+    for (const [url, secrets] of forms) {
+      const destination = parseDestination(url);
+      expect(destination.secrets, url).toEqual(secrets);
+      // Every password here starts with Pw: no part of one is shown.
+      expect(destination.display, url).not.toMatch(/Pw/);
+      expect(destination.display, url).toContain('***');
+    }
+    // What is not secret stays readable: the user, host, database and other parameters.
+    expect(parseDestination(forms[2]![0]).display).toBe(
+      'postgresql://sync@db/w?sslmode=verify-full&sslkey=/keys/client.key&sslpassword=***',
+    );
+    expect(parseDestination(forms[6]![0]).display).toBe('postgres://sync:***@db/w');
+    // Text that quotes a URL, such as an error from elsewhere, is masked too.
+    expect(
+      redactPassword(
+        'could not connect to postgres://u:hunter22@h/db?sslmode=require&password=x9secret (refused)',
+      ),
+    ).toBe('could not connect to postgres://u:***@h/db?sslmode=require&password=*** (refused)');
   });
 
   it('refuses anything else with the forms it takes, without echoing a password', () => {
