@@ -12,6 +12,7 @@ import {
   type FailureKind,
 } from '../connector';
 import { parseConfiguredCatalog, parseInputState, toAirbyteStream } from './catalog';
+import { EXIT, exitCodeFor } from './exit-codes';
 import { readJsonFile } from './files';
 import type { FailureType } from './messages';
 import type { MessageWriter } from './output';
@@ -102,7 +103,7 @@ export async function readCommand(out: MessageWriter, options: ReadOptions): Pro
       state: states.get(configured.stream.name),
     })),
   });
-  let failures = 0;
+  const failures: FailureKind[] = [];
   const running = new Set<string>();
   for await (const event of sync) {
     switch (event.kind) {
@@ -133,7 +134,7 @@ export async function readCommand(out: MessageWriter, options: ReadOptions): Pro
             'The read was stopped (SIGTERM) after its last checkpoint; the next run continues from there.',
             'transient_error',
           );
-          return 143;
+          return EXIT.stopped;
         }
         break;
       case 'log':
@@ -143,7 +144,7 @@ export async function readCommand(out: MessageWriter, options: ReadOptions): Pro
         await out.streamStatus({ name: event.pipeline }, 'COMPLETE');
         break;
       case 'pipeline_failed':
-        failures++;
+        failures.push(event.error.kind);
         await out.streamStatus({ name: event.pipeline }, 'INCOMPLETE');
         await traceError(out, event.error, {
           prefix: `Stream "${event.pipeline}": `,
@@ -158,7 +159,7 @@ export async function readCommand(out: MessageWriter, options: ReadOptions): Pro
         break;
     }
   }
-  return failures > 0 ? 1 : 0;
+  return exitCodeFor(failures);
 }
 
 function failureTypeOf(error: unknown): FailureType {

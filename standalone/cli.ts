@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { ConnectorError, errorMessage, redactSecrets } from '../connector';
+import { ConfigError, errorMessage, redactSecrets } from '../connector';
+import { EXIT, exitCodeFor, failureKindOf } from '../protocol/exit-codes';
 import { loadConfigFile, withEnabledOverrides, type StandaloneConfig } from './config-file';
 import { DEFAULT_DESTINATION, parseDestination, redactPassword } from './destination';
 import { parseSchedule, resolveTimeZone } from './serve/schedule';
@@ -36,15 +37,17 @@ interface ServeFlags {
 /**
  * `sync` and `serve`: the connector on its own, writing into DuckDB or PostgreSQL. Human output:
  * progress and logs on stderr, the summary on stdout (`--json` makes it JSON, for scripts).
- * Exit status: 0 done, 1 something failed (the summary says what), 143 stopped by SIGTERM.
+ * Exit status (protocol/exit-codes.ts): 0 done, 1 a pipeline failed on its data or code, 2 wrong
+ * command line or config, 3 transient (safe to retry), 143 stopped by SIGTERM.
  */
 export async function runStandaloneCli(argv: string[]): Promise<number> {
-  let exitCode = 0;
+  let exitCode: number = EXIT.ok;
   const secrets: string[] = [];
+  // One line, never a stack trace: what failed, and (by the exit status) what to do about it.
   const fail = (error: unknown) => {
     const message = redactSecrets(redactPassword(errorMessage(error)), secrets);
     process.stderr.write(`error: ${message}\n`);
-    return error instanceof ConnectorError && error.kind === 'config' ? 2 : 1;
+    return exitCodeFor([failureKindOf(error)]);
   };
   const program = new Command()
     .name('source-stripe-customers')
@@ -110,7 +113,7 @@ export async function runStandaloneCli(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     return fail(error);
   }
   return exitCode;
@@ -129,6 +132,7 @@ async function open(
   secrets: string[],
 ): Promise<{ loaded: StandaloneConfig; warehouse: Warehouse }> {
   const destination = parseDestination(flags.destination);
+  secrets.push(...destination.secrets);
   const loaded = await loadConfigFile(flags.config);
   secrets.push(loaded.config.connection.apiKey);
   const warehouse = await Warehouse.open(destination);
@@ -170,14 +174,12 @@ async function syncCommand(flags: SyncFlags, secrets: string[]): Promise<number>
     for (const name of pipelines) {
       const pipeline = config.pipelines.find((candidate) => candidate.name === name);
       if (!pipeline) {
-        throw new ConnectorError(
-          'config',
+        throw new ConfigError(
           `There is no pipeline "${name}" in the config (pipelines: ${config.pipelines.map((p) => p.name).join(', ')}).`,
         );
       }
       if (!pipeline.enabled) {
-        throw new ConnectorError(
-          'config',
+        throw new ConfigError(
           `Pipeline "${name}" is disabled (in the config or on the pipelines page): enable it to sync it.`,
         );
       }
@@ -215,7 +217,7 @@ async function serveCommand(flags: ServeFlags, secrets: string[]): Promise<numbe
   if (token) secrets.push(token);
   const { loaded, warehouse } = await open(flags, secrets);
   const log = (level: Level, pipeline: string | undefined, message: string) => {
-    const text = redactSecrets(message, secrets);
+    const text = redactSecrets(redactPassword(message), secrets);
     const named = pipeline && !text.includes(`"${pipeline}"`) ? `${pipeline}: ` : '';
     process.stdout.write(`${new Date().toISOString()} ${level} ${named}${text}\n`);
   };
@@ -238,6 +240,7 @@ async function serveCommand(flags: ServeFlags, secrets: string[]): Promise<numbe
       port: flags.port,
       ...(token ? { token } : {}),
       destination: warehouse.destination.display,
+      redact: (text) => redactSecrets(redactPassword(text), secrets),
     });
   } catch (error) {
     await scheduler.stop();
