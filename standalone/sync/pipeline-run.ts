@@ -18,6 +18,8 @@ export interface PipelineRun {
   secondsBefore: number;
   /** Events younger than the settle window, left for the next run. */
   settlingEvents: number;
+  /** Customer objects from Stripe too malformed to key: left out (counted among the errors). */
+  malformed: number;
   /** The WARN lines of its skipped customers: the first few, then a count. */
   skipWarnings: SkipWarnings;
 }
@@ -61,6 +63,7 @@ export function addClosingNotes(run: PipelineRun, settleSeconds: number): void {
     ...closingNotes(report, {
       ...writer.alterations,
       extraColumn: run.opened.table.layout.extra,
+      malformed: run.malformed,
       settlingEvents: run.settlingEvents,
       settleSeconds,
     }),
@@ -72,6 +75,7 @@ export interface NoteFacts {
   replacedCharacters: number;
   /** The JSON column keeping what did not fit, when the table has one. */
   extraColumn: string | undefined;
+  malformed: number;
   settlingEvents: number;
   settleSeconds: number;
 }
@@ -84,10 +88,9 @@ export function closingNotes(report: PipelineReport, facts: NoteFacts): string[]
       `${report.skippedAfterErrors} skipped after errors (on_error: skip): rows imported for them earlier are kept; the WARN lines say why.`,
     );
   }
-  const malformed = report.errors - report.skippedAfterErrors;
-  if (malformed > 0) {
+  if (facts.malformed > 0) {
     notes.push(
-      `${malformed} customer object(s) from Stripe were too malformed to key and were left out (the WARN lines name what they could).`,
+      `${facts.malformed} customer object(s) from Stripe were too malformed to key and were left out (the WARN lines name what they could).`,
     );
   }
   if (report.skipped > 0) {

@@ -97,6 +97,7 @@ export async function preparePipeline(
       started: Date.now(),
       secondsBefore: 0,
       settlingEvents: 0,
+      malformed: 0,
       skipWarnings: new SkipWarnings(),
     };
     return { ok: true, run, state };

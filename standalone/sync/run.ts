@@ -220,6 +220,7 @@ async function consume(
         run.report.skipped = summary.skippedByCode;
         run.report.errors = summary.failed + summary.malformed;
         run.report.skippedAfterErrors = summary.failed;
+        run.malformed = summary.malformed;
         run.report.read = customersRead(summary);
         run.settlingEvents += summary.settlingEvents;
         markSkips(run.report);
@@ -329,6 +330,7 @@ async function catchUp(runs: PipelineRun[], options: SyncOptions, say: Say): Pro
         run.report.skipped += summary.skippedByCode;
         run.report.errors += summary.failed + summary.malformed;
         run.report.skippedAfterErrors += summary.failed;
+        run.malformed += summary.malformed;
         run.settlingEvents += summary.settlingEvents;
         markSkips(run.report);
         updateCounts(run);
