@@ -8,9 +8,8 @@ import {
 } from '../../connector';
 import { withEnabledOverrides, type StandaloneConfig } from '../config-file';
 import type { WriterProgress } from '../sync/pipeline-writer';
-import type { PipelineReport } from '../sync/report';
+import { describeStatus, type PipelineReport } from '../sync/report';
 import { runSync } from '../sync/run';
-import { describeStatus } from '../sync/terminal';
 import type { RunRecord, Warehouse } from '../warehouse';
 import { summarizeFilter } from './filter-summary';
 import { parseSchedule, type Schedule } from './schedule';

@@ -65,6 +65,11 @@ export function written(report: PipelineReport): number {
   return report.inserted + report.updated;
 }
 
+/** A status as people read it: `succeeded with skips`, `not run`. */
+export function describeStatus(status: PipelineStatus): string {
+  return status.replace(/_/g, ' ');
+}
+
 export function hasSucceeded(report: PipelineReport): boolean {
   return report.status === 'succeeded' || report.status === 'succeeded_with_skips';
 }

@@ -6,6 +6,7 @@ import {
   type ConnectorConfig,
   type PipelineRequest,
   type PipelineSummary,
+  type SkippedCustomer,
   type StripePort,
   type SyncEvent,
   type SyncMode,
@@ -200,10 +201,7 @@ async function consume(
         }
         break;
       case 'skipped':
-        if (!run) break;
-        run.writer.skipped(event.customers);
-        for (const line of run.skipWarnings.lines(event.customers))
-          say(event.pipeline, 'WARN', line);
+        if (run) keepSkipped(run, event.customers, say);
         break;
       case 'log':
         say(event.pipeline, event.level, withAdvice(event.message, event.topic));
@@ -307,10 +305,7 @@ async function catchUp(runs: PipelineRun[], options: SyncOptions, say: Say): Pro
         if (run) progress(run);
         break;
       case 'skipped':
-        if (!run) break;
-        run.writer.skipped(event.customers);
-        for (const line of run.skipWarnings.lines(event.customers))
-          say(event.pipeline, 'WARN', line);
+        if (run) keepSkipped(run, event.customers, say);
         break;
       case 'checkpoint':
         if (!run) break;
@@ -354,6 +349,12 @@ async function catchUp(runs: PipelineRun[], options: SyncOptions, say: Say): Pro
     }
   }
   return false;
+}
+
+/** Customers the engine selected but did not emit: their rows stay, and the first few are named. */
+function keepSkipped(run: PipelineRun, customers: SkippedCustomer[], say: Say): void {
+  run.writer.skipped(customers);
+  for (const line of run.skipWarnings.lines(customers)) say(run.report.pipeline, 'WARN', line);
 }
 
 /** Progress for the observer, at most four times a second per pipeline (always when forced). */

@@ -2,7 +2,7 @@ import type { SyncMode } from '../../connector';
 import type { WriterProgress } from './pipeline-writer';
 import { describeMode } from './pipeline-run';
 import type { SyncObserver } from './run';
-import { written, type PipelineReport, type PipelineStatus, type SyncReport } from './report';
+import { describeStatus, written, type PipelineReport, type SyncReport } from './report';
 
 const number = new Intl.NumberFormat('en');
 
@@ -136,9 +136,4 @@ export function formatSummary(report: SyncReport, seconds: number): string {
   ]);
   if (details.length > 0) lines.push('', ...details);
   return `${lines.join('\n')}\n`;
-}
-
-/** A status as people read it: `succeeded with skips`, `not run`. */
-export function describeStatus(status: PipelineStatus): string {
-  return status.replace(/_/g, ' ');
 }
