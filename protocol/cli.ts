@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { checkCommand, discoverCommand, readCommand, specCommand, traceError } from './commands';
 import { EXIT, exitCodeFor, failureKindOf } from './exit-codes';
 import { MessageWriter } from './output';
-import { COMMANDS, USAGE } from './usage';
+import { COMMANDS, OTHER_COMMANDS, USAGE } from './usage';
 
 /**
  * The connector's command line, as the Airbyte platform calls it:
@@ -46,12 +46,14 @@ export async function runCli(
   program
     .command('spec')
     .description(COMMANDS.spec)
+    .addHelpText('after', OTHER_COMMANDS)
     .action(async () => {
       exitCode = await specCommand(out);
     });
   program
     .command('check')
     .description(COMMANDS.check)
+    .addHelpText('after', OTHER_COMMANDS)
     .requiredOption('--config <path>', 'config JSON file')
     .action(async (options: { config: string }) => {
       exitCode = await checkCommand(out, options.config);
@@ -59,6 +61,7 @@ export async function runCli(
   program
     .command('discover')
     .description(COMMANDS.discover)
+    .addHelpText('after', OTHER_COMMANDS)
     .requiredOption('--config <path>', 'config JSON file')
     .action(async (options: { config: string }) => {
       exitCode = await discoverCommand(out, options.config);
@@ -66,6 +69,7 @@ export async function runCli(
   program
     .command('read')
     .description(COMMANDS.read)
+    .addHelpText('after', OTHER_COMMANDS)
     .requiredOption('--config <path>', 'config JSON file')
     .requiredOption('--catalog <path>', 'configured catalog JSON file')
     .option('--state <path>', 'state JSON file from the previous run')

@@ -33,3 +33,8 @@ Exit status: 0 success; 1 a pipeline failed on its data or code; 2 wrong command
 config; 3 transient (Stripe or the warehouse unreachable, a lock held, a connection lost:
 safe to retry); 143 stopped by SIGTERM.
 `;
+
+/** After one command's options: where the others are. */
+export const OTHER_COMMANDS = `
+Commands: ${Object.keys(COMMANDS).join(', ')} (source-stripe-customers --help lists them all).
+Exit status: 0 success, 1 data or code, 2 command line or config, 3 transient (safe to retry), 143 SIGTERM.`;

@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError, errorMessage, redactSecrets } from '../connector';
 import { EXIT, exitCodeFor, failureKindOf } from '../protocol/exit-codes';
+import { COMMANDS, OTHER_COMMANDS } from '../protocol/usage';
 import { loadConfigFile, withEnabledOverrides, type StandaloneConfig } from './config-file';
 import { DEFAULT_DESTINATION, parseDestination, redactPassword } from './destination';
 import { parseSchedule, resolveTimeZone } from './serve/schedule';
@@ -58,6 +59,7 @@ export async function runStandaloneCli(argv: string[]): Promise<number> {
     });
   const common = (command: Command) =>
     command
+      .addHelpText('after', OTHER_COMMANDS)
       .requiredOption(
         '--config <path>',
         'config JSON file (api_key may come from STRIPE_API_KEY instead)',
@@ -71,11 +73,7 @@ export async function runStandaloneCli(argv: string[]): Promise<number> {
         '--soft-delete',
         'keep deleted customers as rows marked deleted (_ab_cdc_deleted_at set) instead of deleting them',
       );
-  common(
-    program
-      .command('sync')
-      .description('run every enabled pipeline once into the destination, then print a summary'),
-  )
+  common(program.command('sync').description(COMMANDS.sync))
     .option('--pipeline <name...>', 'run only these pipelines')
     .option(
       '--rebuild <name...>',
@@ -90,11 +88,7 @@ export async function runStandaloneCli(argv: string[]): Promise<number> {
         exitCode = fail(error);
       }
     });
-  common(
-    program
-      .command('serve')
-      .description('run pipelines on their schedules, with a pipelines page and a JSON API'),
-  )
+  common(program.command('serve').description(COMMANDS.serve))
     .option(
       '--host <address>',
       'address to listen on (another than 127.0.0.1 needs --token)',

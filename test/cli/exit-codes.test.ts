@@ -65,6 +65,7 @@ describe('help', () => {
     expect(sync.stdout).toMatch(/Usage: source-stripe-customers sync \[options\]/);
     expect(sync.stdout).toMatch(/--destination <url>/);
     expect(sync.stdout).toMatch(/--rebuild <name\.\.\.>/);
+    expect(sync.stdout).toMatch(/^Commands: spec, check, discover, read, sync, serve /m);
     const read = await rawCli(['help', 'read']);
     expect(read.code).toBe(0);
     expect(read.stdout).toMatch(/^Usage: source-stripe-customers read \[options\]/);
