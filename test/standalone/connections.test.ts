@@ -215,8 +215,8 @@ describe('PostgreSQL connections come and go', () => {
     },
     async () => {
       const url = await postgres.createDatabase();
-      // About 10 s per run: time for a second serve to start while the first one's run goes on.
-      emulator.setFaults({ latencyMs: 800 });
+      // About 12 s per run: time for a second serve to start while the first one's run goes on.
+      emulator.setFaults({ latencyMs: 1_000 });
       const file = writeConfig(
         configFor(emulator, {
           concurrency: 1,
