@@ -1,19 +1,32 @@
 import { Command, CommanderError } from 'commander';
-import { errorMessage } from '../connector';
 import { checkCommand, discoverCommand, readCommand, specCommand, traceError } from './commands';
+import { EXIT, exitCodeFor, failureKindOf } from './exit-codes';
 import { MessageWriter } from './output';
+import { COMMANDS, OTHER_COMMANDS, USAGE } from './usage';
 
 /**
  * The connector's command line, as the Airbyte platform calls it:
  *   spec | check --config F | discover --config F | read --config F --catalog F [--state F]
- * Everything it prints on stdout is an Airbyte message; failures end as a TRACE ERROR.
+ * Everything it prints on stdout is an Airbyte message; failures end as a TRACE ERROR. Help
+ * (`--help`, `help [COMMAND]`, no arguments) is for people: plain text listing every command,
+ * the standalone tool's `sync` and `serve` included. Exit statuses: protocol/exit-codes.ts.
  */
 export async function runCli(
   argv: string[],
   stdout: NodeJS.WritableStream & import('node:stream').Writable,
 ): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    process.stderr.write(USAGE);
+    return EXIT.usage;
+  }
+  if (first === '--help' || first === '-h' || (first === 'help' && rest.length === 0)) {
+    stdout.write(USAGE);
+    return EXIT.ok;
+  }
+  if (first === 'help') return runCli([...rest, '--help'], stdout);
   // The standalone tool's commands print for people, not Airbyte messages: they have their own CLI.
-  if (argv[0] === 'sync' || argv[0] === 'serve') {
+  if (first === 'sync' || first === 'serve') {
     return (await import('../standalone/cli.js')).runStandaloneCli(argv);
   }
   const out = new MessageWriter(stdout, secretsFromEnvironment());
@@ -23,35 +36,40 @@ export async function runCli(
     void out.log('WARN', 'SIGTERM received: stopping at the next checkpoint.');
   };
   process.on('SIGTERM', onTerm);
-  let exitCode = 0;
+  let exitCode: number = EXIT.ok;
   const program = new Command()
     .name('source-stripe-customers')
     .description('Airbyte source connector for Stripe customers')
     .exitOverride()
-    .configureOutput({ writeOut: (text) => void out.log('INFO', text.trim()), writeErr: () => {} });
+    // Only help is written out: for a person at a terminal, as text.
+    .configureOutput({ writeOut: (text) => void stdout.write(text), writeErr: () => {} });
   program
     .command('spec')
-    .description('print the connection specification')
+    .description(COMMANDS.spec)
+    .addHelpText('after', OTHER_COMMANDS)
     .action(async () => {
       exitCode = await specCommand(out);
     });
   program
     .command('check')
-    .description('check that the config can read Stripe customers')
+    .description(COMMANDS.check)
+    .addHelpText('after', OTHER_COMMANDS)
     .requiredOption('--config <path>', 'config JSON file')
     .action(async (options: { config: string }) => {
       exitCode = await checkCommand(out, options.config);
     });
   program
     .command('discover')
-    .description('print the catalog of streams (one per enabled pipeline)')
+    .description(COMMANDS.discover)
+    .addHelpText('after', OTHER_COMMANDS)
     .requiredOption('--config <path>', 'config JSON file')
     .action(async (options: { config: string }) => {
       exitCode = await discoverCommand(out, options.config);
     });
   program
     .command('read')
-    .description('read customers as Airbyte RECORD and STATE messages')
+    .description(COMMANDS.read)
+    .addHelpText('after', OTHER_COMMANDS)
     .requiredOption('--config <path>', 'config JSON file')
     .requiredOption('--catalog <path>', 'configured catalog JSON file')
     .option('--state <path>', 'state JSON file from the previous run')
@@ -66,15 +84,17 @@ export async function runCli(
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
-    exitCode = 1;
     if (error instanceof CommanderError) {
-      if (error.exitCode === 0) exitCode = 0;
-      else
+      if (error.exitCode === 0) exitCode = EXIT.ok;
+      else {
+        exitCode = EXIT.usage;
         await out.error(
-          `${error.message.replace(/^error: /, '')}. Usage: spec | check --config F | discover --config F | read --config F --catalog F [--state F] | sync --config F [--destination URL] | serve --config F [--port P]`,
+          `${error.message.replace(/^error: /, '')}. Usage: spec | check --config F | discover --config F | read --config F --catalog F [--state F] | sync --config F [--destination URL] | serve --config F [--port P] (help: source-stripe-customers --help)`,
           'config_error',
         );
+      }
     } else {
+      exitCode = exitCodeFor([failureKindOf(error)]);
       await traceError(out, error);
     }
   } finally {

@@ -14,6 +14,7 @@ import {
   type LogTopic,
 } from '../connector';
 import { parseConfiguredCatalog, parseInputState, toAirbyteStream } from './catalog';
+import { EXIT, exitCodeFor } from './exit-codes';
 import { readJsonFile } from './files';
 import type { FailureType } from './messages';
 import type { MessageWriter } from './output';
@@ -112,7 +113,7 @@ export async function readCommand(out: MessageWriter, options: ReadOptions): Pro
       state: states.get(configured.stream.name),
     })),
   });
-  let failures = 0;
+  const failures: FailureKind[] = [];
   const running = new Set<string>();
   const skips = new Map<string, SkipTally>();
   for await (const event of sync) {
@@ -155,7 +156,7 @@ export async function readCommand(out: MessageWriter, options: ReadOptions): Pro
             'The read was stopped (SIGTERM) after its last checkpoint; the next run continues from there.',
             'transient_error',
           );
-          return 143;
+          return EXIT.stopped;
         }
         break;
       case 'log':
@@ -176,7 +177,7 @@ export async function readCommand(out: MessageWriter, options: ReadOptions): Pro
         break;
       case 'pipeline_failed':
         await reportSkips(out, event.pipeline, skips.get(event.pipeline));
-        failures++;
+        failures.push(event.error.kind);
         await out.streamStatus({ name: event.pipeline }, 'INCOMPLETE');
         await traceError(out, event.error, {
           prefix: `Stream "${event.pipeline}": `,
@@ -191,7 +192,7 @@ export async function readCommand(out: MessageWriter, options: ReadOptions): Pro
         break;
     }
   }
-  return failures > 0 ? 1 : 0;
+  return exitCodeFor(failures);
 }
 
 /** The closing lines of a stream's skips: what was not listed one by one, and the total. */

@@ -1,5 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { ConnectorError, errorMessage, redactSecrets } from '../connector';
+import { ConfigError, errorMessage, redactSecrets } from '../connector';
+import { EXIT, exitCodeFor, failureKindOf } from '../protocol/exit-codes';
+import { COMMANDS, OTHER_COMMANDS } from '../protocol/usage';
 import { loadConfigFile, withEnabledOverrides, type StandaloneConfig } from './config-file';
 import { DEFAULT_DESTINATION, parseDestination, redactPassword } from './destination';
 import { parseSchedule, resolveTimeZone } from './serve/schedule';
@@ -36,15 +38,17 @@ interface ServeFlags {
 /**
  * `sync` and `serve`: the connector on its own, writing into DuckDB or PostgreSQL. Human output:
  * progress and logs on stderr, the summary on stdout (`--json` makes it JSON, for scripts).
- * Exit status: 0 done, 1 something failed (the summary says what), 143 stopped by SIGTERM.
+ * Exit status (protocol/exit-codes.ts): 0 done, 1 a pipeline failed on its data or code, 2 wrong
+ * command line or config, 3 transient (safe to retry), 143 stopped by SIGTERM.
  */
 export async function runStandaloneCli(argv: string[]): Promise<number> {
-  let exitCode = 0;
+  let exitCode: number = EXIT.ok;
   const secrets: string[] = [];
+  // One line, never a stack trace: what failed, and (by the exit status) what to do about it.
   const fail = (error: unknown) => {
     const message = redactSecrets(redactPassword(errorMessage(error)), secrets);
     process.stderr.write(`error: ${message}\n`);
-    return error instanceof ConnectorError && error.kind === 'config' ? 2 : 1;
+    return exitCodeFor([failureKindOf(error)]);
   };
   const program = new Command()
     .name('source-stripe-customers')
@@ -55,6 +59,7 @@ export async function runStandaloneCli(argv: string[]): Promise<number> {
     });
   const common = (command: Command) =>
     command
+      .addHelpText('after', OTHER_COMMANDS)
       .requiredOption(
         '--config <path>',
         'config JSON file (api_key may come from STRIPE_API_KEY instead)',
@@ -68,11 +73,7 @@ export async function runStandaloneCli(argv: string[]): Promise<number> {
         '--soft-delete',
         'keep deleted customers as rows marked deleted (_ab_cdc_deleted_at set) instead of deleting them',
       );
-  common(
-    program
-      .command('sync')
-      .description('run every enabled pipeline once into the destination, then print a summary'),
-  )
+  common(program.command('sync').description(COMMANDS.sync))
     .option('--pipeline <name...>', 'run only these pipelines')
     .option(
       '--rebuild <name...>',
@@ -87,11 +88,7 @@ export async function runStandaloneCli(argv: string[]): Promise<number> {
         exitCode = fail(error);
       }
     });
-  common(
-    program
-      .command('serve')
-      .description('run pipelines on their schedules, with a pipelines page and a JSON API'),
-  )
+  common(program.command('serve').description(COMMANDS.serve))
     .option(
       '--host <address>',
       'address to listen on (another than 127.0.0.1 needs --token)',
@@ -110,7 +107,7 @@ export async function runStandaloneCli(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     return fail(error);
   }
   return exitCode;
@@ -129,6 +126,7 @@ async function open(
   secrets: string[],
 ): Promise<{ loaded: StandaloneConfig; warehouse: Warehouse }> {
   const destination = parseDestination(flags.destination);
+  secrets.push(...destination.secrets);
   const loaded = await loadConfigFile(flags.config);
   secrets.push(loaded.config.connection.apiKey);
   const warehouse = await Warehouse.open(destination);
@@ -170,14 +168,12 @@ async function syncCommand(flags: SyncFlags, secrets: string[]): Promise<number>
     for (const name of pipelines) {
       const pipeline = config.pipelines.find((candidate) => candidate.name === name);
       if (!pipeline) {
-        throw new ConnectorError(
-          'config',
+        throw new ConfigError(
           `There is no pipeline "${name}" in the config (pipelines: ${config.pipelines.map((p) => p.name).join(', ')}).`,
         );
       }
       if (!pipeline.enabled) {
-        throw new ConnectorError(
-          'config',
+        throw new ConfigError(
           `Pipeline "${name}" is disabled (in the config or on the pipelines page): enable it to sync it.`,
         );
       }
@@ -215,7 +211,7 @@ async function serveCommand(flags: ServeFlags, secrets: string[]): Promise<numbe
   if (token) secrets.push(token);
   const { loaded, warehouse } = await open(flags, secrets);
   const log = (level: Level, pipeline: string | undefined, message: string) => {
-    const text = redactSecrets(message, secrets);
+    const text = redactSecrets(redactPassword(message), secrets);
     const named = pipeline && !text.includes(`"${pipeline}"`) ? `${pipeline}: ` : '';
     process.stdout.write(`${new Date().toISOString()} ${level} ${named}${text}\n`);
   };
@@ -238,6 +234,7 @@ async function serveCommand(flags: ServeFlags, secrets: string[]): Promise<numbe
       port: flags.port,
       ...(token ? { token } : {}),
       destination: warehouse.destination.display,
+      redact: (text) => redactSecrets(redactPassword(text), secrets),
     });
   } catch (error) {
     await scheduler.stop();

@@ -89,7 +89,7 @@ function renderRuns(runs: RunRecord[], context: PageContext): string {
       run.slowPath && !run.error
         ? `<div class="muted small" title="${escape(run.slowPath)}">re-read every customer: the key may not read events</div>`
         : '';
-    return `<li class="run ${run.status}"><span class="status">${escape(run.status)}</span> ${time(run.startedAt, context)}${duration}${mode}${counts}${errors}${message}${slow}</li>`;
+    return `<li class="run ${run.status}"><span class="status">${escape(run.status.replace(/_/g, ' '))}</span> ${time(run.startedAt, context)}${duration}${mode}${counts}${errors}${message}${slow}</li>`;
   });
   return `<ul class="runs">${items.join('')}</ul>`;
 }
@@ -151,6 +151,6 @@ ul.runs li { margin-bottom: 4px; font-size: 12px; }
 .run .status { display: inline-block; min-width: 64px; font-weight: 600; }
 .run.succeeded .status { color: #1a7f37; }
 .run.failed .status, .run.interrupted .status { color: #cf222e; }
-.run.stopped .status, .run.running .status { color: #9a6700; }
+.run.stopped .status, .run.running .status, .run.succeeded_with_skips .status { color: #9a6700; }
 footer { margin-top: 16px; font-size: 12px; }
 `;

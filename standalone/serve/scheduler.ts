@@ -8,7 +8,7 @@ import {
 } from '../../connector';
 import { withEnabledOverrides, type StandaloneConfig } from '../config-file';
 import type { WriterProgress } from '../sync/pipeline-writer';
-import type { PipelineReport } from '../sync/report';
+import { describeStatus, type PipelineReport } from '../sync/report';
 import { runSync } from '../sync/run';
 import type { RunRecord, Warehouse } from '../warehouse';
 import { summarizeFilter } from './filter-summary';
@@ -81,7 +81,16 @@ export class Scheduler {
 
   async start(): Promise<void> {
     this.overrides = await this.warehouse.bookkeeping.enabledOverrides();
-    await this.warehouse.bookkeeping.markInterrupted(this.pipelines().map((p) => p.name));
+    // Runs a dead process left `running` are over; those of a live process (another serve or
+    // sync on the same database, holding the pipeline's lock) are left alone.
+    const busy = await this.warehouse.releaseAbandonedRuns(this.pipelines().map((p) => p.name));
+    for (const name of busy) {
+      this.options.log(
+        'WARN',
+        name,
+        'another process is running it on the same database right now (another serve or a sync): its run is left alone, and a run here that finds it still busy is skipped.',
+      );
+    }
     for (const [name, schedule] of this.schedules) {
       const job = CronJob.from({
         cronTime: schedule.cron,
@@ -181,15 +190,16 @@ export class Scheduler {
       stripe: this.stripe,
       observer: {
         progress: (_name, progress) => (entry.progress = { ...progress }),
+        // Errors are said once, by the run's outcome below.
         log: (name, level, message) => {
-          if (level !== 'INFO') log(level, name, message);
+          if (level === 'WARN') log(level, name ?? pipeline.name, message);
         },
       },
     });
     const outcome = report.pipelines.find((p) => p.pipeline === pipeline.name);
-    if (report.error) log('ERROR', pipeline.name, `the run failed: ${report.error}`);
-    else if (outcome)
+    if (outcome)
       log(outcome.status === 'failed' ? 'ERROR' : 'INFO', pipeline.name, describeOutcome(outcome));
+    else if (report.error) log('ERROR', pipeline.name, `the run failed: ${report.error}`);
     for (const note of outcome?.notes ?? []) log('INFO', pipeline.name, note);
   }
 
@@ -251,5 +261,5 @@ function describeOutcome(report: PipelineReport): string {
   if (report.status === 'failed')
     return `the run failed (${counts}): ${report.error ?? 'unknown error'}`;
   const slow = report.slowPath ? ' (slow path: the key may not read events)' : '';
-  return `run ${report.status}${slow}: ${counts}.`;
+  return `run ${describeStatus(report.status)}${slow}: ${counts}.`;
 }

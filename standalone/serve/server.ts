@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, errorMessage } from '../../connector';
+import { isTransient } from '../warehouse/retry';
 import { renderPage } from './page';
 import type { RunNowOutcome, Scheduler } from './scheduler';
 
@@ -11,6 +12,8 @@ export interface ServerOptions {
   /** Required for any address but the loopback one: the page and the API control the syncs. */
   token?: string;
   destination: string;
+  /** Scrubs secrets (the API key, the destination's password) from error messages it answers. */
+  redact: (text: string) => string;
 }
 
 export interface RunningServer {
@@ -50,9 +53,16 @@ export async function startServer(
   }
   const server = createServer((request, response) => {
     handle(scheduler, options, request, response).catch((error: unknown) => {
-      if (!response.headersSent) {
-        sendJson(response, 500, { error: `Unexpected error: ${errorMessage(error)}` });
-      } else response.destroy();
+      if (response.headersSent) return response.destroy();
+      // The client's mistake (4xx), the warehouse away for now (503), or a bug of ours (500).
+      const status = error instanceof ClientError ? error.status : isTransient(error) ? 503 : 500;
+      const message =
+        status === 500 ? `Unexpected error: ${errorMessage(error)}` : errorMessage(error);
+      const text = options.redact(message);
+      if (request.url?.startsWith('/api/')) sendJson(response, status, { error: text });
+      else sendText(response, status, `${text}\n`);
+      // What is left of an oversized body is not read.
+      if (error instanceof ClientError && error.status === 413) request.destroy();
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -76,7 +86,7 @@ async function handle(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://server');
+  const url = parseUrl(request.url);
   const method = request.method ?? 'GET';
   if (url.pathname === '/healthz') return sendText(response, 200, 'ok\n');
   if (isLoopback(options.host) && !isLoopback(hostName(request.headers.host))) {
@@ -131,7 +141,7 @@ async function handle(
   const action = /^\/(api\/)?pipelines\/([^/]+)\/(enable|run)$/.exec(url.pathname);
   if (method === 'POST' && action) {
     const api = action[1] !== undefined;
-    const name = decodeURIComponent(action[2] as string);
+    const name = decodePathPart(action[2] as string);
     const verb = action[3] as 'enable' | 'run';
     if (
       api &&
@@ -229,13 +239,46 @@ function jsonEnabled(body: string): unknown {
   }
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
-  let body = '';
-  for await (const chunk of request) {
-    body += String(chunk);
-    if (body.length > MAX_BODY) throw new Error('request body too large');
+/** A request the client got wrong: answered with its status and what to change. */
+class ClientError extends Error {
+  constructor(
+    readonly status: 400 | 413,
+    message: string,
+  ) {
+    super(message);
   }
-  return body;
+}
+
+function parseUrl(target: string | undefined): URL {
+  try {
+    return new URL(target ?? '/', 'http://server');
+  } catch {
+    throw new ClientError(400, 'The request path is not a valid URL.');
+  }
+}
+
+function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new ClientError(
+      400,
+      'The pipeline name in the path is not valid percent-encoding (UTF-8, e.g. %C3%A9): encode it with encodeURIComponent.',
+    );
+  }
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) {
+      throw new ClientError(413, `The request body is larger than ${MAX_BODY} bytes.`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function redirect(response: ServerResponse, notice: string): void {

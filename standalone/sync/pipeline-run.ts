@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { PipelineTableSession, RunRecord, Warehouse } from '../warehouse';
 import type { PipelineWriter } from './pipeline-writer';
-import type { PipelineReport, RunMode } from './report';
+import type { SkipWarnings } from './skip-warnings';
+import { hasSucceeded, type PipelineReport, type RunMode } from './report';
 
 /** One pipeline within a sync: its table session, its writer, and what will be reported. */
 export interface PipelineRun {
@@ -15,6 +16,12 @@ export interface PipelineRun {
   started: number;
   /** Seconds its earlier phases took: its time excludes other pipelines' turns in between. */
   secondsBefore: number;
+  /** Events younger than the settle window, left for the next run. */
+  settlingEvents: number;
+  /** Customer objects from Stripe too malformed to key: left out (counted among the errors). */
+  malformed: number;
+  /** The WARN lines of its skipped customers: the first few, then a count. */
+  skipWarnings: SkipWarnings;
 }
 
 export function newRunRecord(pipeline: string, trigger: RunRecord['trigger']): RunRecord {
@@ -35,6 +42,7 @@ export function emptyReport(pipeline: string, table: string): PipelineReport {
     filteredOut: 0,
     skipped: 0,
     errors: 0,
+    skippedAfterErrors: 0,
     notes: [],
   };
 }
@@ -49,27 +57,70 @@ export function updateCounts(run: PipelineRun): void {
 }
 
 /** Once the pipeline is done: what is worth a note beside its counts. */
-export function addClosingNotes(run: PipelineRun): void {
+export function addClosingNotes(run: PipelineRun, settleSeconds: number): void {
   const { report, writer } = run;
-  const { extra } = run.opened.table.layout;
-  const { misfits, replacedCharacters } = writer.alterations;
+  report.notes.push(
+    ...closingNotes(report, {
+      ...writer.alterations,
+      extraColumn: run.opened.table.layout.extra,
+      malformed: run.malformed,
+      settlingEvents: run.settlingEvents,
+      settleSeconds,
+    }),
+  );
+}
+
+export interface NoteFacts {
+  misfits: number;
+  replacedCharacters: number;
+  /** The JSON column keeping what did not fit, when the table has one. */
+  extraColumn: string | undefined;
+  malformed: number;
+  settlingEvents: number;
+  settleSeconds: number;
+}
+
+export function closingNotes(report: PipelineReport, facts: NoteFacts): string[] {
+  const notes: string[] = [];
+  const { misfits, replacedCharacters, extraColumn } = facts;
+  if (report.skippedAfterErrors > 0) {
+    notes.push(
+      `${report.skippedAfterErrors} skipped after errors (on_error: skip): rows imported for them earlier are kept; the WARN lines say why.`,
+    );
+  }
+  if (facts.malformed > 0) {
+    notes.push(
+      `${facts.malformed} customer object(s) from Stripe were too malformed to key and were left out (the WARN lines name what they could).`,
+    );
+  }
+  if (report.skipped > 0) {
+    notes.push(
+      `${report.skipped} skipped by the transformation (it returned null): rows imported for them earlier are kept.`,
+    );
+  }
   if (misfits > 0) {
-    report.notes.push(
-      extra
-        ? `${misfits} value(s) did not fit their column's type; they are kept, as sent, in the ${extra} JSON column.`
+    notes.push(
+      extraColumn
+        ? `${misfits} value(s) did not fit their column's type; they are kept, as sent, in the ${extraColumn} JSON column.`
         : `${misfits} value(s) did not fit their column's type and were left null.`,
     );
   }
   if (replacedCharacters > 0) {
-    report.notes.push(
+    notes.push(
       `${replacedCharacters} text value(s) held characters the warehouse cannot store (a lone UTF-16 surrogate, or U+0000 in PostgreSQL); each was replaced by U+FFFD.`,
     );
   }
-  if (report.slowPath && report.status === 'succeeded') {
-    report.notes.push(
+  if (report.slowPath && hasSucceeded(report)) {
+    notes.push(
       `used the slower path: every matching customer was read and compared with the table (${report.inserted} inserted, ${report.updated} updated, ${report.deleted} deleted), because ${lowerFirst(report.slowPath)}`,
     );
   }
+  if (facts.settlingEvents > 0) {
+    notes.push(
+      `${facts.settlingEvents} change(s) made in the last ${facts.settleSeconds} s come with the next run (events that recent may still be listed late, so they are left to settle).`,
+    );
+  }
+  return notes;
 }
 
 /** The run's outcome, into the runs table (its `running` row was written when it started). */

@@ -1,4 +1,9 @@
-import type { EmittedRecord, PipelineSummary } from '../../connector';
+import type {
+  EmittedRecord,
+  PipelineState,
+  PipelineSummary,
+  SkippedCustomer,
+} from '../../connector';
 import type { Alterations, PipelineTable, Row, WriteCounts } from '../warehouse';
 
 /** When held rows are written: whichever comes first (a kill loses at most this much work). */
@@ -37,11 +42,19 @@ export interface WriterProgress {
  * replacement of the table: a staged state is never a final one, so a rerun either resumes the
  * import or finds it complete, never half-applied. That is why a staged checkpoint is committed
  * when the next records arrive (proof it was not the last), not when it comes.
+ *
+ * A skip never deletes: customers the engine skipped (their transformation returned null or
+ * failed with `on_error: skip`) are held like rows, and a staged commit carries the table's row
+ * for each of them into staging, so the end of the import keeps it. Outside a full import a
+ * skip writes nothing, which keeps the row as it is.
  */
 export class PipelineWriter {
   private target: Target;
   private covered = new Map<string, Row>();
   private pending = new Map<string, Row>();
+  /** Keys of skipped customers, covered by the held checkpoint or not yet. */
+  private coveredKept = new Set<string>();
+  private pendingKept = new Set<string>();
   private held: { state: unknown } | undefined;
   private lastCommit = Date.now();
   /** The state the last finished run left in the warehouse. */
@@ -94,9 +107,19 @@ export class PipelineWriter {
     }
   }
 
+  /** Customers selected but not emitted: whatever the table holds for them stays. */
+  skipped(customers: SkippedCustomer[]): void {
+    for (const customer of customers) this.pendingKept.add(customer.id);
+  }
+
   async checkpoint(state: unknown, stopRequested: boolean): Promise<void> {
-    for (const [key, row] of this.pending) this.covered.set(key, row);
-    this.pending.clear();
+    // A checkpoint inside a full import (one whose first pages were all skipped or filtered out,
+    // so no listed record said so yet) is staged too: its skips must reach staging.
+    if (isFullImport(state) && this.target === 'table') {
+      if (this.held) await this.commitHeld();
+      this.target = 'staging-new';
+    }
+    this.cover();
     this.held = { state };
     if (!this.staging && (stopRequested || this.due())) await this.commitHeld();
   }
@@ -107,13 +130,15 @@ export class PipelineWriter {
     if (!held) return;
     const rows = [...this.covered.values()];
     if (this.staging) {
-      await this.table.stage(rows, held.state, this.fingerprint, this.target === 'staging-new');
+      const batch = { rows, kept: this.coveredKept };
+      await this.table.stage(batch, held.state, this.fingerprint, this.target === 'staging-new');
       this.target = 'staging';
       this.progress.staged += rows.length;
     } else {
       this.add(await this.table.applyChanges(rows, held.state));
     }
     this.covered.clear();
+    this.coveredKept.clear();
     this.held = undefined;
     this.lastCommit = Date.now();
   }
@@ -124,8 +149,7 @@ export class PipelineWriter {
    */
   async finished(summary: PipelineSummary): Promise<void> {
     const held = this.held;
-    for (const [key, row] of this.pending) this.covered.set(key, row);
-    this.pending.clear();
+    this.cover();
     if (!held) {
       if (this.covered.size > 0) throw new Error('the pipeline ended without a checkpoint');
       return;
@@ -133,13 +157,15 @@ export class PipelineWriter {
     const rows = [...this.covered.values()];
     if (summary.mode === 'full_import' || this.staging) {
       const fresh = this.target !== 'staging';
-      this.add(await this.table.replaceFromStaging(rows, held.state, fresh));
+      const batch = { rows, kept: this.coveredKept };
+      this.add(await this.table.replaceFromStaging(batch, held.state, fresh));
       this.progress.staged = 0;
     } else {
       this.add(await this.table.applyChanges(rows, held.state));
     }
     this.target = 'table';
     this.covered.clear();
+    this.coveredKept.clear();
     this.held = undefined;
     this.finalState = held;
   }
@@ -147,6 +173,14 @@ export class PipelineWriter {
   /** The state the pipeline's finished run committed, to read what changed after it. */
   get committedState(): { state: unknown } | undefined {
     return this.finalState;
+  }
+
+  /** What came since the last checkpoint is covered by the one arriving now. */
+  private cover(): void {
+    for (const [key, row] of this.pending) this.covered.set(key, row);
+    this.pending.clear();
+    for (const key of this.pendingKept) this.coveredKept.add(key);
+    this.pendingKept.clear();
   }
 
   private due(): boolean {
@@ -161,4 +195,9 @@ export class PipelineWriter {
     this.progress.updated += counts.updated;
     this.progress.deleted += counts.deleted;
   }
+}
+
+/** A checkpoint of a full import under way (not its last one, which is an incremental state). */
+function isFullImport(state: unknown): boolean {
+  return (state as Partial<PipelineState> | null | undefined)?.phase === 'full_import';
 }

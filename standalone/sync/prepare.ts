@@ -3,6 +3,7 @@ import { rowEncoder, tableLayout, TableMismatchError, type Warehouse } from '../
 import { DEFAULT_COMMIT_POLICY, PipelineWriter, type CommitPolicy } from './pipeline-writer';
 import { emptyReport, newRunRecord, recordFailure, type PipelineRun } from './pipeline-run';
 import type { PipelineReport } from './report';
+import { SkipWarnings } from './skip-warnings';
 
 export interface PrepareOptions {
   warehouse: Warehouse;
@@ -42,6 +43,7 @@ export async function preparePipeline(
         status: 'failed',
         errors: 1,
         error: `Pipeline "${name}" is being synced by another process into the same database; this run left it alone. Try again when that run ends.`,
+        errorKind: 'transient',
       },
     };
   }
@@ -67,7 +69,11 @@ export async function preparePipeline(
     let state = stored.state;
     let resuming = false;
     if (stored.staged) {
-      if (stored.staged.fingerprint === pipeline.fingerprint && check.stagingUsable) {
+      // A fingerprint of an earlier version, for the same definition, is the pipeline's own.
+      const sameDefinition = [pipeline.fingerprint, ...pipeline.formerFingerprints].includes(
+        stored.staged.fingerprint,
+      );
+      if (sameDefinition && check.stagingUsable) {
         state = stored.staged.state;
         resuming = true;
         report.notes.push('resumed the full import an earlier run left unfinished.');
@@ -94,12 +100,21 @@ export async function preparePipeline(
       begun: false,
       started: Date.now(),
       secondsBefore: 0,
+      settlingEvents: 0,
+      malformed: 0,
+      skipWarnings: new SkipWarnings(),
     };
     return { ok: true, run, state };
   } catch (error) {
     await opened.close().catch(() => {});
     if (!(error instanceof TableMismatchError)) throw error;
-    const failed: PipelineReport = { ...report, status: 'failed', errors: 1, error: error.message };
+    const failed: PipelineReport = {
+      ...report,
+      status: 'failed',
+      errors: 1,
+      error: error.message,
+      errorKind: error.kind,
+    };
     await recordFailure(warehouse, newRunRecord(name, options.trigger), failed);
     return { ok: false, report: failed };
   }

@@ -6,15 +6,18 @@ import {
   type ConnectorConfig,
   type PipelineRequest,
   type PipelineSummary,
+  type SkippedCustomer,
   type StripePort,
   type SyncEvent,
   type SyncMode,
 } from '../../connector';
+import { failureKindOf } from '../../protocol/exit-codes';
 import type { RunRecord, Warehouse } from '../warehouse';
+import { withAdvice } from './advice';
 import type { CommitPolicy, WriterProgress } from './pipeline-writer';
 import { addClosingNotes, recordRun, updateCounts, type PipelineRun } from './pipeline-run';
 import { preparePipeline } from './prepare';
-import type { PipelineReport, SyncReport } from './report';
+import { hasSucceeded, markSkips, type PipelineReport, type SyncReport } from './report';
 
 /** What a sync tells whoever watches it (the terminal, the server's log and pipelines page). */
 export interface SyncObserver {
@@ -53,7 +56,7 @@ export interface SyncOptions {
  */
 export async function runSync(options: SyncOptions): Promise<SyncReport> {
   const { config, warehouse, observer } = options;
-  const secrets = [config.connection.apiKey];
+  const secrets = [config.connection.apiKey, ...warehouse.destination.secrets];
   const say: Say = (pipeline, level, message) =>
     observer?.log?.(pipeline, level, redactSecrets(message, secrets));
   const report: SyncReport = {
@@ -105,6 +108,7 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
     }
   } catch (error) {
     report.error = redactSecrets(errorMessage(error), secrets);
+    report.errorKind = failureKindOf(error);
     say(undefined, 'ERROR', report.error);
   } finally {
     for (const [name, run] of runs) {
@@ -112,6 +116,7 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
         if (report.error) {
           run.report.status = 'failed';
           run.report.error ??= report.error;
+          run.report.errorKind ??= report.errorKind;
           run.report.errors += 1;
         } else {
           run.report.status = run.begun && report.stopped ? 'stopped' : 'not_run';
@@ -119,7 +124,10 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
         updateCounts(run);
         report.pipelines.push(run.report);
       }
-      addClosingNotes(run);
+      markSkips(run.report);
+      const closing = run.skipWarnings.closing();
+      if (closing) say(name, 'WARN', closing);
+      addClosingNotes(run, config.reading.settleSeconds);
       if (run.report.status !== 'not_run') {
         await recordRun(warehouse, run).catch((error: unknown) =>
           say(name, 'WARN', `could not record the run's outcome: ${errorMessage(error)}`),
@@ -192,8 +200,11 @@ async function consume(
           return true;
         }
         break;
+      case 'skipped':
+        if (run) keepSkipped(run, event.customers, say);
+        break;
       case 'log':
-        say(event.pipeline, event.level, event.message);
+        say(event.pipeline, event.level, withAdvice(event.message, event.topic));
         break;
       case 'pipeline_finished': {
         if (!run) break;
@@ -206,7 +217,11 @@ async function consume(
         run.report.filteredOut = summary.filteredOut;
         run.report.skipped = summary.skippedByCode;
         run.report.errors = summary.failed + summary.malformed;
+        run.report.skippedAfterErrors = summary.failed;
+        run.malformed = summary.malformed;
         run.report.read = customersRead(summary);
+        run.settlingEvents += summary.settlingEvents;
+        markSkips(run.report);
         updateCounts(run);
         progress(run, true);
         report.pipelines.push(run.report);
@@ -220,6 +235,7 @@ async function consume(
         await run.writer.commitHeld();
         run.report.status = 'failed';
         run.report.error = event.error.message;
+        run.report.errorKind = event.error.kind;
         run.report.errors += 1;
         updateCounts(run);
         report.pipelines.push(run.report);
@@ -246,7 +262,7 @@ async function consume(
 function needsCatchUp(run: PipelineRun, config: ConnectorConfig): boolean {
   const pipeline = config.pipelines.find((candidate) => candidate.name === run.report.pipeline);
   return (
-    run.report.status === 'succeeded' &&
+    hasSucceeded(run.report) &&
     run.report.mode !== 'incremental' &&
     run.report.slowPath === undefined &&
     pipeline?.filter.relativeDates === false &&
@@ -288,13 +304,17 @@ async function catchUp(runs: PipelineRun[], options: SyncOptions, say: Say): Pro
         if (run) await run.writer.records(event.items);
         if (run) progress(run);
         break;
+      case 'skipped':
+        if (run) keepSkipped(run, event.customers, say);
+        break;
       case 'checkpoint':
         if (!run) break;
         await run.writer.checkpoint(event.state, stopping);
         if (stopping) return true;
         break;
       case 'log':
-        if (event.level !== 'INFO') say(event.pipeline, event.level, event.message);
+        if (event.level !== 'INFO')
+          say(event.pipeline, event.level, withAdvice(event.message, event.topic));
         break;
       case 'pipeline_finished': {
         if (!run) break;
@@ -304,6 +324,10 @@ async function catchUp(runs: PipelineRun[], options: SyncOptions, say: Say): Pro
         run.report.filteredOut += summary.filteredOut;
         run.report.skipped += summary.skippedByCode;
         run.report.errors += summary.failed + summary.malformed;
+        run.report.skippedAfterErrors += summary.failed;
+        run.malformed += summary.malformed;
+        run.settlingEvents += summary.settlingEvents;
+        markSkips(run.report);
         updateCounts(run);
         if (summary.emitted > 0) {
           run.report.notes.push(
@@ -325,6 +349,12 @@ async function catchUp(runs: PipelineRun[], options: SyncOptions, say: Say): Pro
     }
   }
   return false;
+}
+
+/** Customers the engine selected but did not emit: their rows stay, and the first few are named. */
+function keepSkipped(run: PipelineRun, customers: SkippedCustomer[], say: Say): void {
+  run.writer.skipped(customers);
+  for (const line of run.skipWarnings.lines(customers)) say(run.report.pipeline, 'WARN', line);
 }
 
 /** Progress for the observer, at most four times a second per pipeline (always when forced). */

@@ -2,7 +2,7 @@ import type { SyncMode } from '../../connector';
 import type { WriterProgress } from './pipeline-writer';
 import { describeMode } from './pipeline-run';
 import type { SyncObserver } from './run';
-import { written, type PipelineReport, type SyncReport } from './report';
+import { describeStatus, written, type PipelineReport, type SyncReport } from './report';
 
 const number = new Intl.NumberFormat('en');
 
@@ -64,7 +64,7 @@ export class TerminalProgress implements SyncObserver {
   pipelineFinished(report: PipelineReport): void {
     this.live = undefined;
     this.line(
-      `${report.pipeline}: ${report.status}${report.mode ? `, ${describeMode(report.mode)}` : ''} in ${report.seconds.toFixed(1)} s`,
+      `${report.pipeline}: ${describeStatus(report.status)}${report.mode ? `, ${describeMode(report.mode)}` : ''} in ${report.seconds.toFixed(1)} s`,
     );
   }
 
@@ -83,7 +83,14 @@ export class TerminalProgress implements SyncObserver {
 export function formatSummary(report: SyncReport, seconds: number): string {
   const lines: string[] = [];
   const failed = report.error !== undefined || report.pipelines.some((p) => p.status === 'failed');
-  const outcome = failed ? 'Sync failed' : report.stopped ? 'Sync stopped' : 'Synced';
+  const skips = report.pipelines.some((p) => p.status === 'succeeded_with_skips');
+  const outcome = failed
+    ? 'Sync failed'
+    : report.stopped
+      ? 'Sync stopped'
+      : skips
+        ? 'Synced, with skips'
+        : 'Synced';
   lines.push(`${outcome} (${report.destination}, ${seconds.toFixed(1)} s)`);
   if (report.error) lines.push(`failed: ${report.error}`);
   if (report.pipelines.length > 0) {
@@ -101,7 +108,7 @@ export function formatSummary(report: SyncReport, seconds: number): string {
     ];
     const rows = report.pipelines.map((p) => [
       p.pipeline,
-      p.status,
+      describeStatus(p.status),
       p.mode ? describeMode(p.mode) + (p.slowPath ? ' (slow path)' : '') : '-',
       number.format(p.read),
       number.format(written(p)),

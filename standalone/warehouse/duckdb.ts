@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { ConfigError, errorMessage } from '../../connector';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { ConfigError, TransientError, errorMessage } from '../../connector';
 import type { Cell } from './cells';
 import type { Column, ColumnKind } from './layout';
+import { InstanceLease } from './instance-lease';
 import { Mutex } from './mutex';
-import type { Dialect, SqlDatabase, SqlParam, SqlSession, TableRef } from './sql';
+import type { Access, Dialect, SqlDatabase, SqlParam, SqlSession, TableRef } from './sql';
 
 const TYPE_NAMES: Record<Exclude<ColumnKind['type'], 'decimal'>, string> = {
   text: 'VARCHAR',
@@ -41,6 +42,12 @@ export const DUCKDB_DIALECT: Dialect = {
  * concurrent transactions optimistically: writes are serialized here instead, so two pipelines
  * running at once in `serve` never fail each other's commits.
  *
+ * The file is held only while someone in this process uses it (a run writing, a bookkeeping
+ * read or write): the instance is opened by the first session and closed with the last, so
+ * between runs any other process may open the file (the DuckDB CLI, a notebook, `-readonly`).
+ * Sessions that only read open it read-only when nothing here has it open, so they coexist
+ * with other readers.
+ *
  * The write-ahead log is checkpointed every 256 MB instead of DuckDB's 16 MB: a full import
  * commits every second, and checkpointing a growing staging table that often cost more than
  * writing it (measured: about 5x slower). `settings` are DuckDB's own (`memory_limit`, `threads`…),
@@ -51,38 +58,68 @@ export async function openDuckDb(
   settings: Record<string, string> = {},
 ): Promise<SqlDatabase> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
-  let instance: DuckDBInstance;
   try {
     mkdirSync(dirname(path), { recursive: true });
-    instance = await DuckDBInstance.create(path, { checkpoint_threshold: '256MB', ...settings });
   } catch (error) {
-    const message = errorMessage(error);
-    const hint = /lock/i.test(message)
-      ? ' Another process has it open (a running `serve` or `sync`?): stop it, or sync into another file.'
-      : /option|config/i.test(message)
-        ? ` Check the DuckDB settings in the destination URL (${Object.keys(settings).join(', ') || 'none'}): their names and values are DuckDB's (https://duckdb.org/docs/configuration/overview).`
-        : ' Check the path and that it is writable.';
-    throw new ConfigError(`Cannot open the DuckDB file ${path}: ${message}.${hint}`);
+    throw new ConfigError(
+      `Cannot create the folder of the DuckDB file ${path}: ${errorMessage(error)}. Check the path and that it is writable.`,
+    );
   }
+  const lease = new InstanceLease(async (access) => {
+    try {
+      return await DuckDBInstance.create(path, {
+        checkpoint_threshold: '256MB',
+        ...settings,
+        ...(access === 'read' ? { access_mode: 'READ_ONLY' } : {}),
+      });
+    } catch (error) {
+      throw cannotOpen(path, settings, error);
+    }
+  });
   const writes = new Mutex();
-  const sessions = new Set<DuckDBConnection>();
+  const sessions = new Set<DuckDbSession>();
   return {
     dialect: DUCKDB_DIALECT,
-    async session() {
-      const connection = await instance.connect();
-      sessions.add(connection);
-      return new DuckDbSession(connection, writes, () => sessions.delete(connection));
+    async session(access: Access = 'write') {
+      const instance = await lease.acquire(access);
+      try {
+        const connection = await instance.connect();
+        const session = new DuckDbSession(connection, writes, () => {
+          sessions.delete(session);
+          lease.release();
+        });
+        sessions.add(session);
+        return session;
+      } catch (error) {
+        lease.release();
+        throw error;
+      }
     },
     async close() {
-      for (const connection of sessions) connection.closeSync();
-      sessions.clear();
-      instance.closeSync();
+      for (const session of [...sessions]) await session.release();
     },
   };
 }
 
+function cannotOpen(path: string, settings: Record<string, string>, error: unknown): Error {
+  const message = errorMessage(error);
+  if (/lock/i.test(message)) {
+    return new TransientError(
+      `The DuckDB file ${path} is open in another process (${message.replace(/\. See also https:\S+/, '')}): a DuckDB file has one writer at a time. Close the other program (a DuckDB CLI or notebook holding it open, another sync or serve), or sync into another file; nothing was written, and running again once it is closed continues.`,
+      { cause: error },
+    );
+  }
+  const hint = /option|config|setting/i.test(message)
+    ? ` Check the DuckDB settings in the destination URL (${Object.keys(settings).join(', ') || 'none'}): their names and values are DuckDB's (https://duckdb.org/docs/configuration/overview).`
+    : ' Check the path and that it is writable.';
+  return new ConfigError(`Cannot open the DuckDB file ${path}: ${message}.${hint}`, {
+    cause: error,
+  });
+}
+
 class DuckDbSession implements SqlSession {
   private inTransaction = false;
+  private released = false;
 
   constructor(
     private readonly connection: DuckDBConnection,
@@ -150,8 +187,13 @@ class DuckDbSession implements SqlSession {
   }
 
   async release(): Promise<void> {
-    this.onRelease();
-    this.connection.closeSync();
+    if (this.released) return;
+    this.released = true;
+    try {
+      this.connection.closeSync();
+    } finally {
+      this.onRelease();
+    }
   }
 }
 

@@ -1,7 +1,8 @@
 import type { Destination } from '../destination';
 import { Bookkeeping, bookkeepingDdl } from './bookkeeping';
-import type { TableLayout } from './layout';
+import { tableNameOf, type TableLayout } from './layout';
 import { PipelineTable } from './pipeline-table';
+import { QUICK, retryTransient } from './retry';
 import type { SqlDatabase, SqlSession } from './sql';
 
 export type { RunRecord, RunStatus } from './bookkeeping';
@@ -11,6 +12,7 @@ export { tableLayout, type TableLayout } from './layout';
 export {
   PipelineTable,
   TableMismatchError,
+  type StagedBatch,
   type StoredState,
   type TableCheck,
   type WriteCounts,
@@ -18,41 +20,53 @@ export {
 
 /**
  * The destination, opened: the pipelines' tables and the tool's bookkeeping (state, runs, the
- * pipelines page's switches) live side by side in one schema.
+ * pipelines page's switches) live side by side in one schema. Nothing is held between uses: a
+ * PostgreSQL connection is checked out per run and per bookkeeping step, and a DuckDB file is
+ * open only while something in this process reads or writes it.
  */
 export class Warehouse {
+  readonly bookkeeping: Bookkeeping;
+
   private constructor(
     private readonly database: SqlDatabase,
-    private readonly adminSession: SqlSession,
     readonly destination: Destination,
-    readonly bookkeeping: Bookkeeping,
-  ) {}
+  ) {
+    this.bookkeeping = new Bookkeeping(database, database.dialect, destination.schema);
+  }
 
+  /**
+   * Connects (or opens the file) and creates the tool's tables if they are missing. The
+   * destination unreachable or held by another process is a transient error, tried again for a
+   * moment first; a wrong URL, password or setting is a config error.
+   */
   static async open(destination: Destination): Promise<Warehouse> {
     const database =
       destination.kind === 'duckdb'
         ? await (await import('./duckdb.js')).openDuckDb(destination.path, destination.settings)
-        : await (
-            await import('./postgres.js')
-          ).openPostgres(destination.connectionString, destination.display);
-    let session: SqlSession;
+        : await retryTransient(
+            async () =>
+              (await import('./postgres.js')).openPostgres(
+                destination.connectionString,
+                destination.display,
+              ),
+            QUICK,
+          );
     try {
-      session = await database.session();
+      await retryTransient(async () => {
+        const session = await database.session('write');
+        try {
+          for (const statement of bookkeepingDdl(database.dialect, destination.schema)) {
+            await session.run(statement);
+          }
+        } finally {
+          await session.release();
+        }
+      }, QUICK);
     } catch (error) {
       await database.close().catch(() => {});
       throw error;
     }
-    try {
-      for (const statement of bookkeepingDdl(database.dialect, destination.schema)) {
-        await session.run(statement);
-      }
-    } catch (error) {
-      await session.release().catch(() => {});
-      await database.close().catch(() => {});
-      throw error;
-    }
-    const bookkeeping = new Bookkeeping(session, database.dialect, destination.schema);
-    return new Warehouse(database, session, destination, bookkeeping);
+    return new Warehouse(database, destination);
   }
 
   get allowsNul(): boolean {
@@ -68,12 +82,8 @@ export class Warehouse {
     layout: TableLayout,
     softDelete: boolean,
   ): Promise<PipelineTableSession | undefined> {
-    const session = await this.database.session();
-    const lockName = `stripe-customers-sync:${this.destination.schema}.${layout.table}`;
-    if (!(await session.tryLock(lockName))) {
-      await session.release();
-      return undefined;
-    }
+    const session = await this.lockPipeline(layout.table);
+    if (!session) return undefined;
     const table = new PipelineTable(
       session,
       this.database.dialect,
@@ -84,8 +94,43 @@ export class Warehouse {
     return { table, close: () => session.release() };
   }
 
+  /**
+   * Marks the runs a dead process left `running` as interrupted, for every pipeline no live
+   * process is running; returns the pipelines another process is running right now (their
+   * `running` rows are that process's live runs, and are left alone).
+   */
+  async releaseAbandonedRuns(pipelines: string[]): Promise<string[]> {
+    const busy: string[] = [];
+    for (const pipeline of pipelines) {
+      const session = await this.lockPipeline(tableNameOf(pipeline));
+      if (!session) {
+        busy.push(pipeline);
+        continue;
+      }
+      try {
+        await this.bookkeeping.markInterrupted([pipeline]);
+      } finally {
+        await session.release();
+      }
+    }
+    return busy;
+  }
+
+  /** A write session holding the pipeline's lock, or undefined when another process holds it. */
+  private async lockPipeline(table: string): Promise<SqlSession | undefined> {
+    const session = await retryTransient(() => this.database.session('write'), QUICK);
+    try {
+      const lockName = `stripe-customers-sync:${this.destination.schema}.${table}`;
+      if (await session.tryLock(lockName)) return session;
+    } catch (error) {
+      await session.release();
+      throw error;
+    }
+    await session.release();
+    return undefined;
+  }
+
   async close(): Promise<void> {
-    await this.adminSession.release().catch(() => {});
     await this.database.close();
   }
 }

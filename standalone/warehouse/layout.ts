@@ -77,7 +77,7 @@ export function tableLayout(
     for (let n = 1; names.includes(extra); n++) extra = `_extra_${n}`;
     columns.push({ name: extra, kind: { type: 'json' } });
   }
-  const table = stream.name.toLowerCase();
+  const table = tableNameOf(stream.name);
   return {
     pipeline: stream.name,
     table,
@@ -89,6 +89,11 @@ export function tableLayout(
     deletedAt: CDC_DELETED_AT,
     ...(extra ? { extra } : {}),
   };
+}
+
+/** A pipeline's table: its name in lower case (warehouses fold case; names are unique ignoring it). */
+export function tableNameOf(pipeline: string): string {
+  return pipeline.toLowerCase();
 }
 
 function stagingName(table: string): string {

@@ -18,6 +18,15 @@ export interface StoredState {
   staged?: { state: unknown; fingerprint: string };
 }
 
+/** What a full import commits to staging at a time: rows, and the keys of customers it skipped. */
+export interface StagedBatch {
+  rows: Row[];
+  kept: Iterable<string>;
+}
+
+const KEPT_KEY = 'key';
+const KEPT_COLUMNS: Column[] = [{ name: KEPT_KEY, kind: { type: 'text' } }];
+
 export interface WriteCounts {
   inserted: number;
   updated: number;
@@ -53,6 +62,8 @@ export class PipelineTable {
   private readonly main: TableRef;
   private readonly staging: TableRef;
   private readonly batch: TableRef = { temporary: true, name: `${BOOKKEEPING_PREFIX}batch` };
+  /** Keys of customers a full import skipped: their rows are carried over into staging. */
+  private readonly kept: TableRef = { temporary: true, name: `${BOOKKEEPING_PREFIX}kept` };
   private readonly stateTable: string;
 
   constructor(
@@ -104,6 +115,10 @@ export class PipelineTable {
     await this.session.run(`DROP TABLE IF EXISTS ${qualified(this.batch)}`);
     await this.session.run(
       `CREATE TEMPORARY TABLE ${qualified(this.batch)} (${columnDefinitions(dialect, layout.columns)})`,
+    );
+    await this.session.run(`DROP TABLE IF EXISTS ${qualified(this.kept)}`);
+    await this.session.run(
+      `CREATE TEMPORARY TABLE ${qualified(this.kept)} (${columnDefinitions(dialect, KEPT_COLUMNS)})`,
     );
     return check;
   }
@@ -166,7 +181,7 @@ export class PipelineTable {
 
   /** Incremental changes: upserts and deletions, with the state that covers them. */
   async applyChanges(rows: Row[], state: unknown): Promise<WriteCounts> {
-    await this.fillBatch(rows);
+    await this.fillBatch({ rows, kept: [] });
     return this.session.transaction(async () => {
       const counts = await this.upsertFromBatch(this.main, true);
       await this.saveState(state);
@@ -174,12 +189,23 @@ export class PipelineTable {
     });
   }
 
-  /** Rows of a full import under way, into the staging table, with the state that covers them. */
-  async stage(rows: Row[], state: unknown, fingerprint: string, fresh: boolean): Promise<void> {
-    await this.fillBatch(rows);
+  /**
+   * Rows of a full import under way, into the staging table, with the state that covers them.
+   * Customers the import skipped (`kept`: their transformation failed or chose to skip them) keep
+   * the row the table has for them: it is copied into staging in the same transaction, so the
+   * import's end does not take them for vanished customers, even when it is resumed.
+   */
+  async stage(
+    batch: StagedBatch,
+    state: unknown,
+    fingerprint: string,
+    fresh: boolean,
+  ): Promise<void> {
+    const kept = await this.fillBatch(batch);
     await this.session.transaction(async () => {
       if (fresh) await this.recreateStaging();
       await this.upsertFromBatch(this.staging, false);
+      if (kept > 0) await this.carryOverKept();
       await this.session.run(
         `INSERT INTO ${this.stateTable} (pipeline, staged_state, staged_fingerprint, updated_at) VALUES ($1, CAST($2 AS ${this.jsonType()}), $3, CAST($4 AS ${this.timestampType()}))
          ON CONFLICT (pipeline) DO UPDATE SET staged_state = excluded.staged_state, staged_fingerprint = excluded.staged_fingerprint, updated_at = excluded.updated_at`,
@@ -193,11 +219,16 @@ export class PipelineTable {
    * the table's in one transaction. Only differences are written: customers that vanished are
    * deleted (or marked deleted), changed ones updated, new ones inserted.
    */
-  async replaceFromStaging(rows: Row[], state: unknown, fresh: boolean): Promise<WriteCounts> {
-    await this.fillBatch(rows);
+  async replaceFromStaging(
+    batch: StagedBatch,
+    state: unknown,
+    fresh: boolean,
+  ): Promise<WriteCounts> {
+    const kept = await this.fillBatch(batch);
     return this.session.transaction(async () => {
       if (fresh) await this.recreateStaging();
       await this.upsertFromBatch(this.staging, false);
+      if (kept > 0) await this.carryOverKept();
       const counts = await this.mergeStaging();
       await this.session.run(`DROP TABLE ${qualified(this.staging)}`);
       await this.saveState(state);
@@ -227,13 +258,32 @@ export class PipelineTable {
     });
   }
 
-  private async fillBatch(rows: Row[]): Promise<void> {
+  /** Loads the batch's rows, and its kept keys when there are any; returns how many of those. */
+  private async fillBatch(batch: StagedBatch): Promise<number> {
     // TRUNCATE, not DELETE: PostgreSQL never vacuums temporary tables, so deleted rows would pile up.
     await this.session.run(`TRUNCATE ${qualified(this.batch)}`);
     await this.session.load(
       this.batch,
       this.layout.columns,
-      rows.map((row) => row.cells),
+      batch.rows.map((row) => row.cells),
+    );
+    const kept = [...batch.kept].map((key) => [key]);
+    if (kept.length > 0) {
+      await this.session.run(`TRUNCATE ${qualified(this.kept)}`);
+      await this.session.load(this.kept, KEPT_COLUMNS, kept);
+    }
+    return kept.length;
+  }
+
+  /** The table's rows of skipped customers join staging, unless the import sent them after all. */
+  private async carryOverKept(): Promise<void> {
+    const { layout } = this;
+    const pk = quote(layout.primaryKey);
+    const staging = qualified(this.staging);
+    await this.session.run(
+      `INSERT INTO ${staging} (${columnList(layout.columns)})
+       SELECT ${columnList(layout.columns, 't.')} FROM ${qualified(this.main)} AS t JOIN ${qualified(this.kept)} AS k ON t.${pk} = k.${quote(KEPT_KEY)}
+       WHERE NOT EXISTS (SELECT 1 FROM ${staging} AS s WHERE s.${pk} = t.${pk})`,
     );
   }
 

@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
-import { ConfigError, errorMessage } from '../../connector';
 import type { Cell } from './cells';
 import type { Column, ColumnKind } from './layout';
+import { cannotConnect, lostConnection } from './postgres-errors';
 import {
   qualified,
   quote,
@@ -46,7 +46,13 @@ export const POSTGRES_DIALECT: Dialect = {
   epochMillis: (expression) => `(extract(epoch from ${expression}) * 1000)::double precision`,
 };
 
-/** A PostgreSQL database through a `pg` pool: one pooled connection per pipeline run. */
+/**
+ * A PostgreSQL database through a `pg` pool: one pooled connection per pipeline run, and short
+ * ones for bookkeeping. Connections come and go (restarts, failovers, `pg_terminate_backend`,
+ * `idle_session_timeout`): every client has an error handler while checked out (and the pool
+ * one while idle), so a closed connection fails the work using it with a clear, transient error
+ * instead of crashing the process, and the next checkout opens a new one.
+ */
 export async function openPostgres(
   connectionString: string,
   display: string,
@@ -60,21 +66,25 @@ export async function openPostgres(
     max: 8,
     application_name: 'stripe-customers-sync',
   });
-  // An idle client losing its server must not crash the process; the next query reports it.
+  // An idle client losing its server must not crash the process; the next checkout replaces it.
   pool.on('error', () => {});
+  const connect = async (): Promise<PoolClient> => {
+    try {
+      return await pool.connect();
+    } catch (error) {
+      throw cannotConnect(error, display);
+    }
+  };
   try {
-    const probe = await pool.connect();
-    probe.release();
+    (await connect()).release();
   } catch (error) {
     await pool.end().catch(() => {});
-    throw new ConfigError(
-      `Cannot connect to PostgreSQL at ${display}: ${errorMessage(error)}. Check the host, port, database, user and password (PGPASSWORD), and that the server accepts connections.`,
-    );
+    throw error;
   }
   return {
     dialect: POSTGRES_DIALECT,
     async session() {
-      return new PostgresSession(await pool.connect());
+      return new PostgresSession(await connect(), display);
     },
     async close() {
       await pool.end();
@@ -84,15 +94,36 @@ export async function openPostgres(
 
 class PostgresSession implements SqlSession {
   private readonly locks: string[] = [];
+  /** Set when the server closed the connection while it was checked out. */
+  private lost: Error | undefined;
+  private readonly onError = (error: Error) => {
+    this.lost ??= error;
+  };
 
-  constructor(private readonly client: PoolClient) {}
+  constructor(
+    private readonly client: PoolClient,
+    private readonly display: string,
+  ) {
+    client.on('error', this.onError);
+  }
+
+  /** Runs one call on the client; a lost connection becomes one clear, transient error. */
+  private async call<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw lostConnection(this.lost ?? error, this.display);
+    }
+  }
 
   async run(sql: string, params: SqlParam[] = []): Promise<number> {
-    return (await this.client.query(sql, params)).rowCount ?? 0;
+    return this.call(async () => (await this.client.query(sql, params)).rowCount ?? 0);
   }
 
   async query(sql: string, params: SqlParam[] = []): Promise<Array<Record<string, unknown>>> {
-    return (await this.client.query(sql, params)).rows as Array<Record<string, unknown>>;
+    return this.call(
+      async () => (await this.client.query(sql, params)).rows as Array<Record<string, unknown>>,
+    );
   }
 
   /**
@@ -114,17 +145,19 @@ class PostgresSession implements SqlSession {
     );
     const unnest = columns.map((_, index) => `$${index + 1}::text[]`).join(', ');
     const names = columns.map((column) => quote(column.name)).join(', ');
-    await this.client.query(
-      `INSERT INTO ${qualified(table)} (${names}) SELECT ${casts.join(', ')} FROM unnest(${unnest}) AS u(${aliases.join(', ')})`,
-      arrays,
+    await this.call(() =>
+      this.client.query(
+        `INSERT INTO ${qualified(table)} (${names}) SELECT ${casts.join(', ')} FROM unnest(${unnest}) AS u(${aliases.join(', ')})`,
+        arrays,
+      ),
     );
   }
 
   async transaction<T>(work: () => Promise<T>): Promise<T> {
-    await this.client.query('BEGIN');
+    await this.run('BEGIN');
     try {
       const result = await work();
-      await this.client.query('COMMIT');
+      await this.run('COMMIT');
       return result;
     } catch (error) {
       await this.client.query('ROLLBACK').catch(() => {});
@@ -133,7 +166,7 @@ class PostgresSession implements SqlSession {
   }
 
   async tryLock(name: string): Promise<boolean> {
-    const { rows } = await this.client.query(
+    const rows = await this.query(
       'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked',
       [name],
     );
@@ -144,13 +177,18 @@ class PostgresSession implements SqlSession {
 
   async release(): Promise<void> {
     try {
+      if (this.lost) throw this.lost;
       for (const name of this.locks.splice(0)) {
         await this.client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [name]);
       }
       this.client.release();
     } catch (error) {
-      // A broken connection is dropped from the pool rather than handed to the next run.
+      // A broken connection is dropped from the pool rather than handed to the next run (its
+      // advisory locks went with it).
       this.client.release(error instanceof Error ? error : true);
+    } finally {
+      // The pool listens to the client again from here on.
+      this.client.removeListener('error', this.onError);
     }
   }
 }

@@ -24,9 +24,16 @@ export interface SqlSession {
   release(): Promise<void>;
 }
 
+/**
+ * What a session will do: `read` sessions never write, so an embedded file may be opened
+ * read-only for them (beside other processes reading it).
+ */
+export type Access = 'read' | 'write';
+
 export interface SqlDatabase {
   readonly dialect: Dialect;
-  session(): Promise<SqlSession>;
+  session(access?: Access): Promise<SqlSession>;
+  /** Releases whatever sessions are still open, and the database. */
   close(): Promise<void>;
 }
 

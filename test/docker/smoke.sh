@@ -4,7 +4,8 @@
 # incremental, then a read stopped with SIGTERM, against the Stripe API emulator on the host. Every message is validated against
 # the official Airbyte protocol schema; labels and AIRBYTE_ENTRYPOINT are checked. Then the
 # standalone tool in the same image: `sync` into a DuckDB file on a mounted folder (full, then
-# incremental, checked by querying the file from the host) and `serve` answering its API.
+# incremental, checked by querying the file from the host) and `serve` answering its API; and the
+# exit codes an orchestrator acts on (3 for an unreachable warehouse, 2 for no command).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -136,6 +137,19 @@ counts=$(json '[v.pipelines[0].mode, v.pipelines[0].inserted, v.pipelines[0].upd
 rows=$(node -e 'const {DuckDBInstance}=require("@duckdb/node-api");(async()=>{const i=await DuckDBInstance.create(process.argv[1]);const c=await i.connect();const r=await c.runAndReadAll("SELECT count(*) FROM customers");console.log(String(r.getRows()[0][0]))})()' "$work/out/stripe_customers.duckdb")
 [ "$rows" = "$((live + 1))" ] || fail "the DuckDB file holds $rows customers, Stripe has $((live + 1))"
 echo "smoke: sync wrote $live customers into DuckDB in the container, then an incremental sync ($counts); the file holds $rows"
+
+# Exit codes are the image's too: a warehouse that cannot be reached is transient (3, safe to
+# retry), a missing command is a wrong command line (2).
+closed=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+down_code=0
+podman run --rm -i --network=host -v "$work:/data:ro" "$IMAGE" sync --config /data/config.json \
+  --destination "postgres://nobody@127.0.0.1:$closed/warehouse" > /dev/null 2> "$work/down.err" || down_code=$?
+[ "$down_code" = "3" ] || fail "sync into an unreachable PostgreSQL exited $down_code, not 3: $(cat "$work/down.err")"
+grep -q 'cannot be reached' "$work/down.err" || fail "sync into an unreachable PostgreSQL said: $(cat "$work/down.err")"
+bare_code=0
+podman run --rm "$IMAGE" > /dev/null 2> "$work/bare.err" || bare_code=$?
+[ "$bare_code" = "2" ] && grep -q '^  serve ' "$work/bare.err" || fail "no command exited $bare_code: $(cat "$work/bare.err")"
+echo "smoke: exit codes in the container: unreachable warehouse 3, no command 2 (with usage)"
 
 # `serve` in the container: another address than 127.0.0.1 needs a token.
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')

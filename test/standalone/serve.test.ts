@@ -6,8 +6,10 @@ import { startEmulator, type RunningEmulator } from '../emulator';
 import { launchChromium } from '../support/chromium';
 import { configFor, listAllCustomers, sdkFor } from '../support/stripe';
 import { isPro, MODEL, PRO_PIPELINE } from './support/fixtures';
+import { api, pipelineView, runNow, until } from './support/serve-api';
 import {
   BACKENDS,
+  duckdbElsewhere,
   serveRefusal,
   startServe,
   writeConfig,
@@ -16,39 +18,6 @@ import {
 } from './support/standalone';
 
 const DUCKDB = BACKENDS.find((backend) => backend.name === 'DuckDB')!;
-
-interface RunView {
-  status: string;
-  trigger: string;
-  startedAt: number;
-  finishedAt?: number;
-  written?: number;
-  error?: string;
-}
-
-async function api(server: ServeProcess, path: string, init: RequestInit = {}) {
-  const response = await fetch(`${server.url}${path}`, init);
-  const text = await response.text();
-  return { status: response.status, body: text.startsWith('{') ? JSON.parse(text) : text };
-}
-
-async function pipelineView(server: ServeProcess, name: string) {
-  const { body } = await api(server, '/api/pipelines');
-  return (body.pipelines as Array<{ name: string; lastRuns: RunView[]; running?: unknown }>).find(
-    (pipeline) => pipeline.name === name,
-  )!;
-}
-
-/** Polls until `check` holds (a server-side state the page or API will show). */
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, ms = 60_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 describe('serve: schedules and the pipelines page', () => {
   let backend: Backend;
@@ -286,9 +255,61 @@ describe('serve: schedules and the pipelines page', () => {
         call.end();
       });
       expect(rebound).toBe(421);
+
+      // Client mistakes are the client's: 4xx with what to change, never a 500.
+      const post = (path: string, init: RequestInit = {}) =>
+        api(server, path, { method: 'POST', ...init });
+      expect(await post('/pipelines/%E0%A4%A/run')).toMatchObject({
+        status: 400,
+        body: expect.stringMatching(/not valid percent-encoding/),
+      });
+      expect(await post('/api/pipelines/%E0%A4%A/run')).toMatchObject({
+        status: 400,
+        body: { error: expect.stringMatching(/not valid percent-encoding/) },
+      });
+      expect(
+        await post('/api/pipelines/pro/enable', { headers: json, body: '{"enabled": tru' }),
+      ).toMatchObject({ status: 400, body: { error: expect.stringMatching(/must be/) } });
+      expect(await post('/api/pipelines/pro/enable', { body: 'enabled=true' })).toMatchObject({
+        status: 415,
+      });
+      expect(
+        await post('/api/pipelines/pro/enable', {
+          headers: json,
+          body: JSON.stringify({ enabled: true, padding: 'x'.repeat(40_000) }),
+        }),
+      ).toMatchObject({ status: 413, body: { error: expect.stringMatching(/larger than/) } });
+      expect((await api(server, '/api/pipelines')).status, 'still serving').toBe(200);
     } finally {
       await server.stop();
     }
+  });
+
+  it('holds the DuckDB file only while a run writes: between runs other processes open it, read-only or not', async () => {
+    const warehouse = await backend.create();
+    const path = warehouse.url.slice('duckdb:'.length);
+    const server = await startServe(['--config', config(), '--destination', warehouse.url]);
+    try {
+      expect(await runNow(server, 'customers')).toMatchObject({ status: 'succeeded' });
+      // Between runs: a reader (as `duckdb -readonly` would), then a writer elsewhere.
+      const [counted] = await duckdbElsewhere(path, 'SELECT count(*) AS n FROM customers').done;
+      expect(counted).toEqual({ n: 150 });
+      await duckdbElsewhere(path, 'CREATE TABLE notes AS SELECT 1 AS x', { readOnly: false }).done;
+      // While another process reads, the page still shows the runs (serve reads read-only too).
+      const reader = duckdbElsewhere(path, 'SELECT 1 AS x', { holdMs: 3_000 });
+      await reader.opened;
+      const view = await pipelineView(server, 'customers');
+      expect(view.lastRuns[0]).toMatchObject({ status: 'succeeded' });
+      await reader.done;
+      // And the next run writes again.
+      await stripe.customers.create({ email: 'between-runs@example.com' });
+      emulator.advanceClock(60);
+      expect(await runNow(server, 'customers')).toMatchObject({ status: 'succeeded', written: 1 });
+    } finally {
+      await server.stop();
+    }
+    const [after] = await duckdbElsewhere(path, 'SELECT count(*) AS n FROM customers').done;
+    expect(after).toEqual({ n: 151 });
   });
 
   it('needs a token on another address than 127.0.0.1, and refuses a schedule it cannot read', async () => {

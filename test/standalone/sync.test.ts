@@ -169,7 +169,8 @@ describe.each(BACKENDS)('sync into $name', ({ start }) => {
       property.name === 'balance' ? { name: 'balance', type: 'string' } : property,
     );
     const refused = await syncCli(args(changed));
-    expect(refused.exitCode).toBe(1);
+    // The pipeline's definition does not fit its table: the user must choose, a retry won't do.
+    expect(refused.exitCode).toBe(2);
     const error = pipelineReport(refused, 'pro').error as string;
     expect(error).toMatch(
       /column "balance" is .*(DECIMAL\(12,2\)|numeric\(12,2\)).* now writes (VARCHAR|text)/,
@@ -249,6 +250,49 @@ describe.each(BACKENDS)('sync into $name', ({ start }) => {
     } finally {
       await slow.close();
     }
+  });
+
+  it('shows a run that skipped customers after errors as succeeded with skips, in the summary, --json and the runs table', async () => {
+    const warehouse = await backend.create();
+    const throwing = {
+      name: 'picky',
+      on_error: 'skip',
+      transformation: {
+        type: 'javascript',
+        // Every customer whose id ends in a digit below 3 fails: about 3 in 10 (more than 10 in all).
+        source:
+          "function transform(c) { if (/[0-2]$/.test(c.id)) throw new Error('no luck'); if (/[3]$/.test(c.id)) return null; return { email: c.email }; }",
+      },
+    };
+    const config = writeConfig(configFor(emulator, { pipelines: [throwing] }));
+    const args = ['--config', config, '--destination', warehouse.url];
+    const truth = await listAllCustomers(stripe);
+    const failing = truth.filter((customer) => /[0-2]$/.test(customer.id)).length;
+    const nulls = truth.filter((customer) => /[3]$/.test(customer.id)).length;
+    expect(failing, 'enough failures to cap the warnings').toBeGreaterThan(10);
+
+    const run = await syncCli(args);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const picky = pipelineReport(run, 'picky');
+    expect(picky).toMatchObject({
+      status: 'succeeded_with_skips',
+      skippedAfterErrors: failing,
+      skipped: nulls,
+      inserted: truth.length - failing - nulls,
+    });
+    expect(picky.notes).toEqual(
+      expect.arrayContaining([
+        `${failing} skipped after errors (on_error: skip): rows imported for them earlier are kept; the WARN lines say why.`,
+        `${nulls} skipped by the transformation (it returned null): rows imported for them earlier are kept.`,
+      ]),
+    );
+    const [row] = await warehouse.query('SELECT status, errors FROM _stripe_sync_runs');
+    expect(row).toMatchObject({ status: 'succeeded_with_skips', errors: failing });
+
+    const table = await syncCli([...args, '--rebuild', 'picky'], { json: false });
+    expect(table.exitCode).toBe(0);
+    expect(table.stdout).toMatch(/^Synced, with skips \(/);
+    expect(table.stdout).toMatch(/^picky +succeeded with skips +full import /m);
   });
 
   it('stores odd values and every kind of unicode Stripe may send, keeping misfits in _extra', async () => {

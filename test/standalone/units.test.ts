@@ -1,8 +1,13 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeStreams, parseConfig } from '../../connector';
-import { parseDestination } from '../../standalone/destination';
+import { parseDestination, redactPassword } from '../../standalone/destination';
+import { exitCodeFor } from '../../protocol/exit-codes';
+import { renderPage } from '../../standalone/serve/page';
 import { summarizeFilter } from '../../standalone/serve/filter-summary';
+import { withAdvice } from '../../standalone/sync/advice';
+import { closingNotes } from '../../standalone/sync/pipeline-run';
+import { SkipWarnings } from '../../standalone/sync/skip-warnings';
 import { parseSchedule } from '../../standalone/serve/schedule';
 import { rowEncoder, tableLayout, type Alterations } from '../../standalone/warehouse';
 import { MODEL, PRO_PIPELINE } from './support/fixtures';
@@ -15,6 +20,7 @@ describe('destination URLs', () => {
       schema: 'main',
       settings: {},
       display: 'duckdb:./stripe_customers.duckdb',
+      secrets: [],
     });
     expect(parseDestination('duckdb:/data/w.duckdb?schema=stripe&memory_limit=1GB')).toMatchObject({
       path: '/data/w.duckdb',
@@ -29,8 +35,43 @@ describe('destination URLs', () => {
       connectionString: 'postgres://sync:s3cret@db.example:5433/warehouse?sslmode=require',
       schema: 'stripe',
       display: 'postgres://sync:***@db.example:5433/warehouse?sslmode=require',
+      secrets: ['s3cret'],
     });
     expect(parseDestination('postgresql://db/warehouse')).toMatchObject({ schema: 'public' });
+  });
+
+  it('masks the password in every URL form, and knows it as written and decoded', () => {
+    const forms: Array<[url: string, secrets: string[]]> = [
+      ['postgres://sync:Pw-1secret@db:5432/w', ['Pw-1secret']],
+      ['postgres://sync@db/w?password=Pw-2secret&sslmode=require', ['Pw-2secret']],
+      [
+        'postgresql://sync@db/w?sslmode=verify-full&sslkey=/keys/client.key&sslpassword=Pw-3secret',
+        ['Pw-3secret'],
+      ],
+      ['postgres://sync:Pw%404secret%3A@db/w', ['Pw%404secret%3A', 'Pw@4secret:']],
+      ['postgres://sync@db/w?password=Pw%205secret', ['Pw%205secret', 'Pw 5secret']],
+      ['postgres://sync@db/w?PASSWORD=Pw-6secret', ['Pw-6secret']],
+      ['postgres://sync:Pw@7secret@db/w?schema=stripe', ['Pw%407secret', 'Pw@7secret']],
+      ['duckdb:./w.duckdb?s3_secret_access_key=Pw-8secret&threads=2', ['Pw-8secret']],
+    ];
+    for (const [url, secrets] of forms) {
+      const destination = parseDestination(url);
+      expect(destination.secrets, url).toEqual(secrets);
+      // Every password here starts with Pw: no part of one is shown.
+      expect(destination.display, url).not.toMatch(/Pw/);
+      expect(destination.display, url).toContain('***');
+    }
+    // What is not secret stays readable: the user, host, database and other parameters.
+    expect(parseDestination(forms[2]![0]).display).toBe(
+      'postgresql://sync@db/w?sslmode=verify-full&sslkey=/keys/client.key&sslpassword=***',
+    );
+    expect(parseDestination(forms[6]![0]).display).toBe('postgres://sync:***@db/w');
+    // Text that quotes a URL, such as an error from elsewhere, is masked too.
+    expect(
+      redactPassword(
+        'could not connect to postgres://u:hunter22@h/db?sslmode=require&password=x9secret (refused)',
+      ),
+    ).toBe('could not connect to postgres://u:***@h/db?sslmode=require&password=*** (refused)');
   });
 
   it('refuses anything else with the forms it takes, without echoing a password', () => {
@@ -170,5 +211,115 @@ describe('tables and rows', () => {
     const duckdb = rowEncoder(layout, { allowsNul: true })(record, alterations);
     expect(cell(duckdb, 'name')).toBe('a\u0000b\uFFFD');
     expect(postgres.deleted).toBe(false);
+  });
+});
+
+describe('what a run tells', () => {
+  it('lists the first ten customers skipped after errors, then how many more', () => {
+    const warnings = new SkipWarnings();
+    const skip = (from: number, count: number) =>
+      Array.from({ length: count }, (_, index) => ({
+        id: `cus_${from + index}`,
+        cause: 'error' as const,
+        reason: 'transformation failed: no luck',
+      }));
+    const first = warnings.lines([...skip(0, 4), { id: 'cus_null', cause: 'transformation' }]);
+    expect(first).toEqual(
+      [0, 1, 2, 3].map(
+        (n) =>
+          `skipped customer cus_${n}: transformation failed: no luck (on_error: skip; its row from earlier runs is kept).`,
+      ),
+    );
+    expect(warnings.lines(skip(4, 30))).toHaveLength(6);
+    expect(warnings.lines(skip(34, 5))).toEqual([]);
+    expect(warnings.closing()).toBe(
+      'and 29 more customer(s) skipped after errors, not listed one by one (the first 10 are above; the summary counts them all).',
+    );
+    expect(new SkipWarnings().closing()).toBeUndefined();
+  });
+
+  it("words the engine's topics in the standalone's own terms, never another platform's", () => {
+    const changed = withAdvice('Pipeline "pro": its definition changed.', 'definition_changed');
+    expect(changed).toMatch(/^Pipeline "pro": its definition changed\. This import is staged: /);
+    expect(changed).toMatch(
+      /rows it leaves out are deleted then \(marked deleted with --soft-delete\)/,
+    );
+    const expired = withAdvice('Pipeline "pro": the saved cursor expired.', 'cursor_expired');
+    expect(expired).toMatch(/customers deleted during the gap are removed then/);
+    for (const text of [changed, expired]) expect(text).not.toMatch(/Airbyte|Refresh and remove/);
+    expect(withAdvice('plain', undefined)).toBe('plain');
+  });
+
+  it('says when changes wait for the next run, and counts skips of both kinds', () => {
+    const report = {
+      pipeline: 'customers',
+      table: 'customers',
+      status: 'succeeded_with_skips' as const,
+      startedAt: 0,
+      seconds: 1,
+      read: 10,
+      inserted: 5,
+      updated: 0,
+      deleted: 0,
+      filteredOut: 0,
+      skipped: 1,
+      errors: 3,
+      skippedAfterErrors: 2,
+      notes: [],
+    };
+    const facts = { misfits: 0, replacedCharacters: 0, extraColumn: undefined, settleSeconds: 10 };
+    expect(closingNotes(report, { ...facts, malformed: 1, settlingEvents: 3 })).toEqual([
+      '2 skipped after errors (on_error: skip): rows imported for them earlier are kept; the WARN lines say why.',
+      '1 customer object(s) from Stripe were too malformed to key and were left out (the WARN lines name what they could).',
+      '1 skipped by the transformation (it returned null): rows imported for them earlier are kept.',
+      '3 change(s) made in the last 10 s come with the next run (events that recent may still be listed late, so they are left to settle).',
+    ]);
+    expect(
+      closingNotes(
+        { ...report, status: 'succeeded', skipped: 0, errors: 0, skippedAfterErrors: 0 },
+        { ...facts, malformed: 0, settlingEvents: 0 },
+      ),
+    ).toEqual([]);
+  });
+
+  it('exits with the code of the failure a retry will not fix: 2, then 1, then 3', () => {
+    expect(exitCodeFor([])).toBe(0);
+    expect(exitCodeFor(['transient'])).toBe(3);
+    expect(exitCodeFor(['data'])).toBe(1);
+    expect(exitCodeFor(['system', 'transient'])).toBe(1);
+    expect(exitCodeFor(['transient', 'data', 'config'])).toBe(2);
+  });
+
+  it('shows a run with skips on the page as such, not plain green', () => {
+    const html = renderPage({
+      destination: 'duckdb:w.duckdb',
+      timeZone: 'UTC',
+      now: 0,
+      pipelines: [
+        {
+          name: 'customers',
+          table: 'customers',
+          incremental: true,
+          filter: 'every customer',
+          enabled: true,
+          enabledBy: 'config',
+          lastRuns: [
+            {
+              runId: 'r',
+              pipeline: 'customers',
+              trigger: 'sync',
+              startedAt: 0,
+              finishedAt: 1_000,
+              status: 'succeeded_with_skips',
+              errors: 2,
+            },
+          ],
+        },
+      ],
+    });
+    expect(html).toContain(
+      '<li class="run succeeded_with_skips"><span class="status">succeeded with skips</span>',
+    );
+    expect(html).toMatch(/\.run\.succeeded_with_skips \.status \{ color: #9a6700; \}/);
   });
 });

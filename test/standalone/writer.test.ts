@@ -44,15 +44,18 @@ describe.each(BACKENDS)('the writer on $name', ({ start }) => {
   });
   afterAll(() => backend?.stop());
 
-  async function open(test: TestWarehouse) {
+  async function open(
+    test: TestWarehouse,
+    options: { fingerprint?: string; resuming?: boolean; softDelete?: boolean } = {},
+  ) {
     const warehouse = await Warehouse.open(parseDestination(test.url));
-    const opened = (await warehouse.openTable(layout, false))!;
+    const opened = (await warehouse.openTable(layout, options.softDelete ?? false))!;
     await opened.table.prepare();
     const writer = new PipelineWriter(
       opened.table,
       rowEncoder(layout, { allowsNul: warehouse.allowsNul }),
-      'fingerprint',
-      false,
+      options.fingerprint ?? 'fingerprint',
+      options.resuming ?? false,
       EVERY_CHECKPOINT,
     );
     return {
@@ -64,6 +67,102 @@ describe.each(BACKENDS)('the writer on $name', ({ start }) => {
       },
     };
   }
+
+  /** A first full import of these customers, emails `<id>@example.com`. */
+  async function imported(test: TestWarehouse, ids: string[]) {
+    const { writer, close } = await open(test);
+    try {
+      writer.started('incremental');
+      await writer.records(listed(ids));
+      await writer.checkpoint({ phase: 'incremental', n: 0 }, false);
+      await writer.finished(SUMMARY);
+    } finally {
+      await close();
+    }
+  }
+
+  /** The same customers as read by a changed definition: new emails. */
+  const relisted = (ids: string[]) =>
+    listed(ids).map((item) => ({
+      ...item,
+      record: { ...item.record, email: `${item.record.id}@new.example` },
+    }));
+  const skipped = (ids: string[]) => ids.map((id) => ({ id, cause: 'error' as const }));
+  const emails = async (test: TestWarehouse) =>
+    Object.fromEntries(
+      [...(await test.rows('customers'))!.values()].map((row) => [row.id, row.email]),
+    );
+
+  it('keeps the rows of customers a full import skipped (a definition change), even resumed after a crash', async () => {
+    const test = await backend.create();
+    await imported(test, ['cus_a', 'cus_b', 'cus_c', 'cus_d']);
+    // The definition changed: a full import reads a and d again, skips b (its new transformation
+    // failed), and no longer finds c. Then the process dies after its first staged commit.
+    const first = await open(test, { fingerprint: 'changed' });
+    try {
+      first.writer.started('incremental');
+      await first.writer.records(relisted(['cus_a']));
+      first.writer.skipped(skipped(['cus_b']));
+      await first.writer.checkpoint({ phase: 'full_import', page: 1 }, false);
+      await first.writer.records(relisted(['cus_d']));
+      expect((await first.table.loadState()).staged?.state).toEqual({
+        phase: 'full_import',
+        page: 1,
+      });
+    } finally {
+      await first.close();
+    }
+    // The rerun resumes the staged import and ends it.
+    const second = await open(test, { fingerprint: 'changed', resuming: true });
+    try {
+      await second.writer.records(relisted(['cus_d']));
+      await second.writer.checkpoint({ phase: 'incremental', n: 1 }, false);
+      await second.writer.finished(SUMMARY);
+      expect(second.writer.progress.deleted).toBe(1);
+    } finally {
+      await second.close();
+    }
+    expect(await emails(test)).toEqual({
+      cus_a: 'cus_a@new.example',
+      cus_b: 'cus_b@example.com',
+      cus_d: 'cus_d@new.example',
+    });
+  });
+
+  it('keeps skipped rows when the skips come before any record of the import, and in a full refresh', async () => {
+    const test = await backend.create();
+    await imported(test, ['cus_a', 'cus_b', 'cus_c']);
+    // The import's first page held only a skipped customer: its checkpoint is the first sign of
+    // the import.
+    const changed = await open(test, { fingerprint: 'changed' });
+    try {
+      changed.writer.started('incremental');
+      changed.writer.skipped(skipped(['cus_a']));
+      await changed.writer.checkpoint({ phase: 'full_import', page: 1 }, false);
+      await changed.writer.records(relisted(['cus_b']));
+      await changed.writer.checkpoint({ phase: 'incremental', n: 1 }, false);
+      await changed.writer.finished(SUMMARY);
+    } finally {
+      await changed.close();
+    }
+    expect(await emails(test)).toEqual({
+      cus_a: 'cus_a@example.com',
+      cus_b: 'cus_b@new.example',
+    });
+    // A full refresh (with soft deletes) that skips b and no longer finds a.
+    const refresh = await open(test, { fingerprint: 'changed', softDelete: true });
+    try {
+      refresh.writer.started('full_refresh');
+      refresh.writer.skipped(skipped(['cus_b']));
+      await refresh.writer.checkpoint({ phase: 'full_import', page: 1 }, false);
+      await refresh.writer.finished(SUMMARY);
+    } finally {
+      await refresh.close();
+    }
+    const rows = (await test.rows('customers'))!;
+    expect(rows.get('cus_b')).toMatchObject({ email: 'cus_b@new.example', is_deleted: false });
+    expect(rows.get('cus_a')).toMatchObject({ is_deleted: true });
+  });
 
   it("never saves a full import's last checkpoint without replacing the table, so a crash right before that resumes the import", async () => {
     const test = await backend.create();

@@ -14,6 +14,11 @@ import pg from 'pg';
 export interface PostgresServer {
   /** A fresh, empty database on the server. */
   createDatabase(): Promise<string>;
+  /**
+   * Shuts the server down (fast: every connection is closed, as in a restart or a failover),
+   * waits `downMs`, and starts it again on the same port. Private clusters only.
+   */
+  restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -24,7 +29,14 @@ let databases = 0;
 
 export async function startPostgres(options: { durable?: boolean } = {}): Promise<PostgresServer> {
   const external = process.env.STANDALONE_TEST_POSTGRES_URL;
-  if (external) return onServer(external, async () => {});
+  if (external) {
+    return onServer(external, {
+      restart: async () => {
+        throw new Error('restart() needs a private cluster: unset STANDALONE_TEST_POSTGRES_URL.');
+      },
+      stop: async () => {},
+    });
+  }
   const bin = findBinaries();
   const dir = mkdtempSync(join(tmpdir(), 'stripe-sync-pg-'));
   // initdb refuses to run as root: the cluster then belongs to the `postgres` user.
@@ -52,18 +64,7 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
       ? []
       : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
   ].join(' ');
-  try {
-    run('initdb', [
-      '-D',
-      data,
-      '--auth=trust',
-      '-U',
-      'postgres',
-      '-E',
-      'UTF8',
-      '--no-sync',
-      '--no-instructions',
-    ]);
+  const start = () =>
     run('pg_ctl', [
       '-D',
       data,
@@ -76,22 +77,43 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
       '60',
       'start',
     ]);
+  try {
+    run('initdb', [
+      '-D',
+      data,
+      '--auth=trust',
+      '-U',
+      'postgres',
+      '-E',
+      'UTF8',
+      '--no-sync',
+      '--no-instructions',
+    ]);
+    start();
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? String(error);
     throw new Error(`Could not start a private PostgreSQL server: ${stderr.trim()}\n${HELP}`);
   }
-  return onServer(`postgres://postgres@127.0.0.1:${port}/postgres`, async () => {
-    try {
-      run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  return onServer(`postgres://postgres@127.0.0.1:${port}/postgres`, {
+    async restart(downMs = 0) {
+      run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      start();
+    },
+    async stop() {
+      try {
+        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
   });
 }
 
-function onServer(url: string, stop: () => Promise<void>): PostgresServer {
+function onServer(url: string, control: Pick<PostgresServer, 'restart' | 'stop'>): PostgresServer {
   return {
+    ...control,
     async createDatabase() {
       const name = `stripe_sync_test_${process.pid}_${++databases}_${Date.now().toString(36)}`;
       const client = new pg.Client({ connectionString: url });
@@ -105,7 +127,6 @@ function onServer(url: string, stop: () => Promise<void>): PostgresServer {
       database.pathname = `/${name}`;
       return database.toString();
     },
-    stop,
   };
 }
 

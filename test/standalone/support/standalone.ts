@@ -21,6 +21,8 @@ export interface SyncCliOptions {
   killAfterMs?: number;
   /** SIGTERM the process (a stop, as `docker stop` sends it) this long after stderr shows `after`. */
   stop?: { after: RegExp; ms: number };
+  /** Runs `action` (once) this long after stderr shows `after`: something happening mid-run. */
+  meanwhile?: { after: RegExp; ms: number; action: () => void };
   env?: NodeJS.ProcessEnv;
   /** Default true: the summary as JSON (false: the table people read). */
   json?: boolean;
@@ -41,11 +43,16 @@ export function syncCli(args: string[], options: SyncCliOptions = {}): Promise<S
       options.killAfterMs === undefined
         ? undefined
         : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
-    const { stop } = options;
+    const { stop, meanwhile } = options;
+    let acted = false;
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
       if (stop && timer === undefined && stop.after.test(stderr)) {
         timer = setTimeout(() => child.kill('SIGTERM'), stop.ms);
+      }
+      if (meanwhile && !acted && meanwhile.after.test(stderr)) {
+        acted = true;
+        setTimeout(meanwhile.action, meanwhile.ms);
       }
     });
     child.on('error', reject);
@@ -247,4 +254,59 @@ export function serveRefusal(
       resolve({ exitCode, output });
     });
   });
+}
+
+export interface OtherProcess {
+  /** Resolves once the other process has the file open. */
+  opened: Promise<void>;
+  /** Resolves with the query's rows once it closed the file and exited. */
+  done: Promise<Row[]>;
+}
+
+/**
+ * Another process querying a DuckDB file (as a DuckDB CLI or a notebook would): opens it
+ * (read-only unless asked otherwise), runs `sql`, keeps the file open for `holdMs`, then exits.
+ */
+export function duckdbElsewhere(
+  path: string,
+  sql: string,
+  options: { readOnly?: boolean; holdMs?: number } = {},
+): OtherProcess {
+  const script = `
+    const { DuckDBInstance } = require('@duckdb/node-api');
+    (async () => {
+      const [path, sql, readOnly, holdMs] = process.argv.slice(1);
+      const instance = await DuckDBInstance.create(path, readOnly === 'true' ? { access_mode: 'READ_ONLY' } : {});
+      const connection = await instance.connect();
+      const rows = (await connection.runAndReadAll(sql)).getRowObjectsJS();
+      process.stdout.write('opened\\n');
+      await new Promise((resolve) => setTimeout(resolve, Number(holdMs)));
+      connection.closeSync();
+      instance.closeSync();
+      process.stdout.write(JSON.stringify(rows, (_key, value) => (typeof value === 'bigint' ? Number(value) : value)) + '\\n');
+    })().catch((error) => { process.stderr.write(String(error.message)); process.exit(1); });
+  `;
+  const child = spawn(
+    process.execPath,
+    ['-e', script, path, sql, String(options.readOnly ?? true), String(options.holdMs ?? 0)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  let onOpened!: () => void;
+  const opened = new Promise<void>((resolve) => (onOpened = resolve));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    if (stdout.startsWith('opened\n')) onOpened();
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const done = new Promise<Row[]>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`the other process failed (${code}): ${stderr}`));
+      resolve(JSON.parse(stdout.split('\n')[1] ?? '[]') as Row[]);
+    });
+  });
+  void done.catch(() => onOpened());
+  return { opened, done };
 }
