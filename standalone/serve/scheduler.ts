@@ -370,8 +370,11 @@ export class Scheduler {
     });
     const outcome = report.pipelines.find((p) => p.pipeline === name);
     if (outcome) {
-      // A run that failed before it finished says "incremental"; it was a full import.
-      if (outcome.mode === 'incremental' && fullImport) outcome.mode = 'full_import';
+      // A run that failed before it finished says "incremental", or nothing; it was a full import.
+      if (fullImport && (outcome.mode === undefined || outcome.mode === 'incremental')) {
+        outcome.mode = 'full_import';
+      }
+      outcome.mode ??= pipeline.incremental ? 'incremental' : 'full_refresh';
       if (entry.cancelRequested && outcome.status === 'stopped') {
         outcome.notes.push('cancelled from the pipelines page; the next run continues from here.');
       }
