@@ -52,7 +52,7 @@ ${conflict}${error}
 <input type="hidden" name="original" value="${escape(context.originalName ?? '')}">
 <fieldset><legend>Pipeline</legend>
   <label>Name <input name="name" value="${escape(pipeline.name)}" required pattern="[A-Za-z][A-Za-z0-9_]*" ${at('name')}></label>
-  <label>Description <input name="description" value="${escape(pipeline.description)}" class="wide" ${at('description')}></label>
+  <label>Description <input name="description" value="${escape(pipeline.description)}" size="50" ${at('description')}></label>
   <div class="hint">The name is the table's name (in lower case): letters, digits and _. Renaming a pipeline writes a new table; the old one stays.</div>
   <label><input type="checkbox" name="enabled" ${pipeline.enabled ? 'checked' : ''} ${at('enabled')}> Enabled</label>
   <label><input type="checkbox" name="incremental" ${pipeline.incremental ? 'checked' : ''} ${at('incremental')}> Incremental (after the first full import, read only the changes)</label>

@@ -1,15 +1,15 @@
 /** The pages' one stylesheet (inline: the CSP allows inline styles and nothing else from outside). */
 export const STYLE = `
 * { box-sizing: border-box; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 24px; color: #1f2328; background: #fff; overflow-wrap: anywhere; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 24px; color: #1f2328; background: #fff; overflow-wrap: break-word; }
 header h1 { font-size: 20px; margin: 0 0 4px; }
 header h1 a { color: inherit; text-decoration: none; }
 h2 { font-size: 17px; margin: 20px 0 8px; }
 h3 { font-size: 15px; margin: 16px 0 6px; }
 table { border-collapse: collapse; width: 100%; margin-top: 12px; }
 th, td { text-align: left; vertical-align: top; padding: 8px 10px; border-bottom: 1px solid #d8dee4; }
-th { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: #59636e; }
-td.filter { max-width: 260px; }
+th { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: #59636e; white-space: nowrap; }
+td.filter { min-width: 140px; max-width: 260px; }
 code, pre { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; background: #f6f8fa; border-radius: 4px; }
 code { padding: 1px 4px; }
 pre { padding: 8px; white-space: pre-wrap; margin: 4px 0; }
@@ -65,7 +65,7 @@ table.preview td, table.history td { font-size: 12px; }
 table.preview td { max-width: 320px; }
 footer { margin-top: 16px; font-size: 12px; }
 @media (max-width: 760px) {
-  body { margin: 12px; }
+  body { margin: 12px; overflow-wrap: anywhere; }
   table.pipelines thead { display: none; }
   table.pipelines, table.pipelines tbody, table.pipelines tr, table.pipelines td { display: block; width: 100%; }
   table.pipelines tr { border: 1px solid #d8dee4; border-radius: 6px; margin-bottom: 12px; padding: 4px; }
