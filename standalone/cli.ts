@@ -8,6 +8,7 @@ import { loadConfigFile, withEnabledOverrides, type StandaloneConfig } from './c
 import { ConfigStore } from './config-store';
 import { DEFAULT_DESTINATION, parseDestination, redactPassword } from './destination';
 import { ServeMetrics } from './metrics';
+import { formatLogLine } from './serve/log-line';
 import type { ServeApp } from './serve/routes';
 import { parseSchedule, resolveTimeZone } from './serve/schedule';
 import { checkSchedules, Scheduler, type Level } from './serve/scheduler';
@@ -235,9 +236,7 @@ async function serveCommand(flags: ServeFlags, secrets: string[]): Promise<numbe
   keepSecretsOf(loaded);
   const log = (level: Level, pipeline: string | undefined, message: string) => {
     const text = redactSecrets(redactPassword(message), secrets);
-    // Every line about a pipeline starts with its name, even when the message names it too.
-    const named = pipeline ? `${pipeline}: ` : '';
-    process.stdout.write(`${new Date().toISOString()} ${level} ${named}${text}\n`);
+    process.stdout.write(formatLogLine(new Date(), level, pipeline, text));
   };
   let pageUrl = flags.publicUrl ?? '';
   const alerter = new Alerter(loaded.alerts, {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { describeStreams, parseConfig } from '../../connector';
 import { parseDestination, redactPassword } from '../../standalone/destination';
 import { exitCodeFor } from '../../protocol/exit-codes';
+import { formatLogLine } from '../../standalone/serve/log-line';
 import { renderPage } from '../../standalone/serve/page';
 import { summarizeFilter } from '../../standalone/serve/filter-summary';
 import { withAdvice } from '../../standalone/sync/advice';
@@ -330,5 +331,22 @@ describe('what a run tells', () => {
     ]);
     expect(html).toMatch(/\.st-succeeded_with_skips \.status[^{]*\{ color: #9a6700; \}/);
     expect(html).toContain('All good: 1 pipeline(s) · 1 with skips');
+  });
+
+  it("starts every line of serve's log about a pipeline with its name, even when the message quotes it", () => {
+    const at = new Date(Date.UTC(2026, 10, 25, 14));
+    expect(
+      formatLogLine(
+        at,
+        'ERROR',
+        'pro',
+        'the run failed (0 read): Pipeline "pro": Stripe answered 500.',
+      ),
+    ).toBe(
+      '2026-11-25T14:00:00.000Z ERROR pro: the run failed (0 read): Pipeline "pro": Stripe answered 500.\n',
+    );
+    expect(formatLogLine(at, 'INFO', undefined, 'stopped.')).toBe(
+      '2026-11-25T14:00:00.000Z INFO stopped.\n',
+    );
   });
 });
