@@ -346,9 +346,13 @@ export class Scheduler {
     rebuild: boolean,
   ): Promise<void> {
     const name = pipeline.name;
+    // Only for the run's label: a warehouse that cannot be read now fails the run below, recorded.
     const fullImport = rebuild
       ? pipeline.incremental
-      : expectsFullImport(pipeline, await this.warehouse.bookkeeping.savedState(name));
+      : await this.warehouse.bookkeeping.savedState(name).then(
+          (saved) => expectsFullImport(pipeline, saved),
+          () => false,
+        );
     const report = await runSync({
       config: withEnabledOverrides(this.plan.loaded.config, this.overrides),
       warehouse: this.warehouse,
