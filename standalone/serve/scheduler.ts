@@ -125,6 +125,8 @@ export class Scheduler {
       timeZone: string;
       log: Logger;
       hooks?: SchedulerHooks;
+      /** How often staleness is checked (default 30 s). */
+      staleCheckMs?: number;
     },
   ) {
     // Every schedule is read before anything starts: a bad one names its pipeline and nothing runs.
@@ -177,7 +179,10 @@ export class Scheduler {
     }
     await this.readFreshness();
     this.planJobs();
-    this.staleTimer = setInterval(() => void this.checkStale(), STALE_CHECK_MS);
+    this.staleTimer = setInterval(
+      () => void this.checkStale(),
+      this.options.staleCheckMs ?? STALE_CHECK_MS,
+    );
     this.staleTimer.unref();
   }
 
@@ -459,7 +464,7 @@ export class Scheduler {
   }
 
   /** Says which pipelines went stale since the last check. */
-  private async checkStale(now = Date.now()): Promise<void> {
+  private checkStale(now = Date.now()): void {
     for (const pipeline of this.pipelines()) {
       const stale = this.staleOf(pipeline, now);
       if (stale && !this.staleNow.has(pipeline.name)) {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../connector';
 import { loadConfigFile } from '../../standalone/config-file';
 import { ConfigStore } from '../../standalone/config-store';
+import { changeRows, readEditorForm } from '../../standalone/serve/editor-form';
 import {
   applyEditorDraft,
   readEditorDraft,
@@ -218,5 +219,99 @@ describe('config editing: what the page writes into the config file', () => {
     const nested = { logical: 'any', conditions: [{ logical: 'all', conditions: [] }] };
     const draft = readEditorDraft({ pipelines: [{ name: 'n', filter: nested }] }, 'n');
     expect(draft.pipeline.filter).toEqual({ kind: 'json', text: JSON.stringify(nested, null, 2) });
+  });
+
+  it("reads the form's rows (mapping, Customer Model, code) into the config the engine validates", () => {
+    const form = new URLSearchParams({
+      version: 'v1',
+      original: '',
+      name: 'crm',
+      description: '',
+      enabled: 'on',
+      schedule: '1h',
+      on_error: 'skip',
+      filter_mode: 'rows',
+      logical: 'any',
+      'c.0.property': 'email',
+      'c.0.operator': 'ends_with',
+      'c.0.values': '@example.com\r\n',
+      transformation: 'mapping',
+      'm.0.to': 'email',
+      'm.0.from': 'lower(email)',
+      'm.1.to': 'balance',
+      'm.1.from': 'balance',
+      'model.0.name': 'email',
+      'model.0.type': 'string',
+      'model.0.description': 'Lower-cased',
+      'model.1.name': 'balance',
+      'model.1.type': 'decimal',
+      'model.1.nullable': 'on',
+      'model.1.precision': '12',
+      'model.1.scale': '2',
+      'model.2.name': 'tags',
+      'model.2.type': 'array',
+      'model.2.nullable': 'on',
+      'model.2.nested': '{"type": "string"}',
+      op: 'save',
+    });
+    const posted = readEditorForm(form);
+    expect(posted).toMatchObject({ version: 'v1', originalName: undefined, op: { kind: 'save' } });
+    const document = applyEditorDraft({ api_key: 'sk_test_x' }, posted.draft, undefined);
+    expect(document).toEqual({
+      api_key: 'sk_test_x',
+      pipelines: [
+        { name: 'customers' },
+        {
+          name: 'crm',
+          incremental: false,
+          schedule: '1h',
+          on_error: 'skip',
+          filter: {
+            logical: 'any',
+            conditions: [{ property: 'email', operator: 'ends_with', values: ['@example.com'] }],
+          },
+          transformation: {
+            type: 'mapping',
+            mappings: [
+              { to: 'email', from: 'lower(email)' },
+              { to: 'balance', from: 'balance' },
+            ],
+          },
+        },
+      ],
+      customer_model: [
+        { name: 'email', type: 'string', nullable: false, description: 'Lower-cased' },
+        { name: 'balance', type: 'decimal', precision: 12, scale: 2 },
+        { name: 'tags', type: 'array', items: { type: 'string' } },
+      ],
+    });
+    expect(parseConfig(document).pipelines[1]!.onError).toBe('skip');
+
+    // Code, and the row buttons: the server redraws the form with a row more or less.
+    const code = readEditorForm(
+      new URLSearchParams({
+        name: 'js',
+        transformation: 'javascript',
+        source: 'function transform(c) {\r\n  return { email: c.email };\r\n}',
+        timeout_ms: '500',
+        op: 'remove:property:0',
+        'model.0.name': 'email',
+        'model.0.type': 'string',
+      }),
+    );
+    expect(code.op).toEqual({ kind: 'remove', list: 'property', index: 0 });
+    expect(code.draft.pipeline.transformation).toEqual({
+      type: 'javascript',
+      source: 'function transform(c) {\n  return { email: c.email };\n}',
+      timeoutMs: '500',
+      memoryLimitMb: '',
+    });
+    expect(changeRows(code.draft, code.op).model).toEqual([]);
+    const added = changeRows(code.draft, { kind: 'add', list: 'condition' });
+    expect(added.pipeline.filter).toEqual({
+      kind: 'rows',
+      logical: 'all',
+      conditions: [{ property: '', operator: '', values: [], caseSensitive: false }],
+    });
   });
 });
