@@ -11,6 +11,8 @@ export interface EditorContext {
   index: number;
   /** The engine's message when validation refused the form. */
   error?: string;
+  /** Where in the config the error is, as segments, when the engine says so: that field is marked. */
+  errorAt?: ReadonlyArray<string | number>;
   /** The file changed since the form was opened: what changed. */
   conflict?: string[];
   preview?: Preview;
@@ -30,8 +32,9 @@ const INTERVALS = ['', '5m', '15m', '30m', '1h', '2h', '3h', '6h', '8h', '12h', 
 export function renderEditor(context: EditorContext): string {
   const { draft } = context;
   const pipeline = draft.pipeline;
+  const marker = fieldMarker();
   const at = (...segments: Array<string | number>) =>
-    `data-at="${escape(JSON.stringify(['pipelines', context.index, ...segments]))}"`;
+    marker(['pipelines', context.index, ...segments]);
   const title =
     context.originalName === undefined ? 'Add pipeline' : `Edit ${context.originalName}`;
   const action =
@@ -64,7 +67,7 @@ ${conflict}${error}
 </fieldset>
 ${filterFieldset(context, at)}
 ${transformationFieldset(context, at)}
-${modelFieldset(draft.model)}
+${modelFieldset(draft.model, marker)}
 <div class="toolbar">
   <button type="submit" name="op" value="preview">Preview</button>
   <button type="submit" name="op" value="save" class="primary">Save</button>
@@ -77,11 +80,35 @@ ${propertyList()}`;
     title: `${title} · Stripe customers`,
     destination: context.destination,
     timeZone: context.timeZone,
-    body,
+    body: markInvalid(body, context.errorAt),
   });
 }
 
 type At = (...segments: Array<string | number>) => string;
+type Marker = (path: Array<string | number>) => string;
+
+/** A field's config path, as the `data-at` attribute every field carries. */
+function fieldMarker(): Marker {
+  return (path) => `data-at="${escape(JSON.stringify(path))}"`;
+}
+
+/**
+ * Marks the field an error is about (`aria-invalid`): the one whose path is the error's, or the
+ * longest that holds it (an error about the second value marks the values box).
+ */
+function markInvalid(html: string, errorAt: ReadonlyArray<string | number> | undefined): string {
+  if (!errorAt) return html;
+  const wrong = JSON.stringify(errorAt);
+  let best: string | undefined;
+  for (const match of html.matchAll(/data-at="([^"]+)"/g)) {
+    const own = (match[1] as string).replace(/&quot;/g, '"');
+    const holds = wrong === own || wrong.startsWith(`${own.slice(0, -1)},`);
+    if (holds && (best === undefined || own.length > best.length)) best = own;
+  }
+  if (best === undefined) return html;
+  const attribute = `data-at="${escape(best)}"`;
+  return html.replace(attribute, `${attribute} aria-invalid="true"`);
+}
 
 function filterFieldset(context: EditorContext, at: At): string {
   const filter = context.draft.pipeline.filter;
@@ -175,9 +202,8 @@ function transformationFieldset(context: EditorContext, at: At): string {
 </fieldset>`;
 }
 
-function modelFieldset(rows: ModelRowDraft[]): string {
-  const field = (index: number, name: string) =>
-    `data-at="${escape(JSON.stringify(['customer_model', index, name]))}"`;
+function modelFieldset(rows: ModelRowDraft[], marker: Marker): string {
+  const field = (index: number, name: string) => marker(['customer_model', index, name]);
   const items = rows
     .map(
       (row, index) => `<div class="row model-row" data-property="${index}">

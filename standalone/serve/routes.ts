@@ -338,7 +338,7 @@ async function preview(
     });
     app.checkConfig(candidate);
   } catch (error) {
-    sendEditor(app, call, 400, { ...context, error: errorMessage(error) });
+    sendEditor(app, call, 400, { ...context, ...errorFields(error) });
     return;
   }
   const result = await previewPipeline(candidate.config, posted.draft.pipeline.name, {
@@ -367,7 +367,7 @@ async function save(
     return;
   }
   if (outcome.kind === 'invalid') {
-    sendEditor(app, call, 400, { ...context, error: errorMessage(outcome.error) });
+    sendEditor(app, call, 400, { ...context, ...errorFields(outcome.error) });
     return;
   }
   app.applyConfig(outcome.loaded);
@@ -386,6 +386,19 @@ async function save(
     '/',
     `${name} saved to ${file} (the previous version is in ${basename(outcome.backup)}); it applies now.`,
   );
+}
+
+/**
+ * The engine's message, and where in the config it is when the error says so (`at`: the config
+ * path as segments, which config errors are gaining), so the form can mark that field.
+ */
+function errorFields(error: unknown): { error: string; errorAt?: Array<string | number> } {
+  const at = (error as { at?: unknown } | null)?.at;
+  const path =
+    Array.isArray(at) && at.every((part) => typeof part === 'string' || typeof part === 'number')
+      ? (at as Array<string | number>)
+      : undefined;
+  return { error: errorMessage(error), ...(path ? { errorAt: path } : {}) };
 }
 
 async function deletePipeline(

@@ -53,6 +53,7 @@ legend { font-weight: 600; padding: 0 4px; }
 label { display: inline-block; margin: 4px 12px 4px 0; }
 label.block { display: block; }
 input[type=text], input:not([type]), select, textarea { font: inherit; border: 1px solid #d0d7de; border-radius: 6px; padding: 4px 6px; max-width: 100%; }
+[aria-invalid="true"] { border-color: #cf222e; outline: 2px solid #ff8182; }
 textarea { width: 100%; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; }
 .rows { display: flex; flex-direction: column; gap: 6px; }
 .row { display: flex; gap: 6px; flex-wrap: wrap; align-items: flex-start; padding: 6px; border: 1px solid #eaeef2; border-radius: 6px; }

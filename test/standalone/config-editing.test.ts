@@ -6,6 +6,7 @@ import { parseConfig } from '../../connector';
 import { loadConfigFile } from '../../standalone/config-file';
 import { ConfigStore } from '../../standalone/config-store';
 import { changeRows, readEditorForm } from '../../standalone/serve/editor-form';
+import { renderEditor } from '../../standalone/serve/editor-page';
 import {
   applyEditorDraft,
   readEditorDraft,
@@ -313,5 +314,32 @@ describe('config editing: what the page writes into the config file', () => {
       logical: 'all',
       conditions: [{ property: '', operator: '', values: [], caseSensitive: false }],
     });
+  });
+
+  it('marks the field an error names by its config path, and only that one', () => {
+    const draft = readEditorDraft({ pipelines: [{ name: 'customers' }, FORM_SHAPED] }, 'pro');
+    const render = (errorAt: Array<string | number>) =>
+      renderEditor({
+        draft,
+        version: 'v',
+        originalName: 'pro',
+        index: 1,
+        error: 'operator "is_true" does not apply to string property "metadata.plan".',
+        errorAt,
+        destination: 'duckdb:w.duckdb',
+        timeZone: 'UTC',
+      });
+    const invalid = (html: string) =>
+      [...html.matchAll(/data-at="([^"]+)" aria-invalid="true"/g)].map((match) =>
+        match[1]!.replace(/&quot;/g, '"'),
+      );
+    expect(invalid(render(['pipelines', 1, 'filter', 'conditions', 0, 'operator']))).toEqual([
+      '["pipelines",1,"filter","conditions",0,"operator"]',
+    ]);
+    // An error about a place inside a field (a value of the values list) marks that field.
+    expect(invalid(render(['pipelines', 1, 'filter', 'conditions', 0, 'values', 1]))).toEqual([
+      '["pipelines",1,"filter","conditions",0,"values"]',
+    ]);
+    expect(invalid(render(['pipelines', 0, 'name']))).toEqual([]);
   });
 });
