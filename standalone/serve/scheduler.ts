@@ -7,6 +7,7 @@ import {
   type StripeApi,
 } from '../../connector';
 import { withEnabledOverrides, type StandaloneConfig } from '../config-file';
+import { redactPassword } from '../destination';
 import { documentPipelines, writtenFilter } from '../pipeline-draft';
 import type { WriterProgress } from '../sync/pipeline-writer';
 import { describeMode } from '../sync/pipeline-run';
@@ -338,10 +339,20 @@ export class Scheduler {
       .finally(() => this.running.delete(name));
   }
 
-  /** Logs a line, and keeps it with the run for the page's history. */
+  /** Logs a line, and keeps it with the run for the page's history (secrets scrubbed). */
   private say(entry: Running, level: Level, pipeline: string, message: string): void {
     this.options.log(level, pipeline, message);
-    if (entry.log.length < LIVE_LOG_LINES) entry.log.push({ at: Date.now(), level, message });
+    this.keep(entry, level, message);
+  }
+
+  private keep(entry: Running, level: Level, message: string): void {
+    if (entry.log.length >= LIVE_LOG_LINES) return;
+    const secrets = [
+      this.plan.loaded.config.connection.apiKey,
+      ...this.warehouse.destination.secrets,
+    ];
+    const text = redactSecrets(redactPassword(message), secrets);
+    entry.log.push({ at: Date.now(), level, message: text });
   }
 
   private async execute(
@@ -372,8 +383,7 @@ export class Scheduler {
         log: (from, level, message) => {
           // Errors are said once, by the run's outcome below; INFO lines go to the run's log.
           if (level === 'WARN') this.say(entry, level, from ?? name, message);
-          else if (level === 'INFO' && entry.log.length < LIVE_LOG_LINES)
-            entry.log.push({ at: Date.now(), level, message });
+          else if (level === 'INFO') this.keep(entry, level, message);
         },
       },
     });
