@@ -270,9 +270,19 @@ describe('serve: the pipelines page manages and watches pipelines', () => {
       expect((await call('/api/pipelines/customers/run', { method: 'POST' })).status).toBe(202);
       const recovered = await until('the recovery alert', async () => received[1]);
       expect(recovered).toMatchObject({ event: 'recovery', status: 'recovered' });
-      // The webhook's secret path appears in no output: only its host.
+      // The webhook's secret path appears in no output: only its host. Nor does the API key,
+      // in the history, its log lines or the pipeline's page.
       expect(server.output()).toContain('alert "failure" sent to http://127.0.0.1:');
       expect(server.output()).not.toContain('secret-part');
+      const shown = [
+        JSON.stringify((await call('/api/pipelines/customers/runs')).body),
+        String((await call('/pipelines/customers')).body),
+        String((await call('/pipelines/customers/edit')).body),
+      ].join('\n');
+      expect(shown).toContain('run succeeded: 300 read');
+      for (const secret of ['sk_test_emulator', 'secret-part', token]) {
+        expect(shown).not.toContain(secret);
+      }
 
       // /metrics: Prometheus' text format, behind the same token as the rest.
       expect((await api(server, '/metrics')).status).toBe(401);
