@@ -2,10 +2,16 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError, errorMessage, redactSecrets } from '../connector';
 import { EXIT, exitCodeFor, failureKindOf } from '../protocol/exit-codes';
 import { COMMANDS, OTHER_COMMANDS } from '../protocol/usage';
+import { webhookSecrets } from './alerts-config';
+import { Alerter } from './alerts';
 import { loadConfigFile, withEnabledOverrides, type StandaloneConfig } from './config-file';
+import { ConfigStore } from './config-store';
 import { DEFAULT_DESTINATION, parseDestination, redactPassword } from './destination';
+import { ServeMetrics } from './metrics';
+import { formatLogLine } from './serve/log-line';
+import type { ServeApp } from './serve/routes';
 import { parseSchedule, resolveTimeZone } from './serve/schedule';
-import { Scheduler, type Level } from './serve/scheduler';
+import { checkSchedules, Scheduler, type Level } from './serve/scheduler';
 import { startServer } from './serve/server';
 import { exitCodeOf } from './sync/report';
 import { runSync } from './sync/run';
@@ -33,6 +39,7 @@ interface ServeFlags {
   token?: string;
   softDelete?: boolean;
   timezone?: string;
+  publicUrl?: string;
 }
 
 /**
@@ -97,6 +104,10 @@ export async function runStandaloneCli(argv: string[]): Promise<number> {
     .option('--port <port>', 'port to listen on (0: any free port)', parsePort, 8080)
     .option('--token <token>', 'token the page and the API require (default: SERVE_TOKEN)')
     .option('--timezone <zone>', "time zone of the schedules and the page (default: the machine's)")
+    .option(
+      '--public-url <url>',
+      "the page's address as people reach it, for the links in alerts (default: the address it listens on)",
+    )
     .action(async (flags: ServeFlags) => {
       try {
         exitCode = await serveCommand(flags, secrets);
@@ -205,31 +216,123 @@ async function syncCommand(flags: SyncFlags, secrets: string[]): Promise<number>
   }
 }
 
+/** How often serve looks at the config file for changes made on disk. */
+const CONFIG_CHECK_MS = 2_000;
+
 async function serveCommand(flags: ServeFlags, secrets: string[]): Promise<number> {
   const timeZone = resolveTimeZone(flags.timezone);
   const token = flags.token ?? process.env.SERVE_TOKEN;
   if (token) secrets.push(token);
+  if (flags.publicUrl !== undefined && !/^https?:\/\/[^/]/i.test(flags.publicUrl)) {
+    throw new ConfigError(
+      `--public-url "${flags.publicUrl}" is not an http:// or https:// address: give the page's address as people open it, e.g. https://sync.example.com.`,
+    );
+  }
   const { loaded, warehouse } = await open(flags, secrets);
+  const keepSecretsOf = (config: StandaloneConfig) => {
+    secrets.push(config.config.connection.apiKey);
+    if (config.alerts) secrets.push(...webhookSecrets(config.alerts.webhookUrl));
+  };
+  keepSecretsOf(loaded);
   const log = (level: Level, pipeline: string | undefined, message: string) => {
     const text = redactSecrets(redactPassword(message), secrets);
-    const named = pipeline && !text.includes(`"${pipeline}"`) ? `${pipeline}: ` : '';
-    process.stdout.write(`${new Date().toISOString()} ${level} ${named}${text}\n`);
+    process.stdout.write(formatLogLine(new Date(), level, pipeline, text));
   };
+  let pageUrl = flags.publicUrl ?? '';
+  const alerter = new Alerter(loaded.alerts, {
+    get pageUrl() {
+      return pageUrl;
+    },
+    log,
+  });
   let scheduler: Scheduler;
+  const metrics = new ServeMetrics({
+    stripeStats: () => scheduler.stripeStats(),
+    lastSuccesses: () => scheduler.lastSuccesses(),
+    pipelineNames: () => scheduler.config.config.pipelines.map((pipeline) => pipeline.name),
+  });
   try {
+    checkSchedules(loaded, timeZone);
     scheduler = new Scheduler(loaded, warehouse, {
       softDelete: flags.softDelete === true,
       timeZone,
       log,
+      hooks: {
+        runFinished: (run) => {
+          metrics.runFinished(run.report);
+          if (run.report.status === 'failed') {
+            alerter.notify({
+              event: 'failure',
+              pipeline: run.pipeline,
+              error: redactSecrets(redactPassword(run.report.error ?? 'unknown error'), secrets),
+              ...(run.runId ? { runId: run.runId } : {}),
+            });
+          } else if (run.recovered) {
+            alerter.notify({
+              event: 'recovery',
+              pipeline: run.pipeline,
+              ...(run.runId ? { runId: run.runId } : {}),
+            });
+          }
+        },
+        staleChanged: (pipeline, stale, lastSuccess) => {
+          if (stale) {
+            alerter.notify({
+              event: 'stale',
+              pipeline,
+              ...(lastSuccess === undefined ? {} : { lastSuccess }),
+            });
+          }
+        },
+      },
     });
     await scheduler.start();
   } catch (error) {
     await warehouse.close();
     throw error;
   }
+  const applyConfig = (next: StandaloneConfig) => {
+    keepSecretsOf(next);
+    scheduler.apply(next);
+    alerter.configure(next.alerts);
+  };
+  const store = new ConfigStore(flags.config, loaded, {
+    validate: (next) => checkSchedules(next, timeZone),
+  });
+  let reportedRejection: string | undefined;
+  const refreshConfig = async () => {
+    const next = await store.refresh();
+    if (next) {
+      applyConfig(next);
+      log(
+        'INFO',
+        undefined,
+        `${flags.config} changed on disk: now running its new version (schedules re-planned).`,
+      );
+    }
+    const rejected = store.rejectedChange;
+    if (rejected && rejected.version !== reportedRejection) {
+      reportedRejection = rejected.version;
+      log(
+        'ERROR',
+        undefined,
+        `${flags.config} changed on disk but cannot be used, so the previous version keeps running: ${rejected.error}`,
+      );
+    }
+  };
+  const app: ServeApp = {
+    scheduler,
+    store,
+    warehouse,
+    metrics,
+    destination: warehouse.destination.display,
+    refreshConfig,
+    applyConfig,
+    checkConfig: (next) => checkSchedules(next, timeZone),
+  };
   let server;
   try {
-    server = await startServer(scheduler, {
+    server = await startServer(app, {
       host: flags.host,
       port: flags.port,
       ...(token ? { token } : {}),
@@ -241,6 +344,13 @@ async function serveCommand(flags: ServeFlags, secrets: string[]): Promise<numbe
     await warehouse.close();
     throw error;
   }
+  pageUrl ||= server.url;
+  const watcher = setInterval(() => {
+    refreshConfig().catch((error: unknown) =>
+      log('WARN', undefined, `could not read ${flags.config}: ${errorMessage(error)}`),
+    );
+  }, CONFIG_CHECK_MS);
+  watcher.unref();
   log(
     'INFO',
     undefined,
@@ -262,6 +372,7 @@ async function serveCommand(flags: ServeFlags, secrets: string[]): Promise<numbe
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
   });
+  clearInterval(watcher);
   await scheduler.stop();
   await server.close();
   await warehouse.close();

@@ -1,12 +1,25 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { ConfigError, parseConfig, type ConnectorConfig, type PipelineConfig } from '../connector';
 import { readJsonFile } from '../protocol/files';
+import { parseAlerts, type AlertsConfig } from './alerts-config';
 
 /** The config as the standalone tool uses it: parsed by the engine, plus what only it reads. */
 export interface StandaloneConfig {
   config: ConnectorConfig;
-  /** Each pipeline's `filter` as written, for the pipelines page's summary. */
-  filters: Map<string, unknown>;
+  /** Where run failures, recoveries and stale pipelines are announced (`alerts`), if anywhere. */
+  alerts?: AlertsConfig;
+  /**
+   * The file's JSON as written (its `api_key`, its `alerts`, fields the tool does not know):
+   * what the pipelines page edits, and writes back with everything it did not edit kept.
+   */
+  document: Record<string, unknown>;
+  /** A hash of the file's bytes: the version a form was read at. */
+  version: string;
 }
+
+/** The fields only the standalone tool reads, taken out before the engine sees the config. */
+const STANDALONE_FIELDS = ['alerts'] as const;
 
 /**
  * Reads the config file. The API key may stay out of it: without `api_key`, `STRIPE_API_KEY`
@@ -16,26 +29,62 @@ export async function loadConfigFile(
   path: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<StandaloneConfig> {
-  const raw = await readJsonFile(path, '--config');
+  const { document, version } = await readConfigDocument(path);
+  return parseStandaloneConfig(document, version, { path, env });
+}
+
+/** The file's JSON object and the hash of its bytes. */
+export async function readConfigDocument(
+  path: string,
+): Promise<{ document: Record<string, unknown>; version: string }> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch {
+    // The same words as every other command's for a file that cannot be read.
+    await readJsonFile(path, '--config');
+    throw new ConfigError(`Cannot read the --config file "${path}".`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    // Its message says where, without quoting the text (which may hold the API key).
+    await readJsonFile(path, '--config');
+    throw new ConfigError(`The --config file "${path}" is not valid JSON.`);
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(`The --config file "${path}" must hold a JSON object.`);
   }
-  const object = raw as Record<string, unknown>;
-  if (object.api_key === undefined && env.STRIPE_API_KEY) {
-    object.api_key = env.STRIPE_API_KEY;
-  } else if (object.api_key === undefined) {
+  return { document: raw as Record<string, unknown>, version: versionOf(bytes) };
+}
+
+export function versionOf(bytes: Buffer | string): string {
+  return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+}
+
+/**
+ * Validates a config document as `sync` and `serve` use it: the standalone fields (`alerts`) by
+ * the tool, everything else by the engine's own `parseConfig` (the same messages as `check`).
+ */
+export function parseStandaloneConfig(
+  document: Record<string, unknown>,
+  version: string,
+  where: { path: string; env?: NodeJS.ProcessEnv },
+): StandaloneConfig {
+  const env = where.env ?? process.env;
+  const engine: Record<string, unknown> = { ...document };
+  for (const field of STANDALONE_FIELDS) delete engine[field];
+  if (engine.api_key === undefined && env.STRIPE_API_KEY) {
+    engine.api_key = env.STRIPE_API_KEY;
+  } else if (engine.api_key === undefined) {
     throw new ConfigError(
-      `The --config file "${path}" has no "api_key", and STRIPE_API_KEY is not set: put your Stripe secret or restricted key (sk_…, rk_…) in one of them.`,
+      `The --config file "${where.path}" has no "api_key", and STRIPE_API_KEY is not set: put your Stripe secret or restricted key (sk_…, rk_…) in one of them.`,
     );
   }
-  const config = parseConfig(object);
-  const written = Array.isArray(object.pipelines) ? (object.pipelines as unknown[]) : [];
-  const filters = new Map<string, unknown>();
-  for (const pipeline of written) {
-    const { name, filter } = (pipeline ?? {}) as { name?: unknown; filter?: unknown };
-    if (typeof name === 'string' && filter !== undefined) filters.set(name, filter);
-  }
-  return { config, filters };
+  const alerts = parseAlerts(document.alerts);
+  const config = parseConfig(engine);
+  return { config, ...(alerts ? { alerts } : {}), document, version };
 }
 
 /**

@@ -1,4 +1,6 @@
 import type { RunRecord } from '../warehouse';
+import { describeAge } from './freshness';
+import { escape, layout, number, pipelinePath, time } from './html';
 import type { PipelineView } from './scheduler';
 
 export interface PageContext {
@@ -8,9 +10,8 @@ export interface PageContext {
   now: number;
   /** A line about the last action (after a form's redirect). */
   notice?: string;
+  warning?: string;
 }
-
-const number = new Intl.NumberFormat('en');
 
 /**
  * The pipelines page, rendered on the server: plain HTML forms (they work without JavaScript),
@@ -19,138 +20,149 @@ const number = new Intl.NumberFormat('en');
 export function renderPage(context: PageContext): string {
   const anyRunning = context.pipelines.some((pipeline) => pipeline.running);
   const rows = context.pipelines.map((pipeline) => renderRow(pipeline, context)).join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="${anyRunning ? 2 : 30}">
-<title>Stripe customers · pipelines</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<header>
-  <h1>Stripe customers · pipelines</h1>
-  <p class="muted">Writing to <code>${escape(context.destination)}</code> · times in ${escape(context.timeZone)}</p>
-</header>
-${context.notice ? `<p class="notice" role="status">${escape(context.notice)}</p>` : ''}
-<table>
-<thead><tr><th>Pipeline</th><th>Filter</th><th>Enabled</th><th>Run</th><th>Schedule</th><th>Last runs</th></tr></thead>
+  return layout({
+    title: 'Stripe customers · pipelines',
+    refresh: anyRunning ? 2 : 30,
+    destination: context.destination,
+    timeZone: context.timeZone,
+    ...(context.notice ? { notice: context.notice } : {}),
+    ...(context.warning ? { warning: context.warning } : {}),
+    body: `<p class="health" role="note">${escape(healthLine(context.pipelines))}</p>
+<div class="toolbar"><a class="button primary" href="/add-pipeline">Add pipeline</a></div>
+<table class="pipelines">
+<thead><tr><th>Pipeline</th><th>Filter</th><th>Enabled</th><th>Run</th><th>Schedule</th><th>Rows</th><th>Last runs</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
 </table>
-<footer class="muted">JSON API: <code>GET /api/pipelines</code>, <code>POST /api/pipelines/NAME/enable {"enabled": true}</code>, <code>POST /api/pipelines/NAME/run</code></footer>
-</body>
-</html>
-`;
+<footer class="muted">JSON API: <code>GET /api/pipelines</code>, <code>GET /api/pipelines/NAME/runs</code>, <code>POST /api/pipelines/NAME/run</code>, <code>…/cancel</code>, <code>…/rebuild</code>, <code>…/enable {"enabled": true}</code>; metrics: <code>GET /metrics</code></footer>`,
+  });
+}
+
+/** What state a pipeline is in, for the health line and its row. */
+export type Health = 'running' | 'failing' | 'stale' | 'skips' | 'ok' | 'new' | 'disabled';
+
+export function healthOf(pipeline: PipelineView): Health {
+  if (pipeline.running) return 'running';
+  if (!pipeline.enabled) return 'disabled';
+  const last = pipeline.lastRuns.find((run) => run.status !== 'running');
+  if (last && (last.status === 'failed' || last.status === 'interrupted')) return 'failing';
+  if (pipeline.stale) return 'stale';
+  if (!last) return 'new';
+  if (displayStatus(last) === 'succeeded_with_skips') return 'skips';
+  return 'ok';
+}
+
+/** One line over every pipeline: how many are fine, failing, stale, running. */
+export function healthLine(pipelines: PipelineView[]): string {
+  const counts = new Map<Health, number>();
+  for (const pipeline of pipelines) {
+    const health = healthOf(pipeline);
+    counts.set(health, (counts.get(health) ?? 0) + 1);
+  }
+  const bad = (counts.get('failing') ?? 0) + (counts.get('stale') ?? 0);
+  const parts = [
+    `${pipelines.length} pipeline(s)`,
+    ...(
+      [
+        ['ok', 'healthy'],
+        ['skips', 'with skips'],
+        ['failing', 'failing'],
+        ['stale', 'stale'],
+        ['running', 'running'],
+        ['new', 'not run yet'],
+        ['disabled', 'disabled'],
+      ] as const
+    )
+      .filter(([health]) => counts.has(health))
+      .map(([health, words]) => `${counts.get(health)} ${words}`),
+  ];
+  return `${bad > 0 ? 'Needs attention' : 'All good'}: ${parts.join(' · ')}`;
+}
+
+/**
+ * A run's status as shown: a run that ended with errors is never shown as plain success (runs
+ * recorded before `succeeded_with_skips` existed said `succeeded` with their errors counted).
+ */
+export function displayStatus(run: RunRecord): RunRecord['status'] {
+  return run.status === 'succeeded' && (run.errors ?? 0) > 0 ? 'succeeded_with_skips' : run.status;
 }
 
 function renderRow(pipeline: PipelineView, context: PageContext): string {
   const name = escape(pipeline.name);
-  const action = (verb: string) => `/pipelines/${encodeURIComponent(pipeline.name)}/${verb}`;
+  const action = (verb: string) => pipelinePath(pipeline.name, verb);
   const switchLabel = pipeline.enabled ? 'On' : 'Off';
-  const enabledBy = pipeline.enabledBy === 'page' ? '<div class="muted small">set here</div>' : '';
+  const enabledBy =
+    pipeline.enabledBy === 'page'
+      ? `<div class="muted small">set here · <form class="inline" method="post" action="${action('follow-config')}"><button type="submit" class="link" aria-label="Use the config's setting for ${name}">use the config's (${pipeline.configEnabled ? 'on' : 'off'})</button></form></div>`
+      : '';
   const run = pipeline.running
-    ? `<span class="running">Running… ${number.format(pipeline.running.progress.received)} received</span><div class="muted small">since ${time(pipeline.running.startedAt, context)}</div>`
+    ? `<span class="running">Running… ${number.format(pipeline.running.progress.received)} received</span><div class="muted small">since ${time(pipeline.running.startedAt, context.timeZone)}</div>${
+        pipeline.running.cancelling
+          ? '<div class="muted small">cancelling: stops at its next checkpoint</div>'
+          : `<form method="post" action="${action('cancel')}"><button type="submit" aria-label="Cancel the run of ${name}">Cancel</button></form>`
+      }`
     : pipeline.enabled
       ? `<form method="post" action="${action('run')}"><button type="submit" class="run" aria-label="Run ${name} now">Run now</button></form>`
       : '<span class="muted">disabled</span>';
   const schedule = pipeline.schedule
-    ? `${escape(pipeline.schedule)}${pipeline.nextRun ? `<div class="muted small">next ${time(pipeline.nextRun, context)} (${relative(pipeline.nextRun - context.now)})</div>` : pipeline.enabled ? '' : '<div class="muted small">not while disabled</div>'}`
+    ? `${escape(pipeline.schedule)}${pipeline.nextRun ? `<div class="muted small">next ${time(pipeline.nextRun, context.timeZone)} (${relative(pipeline.nextRun - context.now)})</div>` : pipeline.enabled ? '' : '<div class="muted small">not while disabled</div>'}`
     : '<span class="muted">on demand</span>';
-  return `<tr data-pipeline="${name}">
-  <td><strong>${name}</strong>${pipeline.description ? `<div>${escape(pipeline.description)}</div>` : ''}<div class="muted small">table <code>${escape(pipeline.table)}</code> · ${pipeline.incremental ? 'incremental' : 'full refresh'}</div></td>
-  <td class="filter">${escape(pipeline.filter)}</td>
-  <td><form method="post" action="${action('enable')}"><input type="hidden" name="enabled" value="${pipeline.enabled ? 'false' : 'true'}"><button type="submit" role="switch" aria-checked="${pipeline.enabled}" aria-label="Enabled: ${name}" class="switch ${pipeline.enabled ? 'on' : 'off'}"><span class="knob"></span>${switchLabel}</button></form>${enabledBy}</td>
-  <td>${run}</td>
-  <td>${schedule}</td>
-  <td>${renderRuns(pipeline.lastRuns, context)}</td>
+  const freshness =
+    pipeline.lastSuccess === undefined
+      ? '<div class="muted small">no successful run yet</div>'
+      : `<div class="muted small">last success ${time(pipeline.lastSuccess, context.timeZone)} (${describeAge(context.now - pipeline.lastSuccess)} ago)</div>`;
+  const rows = `${pipeline.rows === undefined ? '<span class="muted">no table yet</span>' : `${number.format(pipeline.rows)} rows`}${freshness}${pipeline.stale ? '<span class="stale" title="its last success is older than twice its schedule">stale</span>' : ''}`;
+  return `<tr data-pipeline="${name}" data-health="${healthOf(pipeline)}">
+  <td data-label="Pipeline"><strong><a href="${pipelinePath(pipeline.name)}">${name}</a></strong>${pipeline.description ? `<div>${escape(pipeline.description)}</div>` : ''}<div class="muted small">table <code>${escape(pipeline.table)}</code> · ${pipeline.incremental ? 'incremental' : 'full refresh'}</div>
+    <div class="actions"><a class="button" href="${action('edit')}" aria-label="Edit ${name}">Edit</a>${menu(pipeline)}</div></td>
+  <td class="filter" data-label="Filter">${escape(pipeline.filter)}</td>
+  <td data-label="Enabled"><form method="post" action="${action('enable')}"><input type="hidden" name="enabled" value="${pipeline.enabled ? 'false' : 'true'}"><button type="submit" role="switch" aria-checked="${pipeline.enabled}" aria-label="Enabled: ${name}" class="switch ${pipeline.enabled ? 'on' : 'off'}"><span class="knob"></span>${switchLabel}</button></form>${enabledBy}</td>
+  <td data-label="Run">${run}</td>
+  <td data-label="Schedule">${schedule}</td>
+  <td data-label="Rows">${rows}</td>
+  <td data-label="Last runs">${renderRuns(pipeline, context)}</td>
 </tr>`;
 }
 
-function renderRuns(runs: RunRecord[], context: PageContext): string {
-  if (runs.length === 0) return '<span class="muted">never run</span>';
-  const items = runs.map((run) => {
-    const duration =
-      run.finishedAt === undefined
-        ? ''
-        : ` · ${((run.finishedAt - run.startedAt) / 1000).toFixed(1)} s`;
-    const counts =
-      run.status === 'running'
-        ? ''
-        : ` · ${number.format(run.written ?? 0)} written · ${number.format(run.deleted ?? 0)} deleted · ${number.format(run.filteredOut ?? 0)} filtered out`;
-    const errors = run.errors
-      ? ` · <span class="bad">${number.format(run.errors)} error(s)</span>`
-      : '';
-    const mode = run.mode ? ` · ${escape(run.mode)}${run.slowPath ? ' (slow path)' : ''}` : '';
-    const message = run.error ? `<div class="bad small">${escape(run.error)}</div>` : '';
-    const slow =
-      run.slowPath && !run.error
-        ? `<div class="muted small" title="${escape(run.slowPath)}">re-read every customer: the key may not read events</div>`
-        : '';
-    return `<li class="run ${run.status}"><span class="status">${escape(run.status.replace(/_/g, ' '))}</span> ${time(run.startedAt, context)}${duration}${mode}${counts}${errors}${message}${slow}</li>`;
-  });
-  return `<ul class="runs">${items.join('')}</ul>`;
+/** The ⋮ menu: what is rarely done and hard to undo. A <details>, so it needs no script. */
+function menu(pipeline: PipelineView): string {
+  const name = escape(pipeline.name);
+  return `<details class="menu"><summary aria-label="More actions for ${name}">⋮</summary><div class="items"><a href="${pipelinePath(pipeline.name, 'rebuild')}">Rebuild</a><a href="${pipelinePath(pipeline.name, 'delete')}">Delete</a></div></details>`;
 }
 
-function time(millis: number, context: PageContext): string {
-  // Swedish formatting is ISO 8601's: 2026-11-25 14:03:00.
-  const text = new Intl.DateTimeFormat('sv-SE', {
-    timeZone: context.timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).format(new Date(millis));
-  return `<time datetime="${new Date(millis).toISOString()}">${escape(text)}</time>`;
+function renderRuns(pipeline: PipelineView, context: PageContext): string {
+  const history = `<a class="small" href="${pipelinePath(pipeline.name)}">history and logs</a>`;
+  if (pipeline.lastRuns.length === 0) return `<span class="muted">never run</span>`;
+  const items = pipeline.lastRuns.map(
+    (run) => `<li class="st-${displayStatus(run)}">${runLine(run, context.timeZone)}</li>`,
+  );
+  return `<ul class="runs">${items.join('')}</ul>${history}`;
+}
+
+/** A run in one line: status, start, duration, mode, counts, errors, the error message. */
+export function runLine(run: RunRecord, timeZone: string): string {
+  const duration =
+    run.finishedAt === undefined
+      ? ''
+      : ` · ${((run.finishedAt - run.startedAt) / 1000).toFixed(1)} s`;
+  const counts =
+    run.status === 'running'
+      ? ''
+      : ` · ${number.format(run.written ?? 0)} written · ${number.format(run.deleted ?? 0)} deleted · ${number.format(run.filteredOut ?? 0)} filtered out`;
+  const errors = run.errors
+    ? ` · <span class="bad">${number.format(run.errors)} error(s)</span>`
+    : '';
+  const mode = run.mode ? ` · ${escape(run.mode)}${run.slowPath ? ' (slow path)' : ''}` : '';
+  const message = run.error ? `<div class="bad small">${escape(run.error)}</div>` : '';
+  const slow =
+    run.slowPath && !run.error
+      ? `<div class="muted small" title="${escape(run.slowPath)}">re-read every customer: the key may not read events</div>`
+      : '';
+  const status = displayStatus(run);
+  return `<span class="status st-${status}">${escape(status.replace(/_/g, ' '))}</span> ${time(run.startedAt, timeZone)}${duration}${mode}${counts}${errors}${message}${slow}`;
 }
 
 function relative(millis: number): string {
-  const seconds = Math.max(0, Math.round(millis / 1000));
-  if (seconds < 90) return `in ${seconds} s`;
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 90) return `in ${minutes} min`;
-  return `in ${(minutes / 60).toFixed(1)} h`;
+  return `in ${describeAge(millis)}`;
 }
-
-export function escape(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (character) =>
-      ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[
-        character
-      ] as string,
-  );
-}
-
-const STYLE = `
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 24px; color: #1f2328; background: #fff; }
-header h1 { font-size: 20px; margin: 0 0 4px; }
-table { border-collapse: collapse; width: 100%; margin-top: 16px; }
-th, td { text-align: left; vertical-align: top; padding: 10px 12px; border-bottom: 1px solid #d8dee4; }
-th { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: #59636e; }
-td.filter { max-width: 260px; }
-code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; background: #f6f8fa; padding: 1px 4px; border-radius: 4px; }
-.muted { color: #59636e; }
-.small { font-size: 12px; }
-.bad { color: #cf222e; }
-.notice { background: #ddf4ff; border: 1px solid #54aeff; padding: 8px 12px; border-radius: 6px; }
-form { margin: 0; }
-button { font: inherit; cursor: pointer; }
-button.run { background: #1f883d; color: #fff; border: 0; border-radius: 6px; padding: 5px 12px; white-space: nowrap; }
-.switch { display: inline-flex; align-items: center; gap: 6px; border: 1px solid #d0d7de; border-radius: 999px; padding: 2px 10px 2px 2px; background: #f6f8fa; }
-.switch .knob { width: 16px; height: 16px; border-radius: 50%; background: #8c959f; }
-.switch.on { background: #dafbe1; border-color: #4ac26b; }
-.switch.on .knob { background: #1f883d; }
-.running { color: #9a6700; font-weight: 600; }
-ul.runs { list-style: none; margin: 0; padding: 0; }
-ul.runs li { margin-bottom: 4px; font-size: 12px; }
-.run .status { display: inline-block; min-width: 64px; font-weight: 600; }
-.run.succeeded .status { color: #1a7f37; }
-.run.failed .status, .run.interrupted .status { color: #cf222e; }
-.run.stopped .status, .run.running .status, .run.succeeded_with_skips .status { color: #9a6700; }
-footer { margin-top: 16px; font-size: 12px; }
-`;

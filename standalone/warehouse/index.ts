@@ -5,7 +5,7 @@ import { PipelineTable } from './pipeline-table';
 import { QUICK, retryTransient } from './retry';
 import type { SqlDatabase, SqlSession } from './sql';
 
-export type { RunRecord, RunStatus } from './bookkeeping';
+export type { RunDetails, RunLogLine, RunRecord, RunStatus, RunTrigger } from './bookkeeping';
 export type { Row, Alterations } from './cells';
 export { rowEncoder } from './cells';
 export { tableLayout, type TableLayout } from './layout';

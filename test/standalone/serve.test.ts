@@ -69,15 +69,13 @@ describe('serve: schedules and the pipelines page', () => {
 
       // Enable pro from the page: the switch turns on and Run now appears.
       await pro.getByRole('switch').click();
-      await page.waitForURL(/notice=/);
-      expect(await page.getByRole('status').textContent()).toBe('pro enabled.');
+      await expect.poll(() => page.getByRole('status').textContent()).toBe('pro enabled.');
       expect(await row(page, 'pro').getByRole('switch').getAttribute('aria-checked')).toBe('true');
       expect(await row(page, 'pro').textContent()).toContain('set here');
 
       // Run it now from the page, and watch its run appear among the last runs.
       await row(page, 'pro').getByRole('button', { name: 'Run pro now' }).click();
-      await page.waitForURL(/notice=/);
-      expect(await page.getByRole('status').textContent()).toBe('pro: run started.');
+      await expect.poll(() => page.getByRole('status').textContent()).toBe('pro: run started.');
       const proCustomers = (await listAllCustomers(stripe)).filter(isPro).length;
       await until('the run to succeed on the page', async () => {
         await page.goto(server.url);
@@ -95,10 +93,19 @@ describe('serve: schedules and the pipelines page', () => {
 
       // Disabled again from the page: no Run now.
       await row(page, 'pro').getByRole('switch').click();
-      await page.waitForURL(/notice=/);
+      await expect.poll(() => page.getByRole('status').textContent()).toBe('pro disabled.');
       expect(await row(page, 'pro').getByRole('button', { name: 'Run pro now' }).count()).toBe(0);
+      // "set here" can be undone: the config's setting (disabled) applies again.
+      await row(page, 'pro')
+        .getByRole('button', { name: "Use the config's setting for pro" })
+        .click();
+      await expect
+        .poll(() => page.getByRole('status').textContent())
+        .toBe("pro: the config's enabled setting applies again.");
+      expect(await row(page, 'pro').textContent()).not.toContain('set here');
+      expect((await pipelineView(server, 'pro')).enabledBy).toBe('config');
       await row(page, 'pro').getByRole('switch').click();
-      await page.waitForURL(/notice=/);
+      await expect.poll(() => page.getByRole('status').textContent()).toBe('pro enabled.');
 
       // Restarted, the server still has pro enabled: the switch is kept in the warehouse.
       expect(await server.stop()).toBe(0);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { describeStreams, parseConfig } from '../../connector';
 import { parseDestination, redactPassword } from '../../standalone/destination';
 import { exitCodeFor } from '../../protocol/exit-codes';
+import { formatLogLine } from '../../standalone/serve/log-line';
 import { renderPage } from '../../standalone/serve/page';
 import { summarizeFilter } from '../../standalone/serve/filter-summary';
 import { withAdvice } from '../../standalone/sync/advice';
@@ -290,7 +291,16 @@ describe('what a run tells', () => {
     expect(exitCodeFor(['transient', 'data', 'config'])).toBe(2);
   });
 
-  it('shows a run with skips on the page as such, not plain green', () => {
+  it('shows a run with skips on the page as such, not plain green, even one recorded as succeeded with 250 errors', () => {
+    const run = (status: 'succeeded' | 'succeeded_with_skips', errors: number) => ({
+      runId: `r-${status}`,
+      pipeline: 'customers',
+      trigger: 'sync' as const,
+      startedAt: 0,
+      finishedAt: 1_000,
+      status,
+      errors,
+    });
     const html = renderPage({
       destination: 'duckdb:w.duckdb',
       timeZone: 'UTC',
@@ -303,23 +313,40 @@ describe('what a run tells', () => {
           filter: 'every customer',
           enabled: true,
           enabledBy: 'config',
-          lastRuns: [
-            {
-              runId: 'r',
-              pipeline: 'customers',
-              trigger: 'sync',
-              startedAt: 0,
-              finishedAt: 1_000,
-              status: 'succeeded_with_skips',
-              errors: 2,
-            },
-          ],
+          configEnabled: true,
+          stale: false,
+          lastRuns: [run('succeeded_with_skips', 2), run('succeeded', 250), run('succeeded', 0)],
         },
       ],
     });
-    expect(html).toContain(
-      '<li class="run succeeded_with_skips"><span class="status">succeeded with skips</span>',
+    const items = [
+      ...html.matchAll(
+        /<li class="(st-[a-z_]+)"><span class="status st-[a-z_]+">([a-z ]+)<\/span>/g,
+      ),
+    ];
+    expect(items.map((item) => [item[1], item[2]])).toEqual([
+      ['st-succeeded_with_skips', 'succeeded with skips'],
+      ['st-succeeded_with_skips', 'succeeded with skips'],
+      ['st-succeeded', 'succeeded'],
+    ]);
+    expect(html).toMatch(/\.st-succeeded_with_skips \.status[^{]*\{ color: #9a6700; \}/);
+    expect(html).toContain('All good: 1 pipeline(s) · 1 with skips');
+  });
+
+  it("starts every line of serve's log about a pipeline with its name, even when the message quotes it", () => {
+    const at = new Date(Date.UTC(2026, 10, 25, 14));
+    expect(
+      formatLogLine(
+        at,
+        'ERROR',
+        'pro',
+        'the run failed (0 read): Pipeline "pro": Stripe answered 500.',
+      ),
+    ).toBe(
+      '2026-11-25T14:00:00.000Z ERROR pro: the run failed (0 read): Pipeline "pro": Stripe answered 500.\n',
     );
-    expect(html).toMatch(/\.run\.succeeded_with_skips \.status \{ color: #9a6700; \}/);
+    expect(formatLogLine(at, 'INFO', undefined, 'stopped.')).toBe(
+      '2026-11-25T14:00:00.000Z INFO stopped.\n',
+    );
   });
 });

@@ -12,6 +12,7 @@ export interface RunView {
 
 export interface PipelineViewJson {
   name: string;
+  enabledBy: 'config' | 'page';
   lastRuns: RunView[];
   running?: { progress: { received: number } };
 }
