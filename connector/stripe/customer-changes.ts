@@ -30,6 +30,13 @@ export interface CustomerChange {
    * reported as deleted when the warehouse may hold it.
    */
   everSelected: boolean;
+  /**
+   * Whether the customer as it was before its first event of the window satisfied the selection,
+   * or may have (a payload that cannot be judged): what the destination holds of it. A customer
+   * selected now that was not selected before is new to the pipeline, whatever Stripe calls the
+   * change. False when the window's first event created it.
+   */
+  selectedBefore: boolean;
 }
 
 /** Which customers a pipeline keeps, as the change reader needs to know it. */
@@ -314,11 +321,17 @@ function absorb(
     event.apiVersion === pinnedVersion ||
     (selection.fieldsRead !== undefined &&
       [...selection.fieldsRead].every((field) => field in customer));
-  const selected =
-    !judgeable ||
-    selection.matches(customer) ||
-    (event.type === 'customer.updated' &&
-      selection.matches(applyPrevious(customer, event.previousAttributes)));
+  // Before a creation the customer did not exist; a deletion's payload is the customer just
+  // before it; an update's is after it, with the old values in previous_attributes.
+  const selectedBefore =
+    event.type !== 'customer.created' &&
+    (!judgeable ||
+      selection.matches(
+        event.type === 'customer.updated'
+          ? applyPrevious(customer, event.previousAttributes)
+          : customer,
+      ));
+  const selected = !judgeable || selection.matches(customer) || selectedBefore;
   const deleted = event.type === 'customer.deleted';
   const processed = { id: event.id, created: event.created };
   const known = byId.get(customer.id);
@@ -329,6 +342,10 @@ function absorb(
     known.everSelected ||= selected;
     known.createdInWindow ||= event.type === 'customer.created';
     known.deleted ||= deleted;
+    // The state before the window is the one before its oldest event; events of that same second
+    // come in no documented order, so any of them may be the first.
+    if (event.created < known.firstEventAt) known.selectedBefore = selectedBefore;
+    else if (event.created === known.firstEventAt) known.selectedBefore ||= selectedBefore;
     known.firstEventAt = Math.min(known.firstEventAt, event.created);
     // Which payload is the latest is unknown when events share the latest second: re-fetch.
     if (event.created >= known.lastEventAt || known.deleted) known.latest = undefined;
@@ -345,6 +362,7 @@ function absorb(
     createdInWindow: event.type === 'customer.created',
     latest: !deleted && keepPayload ? customer : undefined,
     everSelected: selected,
+    selectedBefore,
   });
 }
 
