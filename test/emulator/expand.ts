@@ -34,7 +34,14 @@ const CUSTOMER_EXPANDABLE = [
 
 /** What an endpoint answers, for `expand[]`'s purposes. */
 export type ExpandTarget =
-  'customer' | 'customer_list' | 'customer_search' | 'event' | 'event_list';
+  | 'customer'
+  | 'customer_list'
+  | 'customer_search'
+  | 'event'
+  | 'event_list'
+  | 'source'
+  | 'payment_method'
+  | 'balance_transaction';
 
 /** Expansions Stripe offers on each target, and the ones the emulator performs. */
 const OFFERED: Record<ExpandTarget, { stripe: readonly string[]; emulated: readonly string[] }> = {
@@ -50,6 +57,9 @@ const OFFERED: Record<ExpandTarget, { stripe: readonly string[]; emulated: reado
   // An event's `data.object` is a snapshot, not an ID: nothing of an event expands.
   event: { stripe: [], emulated: [] },
   event_list: { stripe: ['data'], emulated: ['data'] },
+  source: { stripe: ['customer'], emulated: [] },
+  payment_method: { stripe: ['customer'], emulated: [] },
+  balance_transaction: { stripe: ['customer', 'credit_note', 'invoice'], emulated: [] },
 };
 
 function cannotExpand(message: string): ApiError {
