@@ -242,12 +242,10 @@ class Emulator {
   }
 
   private attachDiscount(customer: string, coupon: string): object {
-    return this.registry
-      .defaultTestAccount()
-      .related.attachDiscount(customer, coupon, {
-        requestId: newRequestId(),
-        idempotencyKey: null,
-      });
+    return this.registry.defaultTestAccount().related.attachDiscount(customer, coupon, {
+      requestId: newRequestId(),
+      idempotencyKey: null,
+    });
   }
 
   /** Validates everything first, so a bad field changes nothing. */
