@@ -26,7 +26,7 @@ export {
   type SkippedCustomer,
   type LogTopic,
 } from './sync';
-export type { ChangeKind, EmittedRecord, PipelineSummary } from './pipeline/run';
+export type { ChangeKind, EmittedRecord, PipelineSummary, StripeChangeKind } from './pipeline/run';
 export { SkipTally, LISTED_SKIPS } from './pipeline/skip-tally';
 export { parsePipelineState, type PipelineState } from './pipeline/state';
 export { stateStartingNow } from './pipeline/start-now';

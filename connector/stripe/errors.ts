@@ -16,7 +16,10 @@ export class StaleCursorError extends ConnectorError {
   }
 }
 
-/** The key lacks a permission (403 permission_error): which resource it may not read. */
+/**
+ * The key lacks a permission (HTTP 403; Stripe's body says `invalid_request_error`, v1 has no
+ * permission type): which resource it may not read.
+ */
 export class MissingPermissionError extends ConfigError {
   constructor(
     readonly resource: 'customers' | 'events',
@@ -74,6 +77,23 @@ function parseRetryAfter(value: string | undefined): number | undefined {
   return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, 60_000) : undefined;
 }
 
+/**
+ * What Stripe answered, as its body names it: the HTTP status and the error `type` of the body
+ * ("HTTP 403, invalid_request_error"). Stripe's v1 bodies use `invalid_request_error` for a
+ * rejected key (401) and a missing permission (403) alike; the SDK's class names
+ * (StripeAuthenticationError, StripePermissionError) are its own, not Stripe's, so they are not
+ * quoted. Without a status (a network failure) there is nothing to quote.
+ */
+function stripeAnswer(error: unknown): string {
+  const status = (error as { statusCode?: unknown }).statusCode;
+  const rawType = (error as { rawType?: unknown }).rawType;
+  const code = (error as { code?: unknown }).code;
+  const parts = [typeof status === 'number' ? `HTTP ${status}` : 'no HTTP status'];
+  if (typeof rawType === 'string' && rawType !== '') parts.push(rawType);
+  if (typeof code === 'string' && code !== '') parts.push(code);
+  return parts.join(', ');
+}
+
 /** What Stripe (or the network) answered, for errors built from an SDK failure. */
 function fromStripe(error: unknown): { cause: unknown; origin: 'stripe'; httpStatus?: number } {
   const status = (error as { statusCode?: unknown }).statusCode;
@@ -98,7 +118,7 @@ export function toConnectorError(
   const details = fromStripe(error);
   if (error instanceof Stripe.errors.StripeAuthenticationError) {
     return new ConfigError(
-      `Stripe rejected the API key (401 authentication_error): ${stripeMessage} ` +
+      `Stripe rejected the API key (${stripeAnswer(error)}): ${stripeMessage} ` +
         'Check `api_key`: use a secret key (sk_live_/sk_test_) or a restricted key (rk_live_/rk_test_) ' +
         'from Dashboard > Developers > API keys, and make sure it has not been rolled or deleted.',
       details,
@@ -109,7 +129,7 @@ export function toConnectorError(
   const code = (error as { code?: unknown }).code;
   if (code === 'account_invalid') {
     return new ConfigError(
-      `Stripe refused the connected account (${error instanceof Stripe.errors.StripeError ? `${error.statusCode ?? ''} ` : ''}account_invalid): ${stripeMessage} ` +
+      `Stripe refused the connected account (${stripeAnswer(error)}): ${stripeMessage} ` +
         'Check `account_id` (acct_...): it must be an account connected to the platform that owns the key, ' +
         "and the key must be the platform's (leave `account_id` empty to read the key's own account).",
       details,
@@ -119,7 +139,7 @@ export function toConnectorError(
     const hint = PERMISSION_HINTS[resource];
     return new MissingPermissionError(
       resource,
-      `The API key may not read ${resource} (403 permission_error): ${stripeMessage} ` +
+      `The API key may not read ${resource} (${stripeAnswer(error)}): ${stripeMessage} ` +
         `If it is a restricted key, enable the "${hint}" permission for it in ` +
         'Dashboard > Developers > API keys > (your restricted key) > Edit, or use a secret key.',
       details,
@@ -159,10 +179,7 @@ export function toConnectorError(
     );
   }
   if (error instanceof Stripe.errors.StripeError) {
-    return new TransientError(
-      `Stripe failed with ${error.statusCode ?? 'no status'} ${error.type}: ${stripeMessage}`,
-      details,
-    );
+    return new TransientError(`Stripe failed (${stripeAnswer(error)}): ${stripeMessage}`, details);
   }
   return new ConnectorError('system', stripeMessage, { cause: error });
 }

@@ -12,7 +12,8 @@
  * (code returned null/None) or a per-customer error; it never converts to the Customer Model.
  * The pipeline then calls `model.convert(record)` on each record. (A mapping with a model still
  * checks at load time that each expression can produce its column's type, and its output has
- * exactly the model's columns, unmapped ones null.)
+ * exactly the model's columns, unmapped ones null. Code with a model must return exactly the
+ * model's columns: a missing one is an error, as an extra one is; see code-results.ts.)
  *
  * Code transformations take `timeout_ms` (per customer, default 1000, at most 60000) and
  * `memory_limit_mb` (default 128, 16-2048). A customer that times out or exhausts memory gets an
@@ -25,6 +26,7 @@ import { isPlainObject } from '../util/is-plain-object';
 import { isWholeNumberIn } from '../util/whole-number';
 import { didYouMean, type CustomerModel } from '../model';
 import { createJavaScriptTransformer } from './javascript';
+import { requireColumns } from './code-results';
 import { compileMapping, mappingColumnSchemas } from './mapping';
 import type { JsonSchema } from '../stripe/customer-schema';
 import { createPythonTransformer } from './python';
@@ -118,7 +120,7 @@ export async function createTransformer(
     case 'python': {
       const language = CODE_LANGUAGES[type];
       const { source, limits } = parseCodeSpec(spec, prefix, language.example);
-      return language.create(source, limits, prefix);
+      return requireColumns(await language.create(source, limits, prefix), model?.names);
     }
     default:
       throw new ConfigError(

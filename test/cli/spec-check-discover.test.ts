@@ -67,7 +67,7 @@ describe('check', () => {
     const key = 'sk_test_CanaryKey1234567890';
     const status = await connectionStatus({ ...configFor(emulator), api_key: key });
     expect(status.status).toBe('FAILED');
-    expect(status.message).toMatch(/rejected the API key \(401 authentication_error\)/);
+    expect(status.message).toMatch(/rejected the API key \(HTTP 401, invalid_request_error\)/);
     expect(status.message).toMatch(/Check `api_key`/);
     expect(status.stdout).not.toContain('CanaryKey');
     expect(status.stdout).not.toContain('7890');
@@ -79,7 +79,7 @@ describe('check', () => {
       api_key: 'rk_test_events_only',
     });
     expect(status.status).toBe('FAILED');
-    expect(status.message).toMatch(/may not read customers \(403 permission_error\)/);
+    expect(status.message).toMatch(/may not read customers \(HTTP 403, invalid_request_error\)/);
     expect(status.message).toMatch(/"Customers: Read" permission/);
   });
 

@@ -75,6 +75,7 @@ describe('emulator CLI flags', () => {
       'empty_string',
       '--event-api-version',
       '2019-09-09',
+      '--customer-updated-for-related-changes',
     ]);
     expect(await knobs(url)).toEqual({
       latencyMs: 0,
@@ -90,6 +91,7 @@ describe('emulator CLI flags', () => {
       searchLagSeconds: 60,
       previousAttributesEmptyAs: 'empty_string',
       eventApiVersion: '2019-09-09',
+      customerUpdatedForRelatedChanges: true,
     });
     // Test mode's global 25/s answers a burst of 40, with Retry-After.
     const answers = await Promise.all(

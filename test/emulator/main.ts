@@ -16,6 +16,8 @@
  *   --search-lag-seconds SECONDS          search answers from an index this far behind writes
  *   --previous-attributes-empty-as null|empty_string
  *   --event-api-version VERSION           event payloads in this API version (e.g. 2019-09-09)
+ *   --customer-updated-for-related-changes  customer.updated also for changes made through sources,
+ *                                         payment methods, discounts and balance transactions
  *   --same-second-events newest_first|oldest_first
  *
  * Every one of them except the last can be changed at runtime: `POST /_emulator/faults`.
@@ -51,6 +53,7 @@ function parseOptions(argv: string[]): EmulatorOptions {
       'event-delay-max-seconds': { type: 'string' },
       'search-lag-seconds': { type: 'string' },
       'previous-attributes-empty-as': { type: 'string' },
+      'customer-updated-for-related-changes': { type: 'boolean' },
     },
     strict: true,
   });
@@ -120,6 +123,7 @@ function parseOptions(argv: string[]): EmulatorOptions {
       values['previous-attributes-empty-as'],
       ['null', 'empty_string'],
     ),
+    customerUpdatedForRelatedChanges: values['customer-updated-for-related-changes'],
   };
 }
 

@@ -11,6 +11,9 @@
  *   GET  /_emulator/faults         every runtime knob's current value
  *   POST /_emulator/faults         FaultSettings (fields left out keep their value)
  *   GET  /_emulator/account        { id } of the default account
+ *   POST /_emulator/discounts      { customer, coupon }: attaches a discount to a test-mode customer
+ *                                  of the default account (customers take no coupon since
+ *                                  2025-03-31.basil), with Stripe's events (related.ts)
  *
  * Every knob defaults to the old behaviour (no limits, no delays, no lag); see `EmulatorOptions`.
  */
@@ -111,6 +114,12 @@ export interface EmulatorOptions {
    * is reported to send. CLI: `--previous-attributes-empty-as empty_string`.
    */
   previousAttributesEmptyAs?: EmptyPreviousValue;
+  /**
+   * A customer field changed through another object (a source, a payment method, a discount, a
+   * balance transaction) also sends `customer.updated`; default false, only the other object's
+   * event (behaviour.ts). CLI: `--customer-updated-for-related-changes`.
+   */
+  customerUpdatedForRelatedChanges?: boolean;
 }
 
 export interface RunningEmulator {
@@ -127,6 +136,12 @@ export interface RunningEmulator {
    * "Delete all test data" does: retrieving it then answers 404 resource_missing.
    */
   purgeCustomer(id: string): boolean;
+  /**
+   * Attaches a discount with `coupon` to a test-mode customer of the default account, as the
+   * Dashboard would: `customer.discount.created` (or `.updated`), and `customer.updated` only
+   * with `customerUpdatedForRelatedChanges`.
+   */
+  attachDiscount(customer: string, coupon: string): void;
   setFaults(f: FaultSettings): void;
   stats(): StatsSnapshot;
   resetStats(): void;
@@ -177,6 +192,7 @@ class Emulator {
       eventDelayMaxSeconds: options.eventDelayMaxSeconds,
       searchLagSeconds: options.searchLagSeconds,
       previousAttributesEmptyAs: options.previousAttributesEmptyAs,
+      customerUpdatedForRelatedChanges: options.customerUpdatedForRelatedChanges,
     };
     Faults.validate(knobs);
     Behaviour.validate(knobs);
@@ -216,11 +232,19 @@ class Emulator {
           now: () => this.clock.now(),
           advanceClock: (seconds) => this.clock.advance(seconds),
           purgeCustomer: (id) => this.registry.defaultTestAccount().customers.purge(id),
+          attachDiscount: (customer, coupon) => this.attachDiscount(customer, coupon),
           setFaults: (f) => this.setKnobs(f),
           stats: () => this.stats.snapshot(),
           resetStats: () => this.stats.reset(),
         });
       });
+    });
+  }
+
+  private attachDiscount(customer: string, coupon: string): object {
+    return this.registry.defaultTestAccount().related.attachDiscount(customer, coupon, {
+      requestId: newRequestId(),
+      idempotencyKey: null,
     });
   }
 
@@ -438,6 +462,11 @@ class Emulator {
           return reply(200, this.knobs());
         case 'GET /_emulator/account':
           return reply(200, { id: this.registry.defaultAccountId });
+        case 'POST /_emulator/discounts':
+          return reply(
+            200,
+            this.attachDiscount(String(input.customer ?? ''), String(input.coupon ?? 'emulator')),
+          );
         default:
           return reply(404, {
             error: {

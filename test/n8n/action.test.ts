@@ -92,6 +92,7 @@ describe('importing customers', () => {
         object: 'customer',
         created: customer.created,
         _stripe_change: 'listed',
+        _stripe_event: null,
         _stripe_deleted: false,
       });
       // When the import's reading is as of: an ISO date-time, not unix seconds.
@@ -307,6 +308,7 @@ describe('Customer Model and transformations', () => {
       name: 'Ada Lovelace',
       _stripe_id: ada.id,
       _stripe_change: 'listed',
+      _stripe_event: null,
       _stripe_changed_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
       _stripe_deleted: false,
     });
@@ -380,6 +382,46 @@ describe('Customer Model and transformations', () => {
         _stripe_change: 'listed',
       }),
     ]);
+  });
+
+  it('stops at code that returns fewer fields than the Customer Model, naming them, as at an extra one', async () => {
+    const ada = everyone.find((customer) => customer.email === 'ada@pro.example')!;
+    const run = (javascriptCode: string) =>
+      pkg.runAction({
+        parameters: {
+          returnAll: true,
+          filterMode: 'conditions',
+          filterConditions: {
+            condition: [{ property: 'email', operator: 'is', value: 'ada@pro.example' }],
+          },
+          transformation: 'javascript',
+          customerModel: {
+            field: [
+              { name: 'email', type: 'string' },
+              { name: 'country', type: 'string' },
+            ],
+          },
+          javascriptCode,
+        },
+      });
+    const fewer = await run('function transform(c) { return { email: c.email }; }');
+    expect(fewer.items).toEqual([]);
+    expect(fewer.error).toMatchObject({ name: 'NodeOperationError' });
+    expect(fewer.error?.message).toBe(
+      `Customer ${ada.id} transformation failed: it returned no "country" (return every column of the Customer Model, null for no value, or remove it from the Customer Model). Fix the transformation or the Customer Model, or set "On Transformation Error" to "Skip the Customer" to import the other customers.`,
+    );
+    const extra = await run(
+      'function transform(c) { return { email: c.email, country: null, plan: "pro" }; }',
+    );
+    expect(extra.error?.message).toBe(
+      `Customer ${ada.id} transformation failed: it returned "plan", which is not a column of the Customer Model (add it to the Customer Model or stop returning it). Fix the transformation or the Customer Model, or set "On Transformation Error" to "Skip the Customer" to import the other customers.`,
+    );
+    expect(extra.error?.message).not.toMatch(/\bthe the\b/i);
+    const complete = await run(
+      'function transform(c) { return { email: c.email, country: c.address?.country ?? null }; }',
+    );
+    expect(complete.error).toBeUndefined();
+    expect(complete.items).toMatchObject([{ email: 'ada@pro.example', country: 'GB' }]);
   });
 
   it('names the customer whose code fails, or skips it when asked to', async () => {
@@ -529,14 +571,23 @@ describe('only changed since last run', () => {
       _stripe_change: 'updated',
       name: 'Updated Since',
     });
-    expect(changes.get(deleted!.id)).toEqual({
+    // A deletion has the columns of the other items, null, so n8n's Table view shows every
+    // row alike (no "undefined" cells); Stripe's own `deleted` flag is _stripe_deleted's.
+    const gone = changes.get(deleted!.id)!;
+    expect(gone).toMatchObject({
       id: deleted!.id,
       object: 'customer',
-      deleted: true,
+      email: null,
+      name: null,
+      metadata: null,
       _stripe_change: 'deleted',
+      _stripe_event: 'customer.deleted',
       _stripe_changed_at: expect.any(String),
       _stripe_deleted: true,
     });
+    expect(Object.keys(gone).sort()).toEqual(Object.keys(changes.get(created.id)!).sort());
+    expect(gone).not.toHaveProperty('deleted');
+    expect(changes.get(created.id)).toMatchObject({ _stripe_event: 'customer.created' });
     // The deletion's time: its event's, within the second the test deleted it in.
     const at = Date.parse(changes.get(deleted!.id)!._stripe_changed_at as string) / 1000;
     expect(Math.abs(at - deletedAt)).toBeLessThanOrEqual(1);
