@@ -146,7 +146,7 @@ export async function* syncPipelines(
       if (options.whenEventsUnreadable !== 'full_refresh') {
         const names = incremental.map((plan) => `"${plan.pipeline.name}"`);
         throw new ConfigError(
-          `Incremental sync was asked for ${names.join(', ')}, but the API key may not read events (403 permission_error). ${eventsUnreadable} ` +
+          `Incremental sync was asked for ${names.join(', ')}, but the API key may not read events (HTTP 403, invalid_request_error). ${eventsUnreadable} ` +
             'Or sync these streams in full refresh mode.',
           { origin: 'stripe', httpStatus: 403 },
         );

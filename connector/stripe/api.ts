@@ -152,7 +152,7 @@ export class StripeApi implements StripePort {
     };
   }
 
-  /** One page of customer.created/updated/deleted events, newest first. */
+  /** One page of the events a customer change can come with (CUSTOMER_EVENT_TYPES), newest first. */
   async listCustomerEvents(params: {
     created: CreatedRange;
     startingAfter?: string;
