@@ -122,8 +122,24 @@ interface PageResult {
   cursor?: string;
 }
 
-/** Far enough in the future to stand for "no upper bound" in a saved slice. */
+/**
+ * Stands for "no upper bound" in a saved slice (states written by every version hold it). It is
+ * never sent: a request for such a slice leaves its upper bound out.
+ */
 export const OPEN_END = 99_999_999_999;
+
+/** A slice's bounds as a request sends them: an open end is left out, not sent as a far date. */
+export function createdBounds(gte: number, lte: number): { gte: number; lte?: number } {
+  return lte >= OPEN_END ? { gte } : { gte, lte };
+}
+
+/** The same bounds as a Search API query. */
+export function createdQuery(gte: number, lte: number): string {
+  const bounds = createdBounds(gte, lte);
+  return bounds.lte === undefined
+    ? `created>=${bounds.gte}`
+    : `created>=${bounds.gte} AND created<=${bounds.lte}`;
+}
 
 /**
  * Lists every customer once by slicing the `created` range and reading slices concurrently.
@@ -295,7 +311,7 @@ export async function* readCustomerSlices(
     let counted = false;
     try {
       for (;;) {
-        const query = `created>=${slice.gte} AND created<=${slice.readLte}`;
+        const query = createdQuery(slice.gte, slice.readLte);
         const result = await api.searchCustomers(query, page, { withTotalCount: !page });
         if (!page && result.totalCount !== undefined) {
           density.observe(slice.gte, slice.readLte, result.totalCount);
@@ -403,7 +419,7 @@ export async function* readCustomerSlices(
 }
 
 async function listPage(api: StripePort, slice: Slice, email: string | undefined) {
-  const params = { created: { gte: slice.gte, lte: slice.readLte }, email };
+  const params = { created: createdBounds(slice.gte, slice.readLte), email };
   try {
     return await api.listCustomers({ ...params, startingAfter: slice.cursor });
   } catch (error) {
