@@ -16,7 +16,8 @@
  * - the JSON shape of earlier versions (API users, n8n): `filter` as a `{"logical",
  *   "conditions"}` tree with nested groups and typed values; model rows with `items`, `values`,
  *   `properties`. `filter` has no `type` (it takes an object or JSON text) and is hidden in the
- *   form; model rows keep their extra keys through `additionalProperties`.
+ *   form, as are the rows' `items`, `values` and `properties`: declared, because Airbyte's form
+ *   saves only the keys the spec declares.
  * `connector/config/form-shape.ts` turns the form's shape into the JSON shape; one place using
  * both is refused with a message naming the fields.
  */
@@ -164,6 +165,7 @@ const pipeline = {
       description:
         'The whole filter as JSON, for nested groups: {"logical": "all" | "any", "conditions": [{"property", "operator", "values"} or a nested {"logical", "conditions"}]}. Use it instead of the filter conditions, not with them.',
       multiline: true,
+      always_show: true,
       examples: [
         '{"logical": "any", "conditions": [{"property": "metadata.plan", "operator": "is", "values": ["pro"]}, {"logical": "all", "conditions": [{"property": "balance", "operator": "less_than", "values": [0]}, {"property": "delinquent", "operator": "is_true"}]}]}',
       ],
@@ -198,7 +200,8 @@ const pipeline = {
             mappings: {
               type: 'array',
               title: 'Columns',
-              description: 'One row per column: the column to fill and the expression.',
+              description: 'One row per column (at least one): the column to fill and the expression.',
+              minItems: 1,
               order: 1,
               items: {
                 type: 'object',
@@ -268,6 +271,7 @@ const pipeline = {
         'fail: stop this stream at the first customer that cannot be transformed or does not fit the Customer Model. skip: log it with its id and go on (what was imported for it before stays). Either way, three timeouts in a row stop the stream.',
       enum: ['fail', 'skip'],
       default: 'fail',
+      always_show: true,
       order: 8,
     },
     schedule: {
@@ -359,6 +363,29 @@ const modelRow = {
       multiline: true,
       order: 7,
     },
+    // The JSON shape of earlier versions: declared (and hidden) so that Airbyte's form, which
+    // saves only the keys the spec declares, keeps them.
+    items: {
+      title: 'Element type (JSON shape of earlier versions)',
+      description:
+        'For an array: the type of its elements, e.g. {"type": "string"}. Still read; hidden in the form, where "Element type" or "Nested type as JSON" say the same.',
+      airbyte_hidden: true,
+      order: 100,
+    },
+    values: {
+      title: 'Value type (JSON shape of earlier versions)',
+      description:
+        'For a map: the type of its values, e.g. {"type": "string"}. Still read; hidden in the form, where "Element type" or "Nested type as JSON" say the same.',
+      airbyte_hidden: true,
+      order: 101,
+    },
+    properties: {
+      title: 'Properties (JSON shape of earlier versions)',
+      description:
+        'For an object: its properties, e.g. [{"name": "city", "type": "string"}]. Still read; hidden in the form, where "Nested type as JSON" says the same.',
+      airbyte_hidden: true,
+      order: 102,
+    },
   },
 } as const;
 
@@ -391,6 +418,7 @@ export const CONNECTION_SPECIFICATION = {
         "Stripe Connect: read the customers of this connected account (acct_...) instead of the key's own account.",
       pattern: '^acct_[A-Za-z0-9]+$',
       examples: ['acct_1032D82eZvKYlo2C'],
+      always_show: true,
       group: 'connection',
       order: 1,
     },
