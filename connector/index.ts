@@ -5,7 +5,7 @@
  */
 export { parseConfig, DEFAULT_PIPELINE_NAME, isLiveKey } from './config/config';
 export type { ConnectorConfig, PipelineConfig, ReadSettings } from './config/config';
-export { CONNECTION_SPECIFICATION } from './config/validate-json';
+export { CONNECTION_SPECIFICATION } from './config/specification';
 export { checkConnection, describeAccess, type CheckResult } from './check';
 export {
   probeAccess,
@@ -39,10 +39,23 @@ export {
   ConfigError,
   DataError,
   TransientError,
+  describeError,
   errorMessage,
+  type ConfigIssue,
   type FailureKind,
   type FailureOrigin,
 } from './errors';
+export {
+  configPathText,
+  configWording,
+  namesIn,
+  type ConfigPath,
+  type NameLookup,
+  type PathSegment,
+  type Term,
+  type Wording,
+  type Words,
+} from './words';
 export { MissingPermissionError } from './stripe/errors';
 export { redactSecrets } from './stripe/redact';
 export { OPERATORS, listFilterableProperties, resolveOperator } from './filter';

@@ -1,11 +1,21 @@
-import { ConfigError, parseConfig, type ConnectorConfig, type PipelineConfig } from '../connector';
-import { readJsonFile } from '../protocol/files';
+import {
+  ConfigError,
+  parseConfig,
+  type ConnectorConfig,
+  type PipelineConfig,
+  type Wording,
+} from '../connector';
+import { readJsonFile } from '../command-line/json-file';
+import { WordedFailure } from '../command-line/worded-failure';
+import { configFileWording } from './config-words';
 
 /** The config as the standalone tool uses it: parsed by the engine, plus what only it reads. */
 export interface StandaloneConfig {
   config: ConnectorConfig;
   /** Each pipeline's `filter` as written, for the pipelines page's summary. */
   filters: Map<string, unknown>;
+  /** How the tool names the file's fields in messages (config paths with the entries' names). */
+  wording: Wording;
 }
 
 /**
@@ -28,14 +38,20 @@ export async function loadConfigFile(
       `The --config file "${path}" has no "api_key", and STRIPE_API_KEY is not set: put your Stripe secret or restricted key (sk_…, rk_…) in one of them.`,
     );
   }
-  const config = parseConfig(object);
+  const wording = configFileWording(object);
+  let config: ConnectorConfig;
+  try {
+    config = parseConfig(object);
+  } catch (error) {
+    throw new WordedFailure(error, wording);
+  }
   const written = Array.isArray(object.pipelines) ? (object.pipelines as unknown[]) : [];
   const filters = new Map<string, unknown>();
   for (const pipeline of written) {
     const { name, filter } = (pipeline ?? {}) as { name?: unknown; filter?: unknown };
     if (typeof name === 'string' && filter !== undefined) filters.set(name, filter);
   }
-  return { config, filters };
+  return { config, filters, wording };
 }
 
 /**

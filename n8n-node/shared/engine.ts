@@ -15,6 +15,7 @@ export {
   SkipTally,
   StripeApi,
   connect,
+  describeError,
   layoutOf,
   keyMode,
   listFilterableProperties,
@@ -26,6 +27,10 @@ export {
 } from '../../connector';
 export type {
   ChangeKind,
+  ConfigPath,
+  PathSegment,
+  Term,
+  Wording,
   ConnectorConfig,
   EmittedRecord,
   LogTopic,

@@ -11,7 +11,7 @@ import {
   type SyncEvent,
   type SyncMode,
 } from '../../connector';
-import { failureKindOf } from '../../protocol/exit-codes';
+import { failureKindOf } from '../../command-line/exit-codes';
 import type { RunRecord, Warehouse } from '../warehouse';
 import { withAdvice } from './advice';
 import type { CommitPolicy, WriterProgress } from './pipeline-writer';
