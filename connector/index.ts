@@ -60,3 +60,4 @@ export { MissingPermissionError } from './stripe/errors';
 export { redactSecrets } from './stripe/redact';
 export { OPERATORS, listFilterableProperties, resolveOperator } from './filter';
 export { MODEL_TYPES } from './model';
+export { isoFromMillis, isoFromSeconds } from './util/unix-time';

@@ -18,7 +18,13 @@ import {
 } from 'n8n-workflow';
 import { ANY_KEY_SUFFIX, CUSTOM_PATH } from './descriptions';
 import { EditorWords } from './editor-words';
-import { ConfigError, DEFAULT_PIPELINE_NAME, OPERATORS, type ConfigPath } from './engine';
+import {
+  ConfigError,
+  DEFAULT_PIPELINE_NAME,
+  OPERATORS,
+  isoFromMillis,
+  type ConfigPath,
+} from './engine';
 
 /** Reads one node parameter (getNodeParameter with the item index already bound). */
 export type ParameterReader = (name: string, fallback: unknown) => unknown;
@@ -378,7 +384,7 @@ function toUtcDateTime(value: unknown, timezone: string): string | undefined {
   try {
     const parsed = tryToParseDateTime(typeof value === 'string' ? value.trim() : value, timezone);
     if (parsed.isValid) {
-      return new Date(parsed.toMillis()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      return isoFromMillis(parsed.toMillis());
     }
   } catch {
     // Not a date n8n can read: the engine's message says what it expects.

@@ -16,6 +16,8 @@ export {
   StripeApi,
   connect,
   describeError,
+  isoFromMillis,
+  isoFromSeconds,
   layoutOf,
   keyMode,
   listFilterableProperties,

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../connector';
+import { ConfigError, isoFromSeconds } from '../../connector';
 import { STATE_TABLE } from './bookkeeping';
 import type { Row } from './cells';
 import { BOOKKEEPING_PREFIX, comparedColumns, type Column, type TableLayout } from './layout';
@@ -356,7 +356,7 @@ export class PipelineTable {
       deleted = await this.session.run(
         `UPDATE ${target} SET ${flag} = TRUE, ${quote(layout.deletedAt)} = CAST($1 AS ${this.timestampType()}), ${quote(layout.cursor)} = $2
          WHERE ${target}.${flag} IS NOT TRUE AND ${vanished}`,
-        [new Date(now * 1000).toISOString(), now],
+        [isoFromSeconds(now), now],
       );
     } else {
       deleted = await this.session.run(`DELETE FROM ${target} WHERE ${vanished}`);
