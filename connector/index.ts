@@ -4,6 +4,7 @@
  * Stripe's API, and import the engine only through this module.
  */
 export { parseConfig, DEFAULT_PIPELINE_NAME, isLiveKey } from './config/config';
+export { pipelineKey } from './config/pipeline-key';
 export type { ConnectorConfig, PipelineConfig, ReadSettings } from './config/config';
 export { CONNECTION_SPECIFICATION } from './config/specification';
 export { checkConnection, describeAccess, type CheckResult } from './check';

@@ -10,6 +10,7 @@ import { compileCustomerModel, type CustomerModel } from '../model';
 import type { StripeConnection } from '../stripe/api';
 import type { OnError } from '../pipeline/definition';
 import { canonicalFilter, filterFieldPath } from './filter-shape';
+import { pipelineKey } from './pipeline-key';
 import { canonicalTransformation, writtenByForm } from './form-shape';
 import { canonicalModel, modelFieldPath } from './model-shape';
 import type { RawConfig, RawPipeline } from './raw-config';
@@ -129,13 +130,12 @@ function parseValidated(
   }
   const rawPipelines = config.pipelines ?? [];
   const startDate = config.start_date ? parseStartDate(config.start_date, now) : undefined;
-  // Keyed by lower case: stream names become warehouse table names, and most warehouses fold
-  // case, so "Customers" and "customers" would land in one table.
+  // Keyed as destinations key them: "Customers" and "customers" would land in one table.
   const seen = new Map<string, number>();
   const pipelines = rawPipelines.map((pipeline, index): PipelineConfig => {
     const at: ConfigPath = ['pipelines', index];
     const where = defaulted ? 'the default pipeline' : configPathText(at, names);
-    const key = pipeline.name.toLowerCase();
+    const key = pipelineKey(pipeline.name);
     const previous = seen.get(key);
     if (previous !== undefined) {
       const first = rawPipelines[previous]?.name ?? pipeline.name;
