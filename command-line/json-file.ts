@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, errorMessage } from '../connector';
+import { parse, type ParseError } from 'jsonc-parser';
+import { ConfigError } from '../connector';
 
 /** Reads a JSON file the platform passed, with errors that name the flag and the file. */
 export async function readJsonFile(path: string, flag: string): Promise<unknown> {
@@ -14,24 +15,26 @@ export async function readJsonFile(path: string, flag: string): Promise<unknown>
   }
   try {
     return JSON.parse(text);
-  } catch (error) {
+  } catch {
     throw new ConfigError(
-      `The ${flag} file "${path}" is not valid JSON${whereParsingFailed(text, errorMessage(error))}: check its quotes, commas and brackets.`,
+      `The ${flag} file "${path}" is not valid JSON${whereParsingFailed(text)}: check its quotes, commas and brackets.`,
     );
   }
 }
 
 /**
- * Where JSON.parse stopped, as line and column. V8's own message quotes the text around that
- * point, which in a config file can be part of the API key: it is never passed on.
+ * Where the JSON stops being JSON, as line and column, from a parser that reports positions
+ * (JSON.parse only says so inside a message, which also quotes the text around that point: in a
+ * config file, possibly part of the API key; it is never passed on).
  */
-function whereParsingFailed(text: string, message: string): string {
-  const position = Number(/at position (\d+)/.exec(message)?.[1]);
-  if (!Number.isInteger(position)) {
-    return /end of (JSON|data) input/i.test(message) ? ' (it ends too early)' : '';
-  }
-  const before = text.slice(0, position);
+function whereParsingFailed(text: string): string {
+  const errors: ParseError[] = [];
+  parse(text, errors, { disallowComments: true, allowTrailingComma: false });
+  const [first] = errors;
+  if (!first) return '';
+  if (first.offset >= text.trimEnd().length) return ' (it ends too early)';
+  const before = text.slice(0, first.offset);
   const line = before.split('\n').length;
-  const column = position - before.lastIndexOf('\n');
+  const column = first.offset - before.lastIndexOf('\n');
   return ` (at line ${line}, column ${column})`;
 }
