@@ -188,6 +188,30 @@ describe('JavaScript transformations', () => {
     );
   });
 
+  it('places what is wrong at the field: the source, or the limit', async () => {
+    const placed = async (source: string, options: Record<string, unknown> = {}) => {
+      try {
+        await js(source, options);
+      } catch (error) {
+        return error as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    const slow = await placed('while (true) {}', { timeout_ms: 100 });
+    expect(slow.at).toEqual(['pipelines', 0, 'transformation', 'source']);
+    // The limit it ran into is a term of the message: each shell names that field its own way.
+    expect(slow.problem).toContainEqual({
+      kind: 'field',
+      at: ['pipelines', 0, 'transformation', 'timeout_ms'],
+    });
+    expect((await placed('(c) => c', { memory_limit_mb: 4 })).at).toEqual([
+      'pipelines',
+      0,
+      'transformation',
+      'memory_limit_mb',
+    ]);
+  });
+
   it('validates the options', async () => {
     expect(await loadError('(c) => c', { timeout_ms: 0 })).toContain(
       'pipelines[0].transformation.timeout_ms: must be a whole number of milliseconds from 1 to 60000',
