@@ -4,8 +4,9 @@
  * Stripe's API, and import the engine only through this module.
  */
 export { parseConfig, DEFAULT_PIPELINE_NAME, isLiveKey } from './config/config';
+export { pipelineKey } from './config/pipeline-key';
 export type { ConnectorConfig, PipelineConfig, ReadSettings } from './config/config';
-export { CONNECTION_SPECIFICATION } from './config/validate-json';
+export { CONNECTION_SPECIFICATION } from './config/specification';
 export { checkConnection, describeAccess, type CheckResult } from './check';
 export {
   probeAccess,
@@ -39,11 +40,25 @@ export {
   ConfigError,
   DataError,
   TransientError,
+  describeError,
   errorMessage,
+  type ConfigIssue,
   type FailureKind,
   type FailureOrigin,
 } from './errors';
+export {
+  configPathText,
+  configWording,
+  namesIn,
+  type ConfigPath,
+  type NameLookup,
+  type PathSegment,
+  type Term,
+  type Wording,
+  type Words,
+} from './words';
 export { MissingPermissionError } from './stripe/errors';
 export { redactSecrets } from './stripe/redact';
 export { OPERATORS, listFilterableProperties, resolveOperator } from './filter';
 export { MODEL_TYPES } from './model';
+export { isoFromMillis, isoFromSeconds } from './util/unix-time';

@@ -1,4 +1,5 @@
 import type { ReadSettings } from '../config/config';
+import { isoFromSeconds } from '../util/unix-time';
 import type { StripePort } from '../stripe/port';
 import { collectCustomerChanges, type CustomerChange } from '../stripe/customer-changes';
 import { OPEN_END, readCustomerSlices, type SlicePage } from '../stripe/customer-slices';
@@ -495,4 +496,4 @@ function describe(summary: PipelineSummary): string {
   return parts.join(', ');
 }
 
-const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
+const iso = isoFromSeconds;

@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { ConfigError, ConnectorError, TransientError, errorMessage } from '../errors';
 import { redactSecrets } from './redact';
+import { field, words } from '../words';
 
 /** Permissions a restricted key may lack, named as Stripe's dashboard names them. */
 const PERMISSION_HINTS: Record<string, string> = {
@@ -118,9 +119,7 @@ export function toConnectorError(
   const details = fromStripe(error);
   if (error instanceof Stripe.errors.StripeAuthenticationError) {
     return new ConfigError(
-      `Stripe rejected the API key (${stripeAnswer(error)}): ${stripeMessage} ` +
-        'Check `api_key`: use a secret key (sk_live_/sk_test_) or a restricted key (rk_live_/rk_test_) ' +
-        'from Dashboard > Developers > API keys, and make sure it has not been rolled or deleted.',
+      words`Stripe rejected the API key (${stripeAnswer(error)}): ${stripeMessage} Check ${field(['api_key'])}: use a secret key (sk_live_/sk_test_) or a restricted key (rk_live_/rk_test_) from Dashboard > Developers > API keys, and make sure it has not been rolled or deleted.`,
       details,
     );
   }
@@ -128,10 +127,9 @@ export function toConnectorError(
   // `account_id`'s problem, not a missing permission.
   const code = (error as { code?: unknown }).code;
   if (code === 'account_invalid') {
+    const account = field(['account_id']);
     return new ConfigError(
-      `Stripe refused the connected account (${stripeAnswer(error)}): ${stripeMessage} ` +
-        'Check `account_id` (acct_...): it must be an account connected to the platform that owns the key, ' +
-        "and the key must be the platform's (leave `account_id` empty to read the key's own account).",
+      words`Stripe refused the connected account (${stripeAnswer(error)}): ${stripeMessage} Check ${account} (acct_...): it must be an account connected to the platform that owns the key, and the key must be the platform's (leave ${account} empty to read the key's own account).`,
       details,
     );
   }
@@ -153,8 +151,7 @@ export function toConnectorError(
     const param = error.param ? ` (parameter \`${error.param}\`)` : '';
     if (/account/i.test(error.param ?? '')) {
       return new ConfigError(
-        `Stripe refused the connected account${param}: ${stripeMessage} ` +
-          'Check `account_id` (acct_...): it must be an account connected to the platform that owns the key.',
+        words`Stripe refused the connected account${param}: ${stripeMessage} Check ${field(['account_id'])} (acct_...): it must be an account connected to the platform that owns the key.`,
         details,
       );
     }
@@ -166,15 +163,13 @@ export function toConnectorError(
   }
   if (error instanceof Stripe.errors.StripeConnectionError) {
     return new TransientError(
-      `Could not reach the Stripe API: ${stripeMessage} Check network access to the API ` +
-        '(and `api_base_url` if set); the read can be retried.',
+      words`Could not reach the Stripe API: ${stripeMessage} Check network access to the API (and ${field(['api_base_url'])} if set); the read can be retried.`,
       details,
     );
   }
   if (error instanceof Stripe.errors.StripeRateLimitError) {
     return new TransientError(
-      `Stripe kept answering 429 (rate limit) after all retries: ${stripeMessage} ` +
-        'Lower `max_share_of_rate_limits` or `requests_per_second`, or run when other integrations on this account are quieter.',
+      words`Stripe kept answering 429 (rate limit) after all retries: ${stripeMessage} Lower ${field(['max_share_of_rate_limits'])} or ${field(['requests_per_second'])}, or run when other integrations on this account are quieter.`,
       details,
     );
   }

@@ -18,7 +18,6 @@ import {
 import { EditorWords } from './editor-words';
 import {
   ConnectorError,
-  DEFAULT_PIPELINE_NAME,
   StripeApi,
   describeAccess,
   parseConfig,
@@ -54,7 +53,7 @@ function failure(error: unknown, words: EditorWords): string {
   if (error.httpStatus === 429) {
     return 'Stripe answered 429 (rate limit): this account is sending Stripe more requests than it allows right now, so the key could not be tested. Test again in a minute; if it keeps happening, other integrations are using up the account’s rate limit.';
   }
-  return words.translate(error.message);
+  return words.describe(error);
 }
 
 /**
@@ -73,7 +72,7 @@ export async function testStripeCustomersCredential(
   this: ICredentialTestFunctions,
   credential: ICredentialsDecrypted,
 ): Promise<INodeCredentialTestResult> {
-  const words = new EditorWords(DEFAULT_PIPELINE_NAME);
+  const words = new EditorWords();
   let config: ConnectorConfig;
   try {
     config = parseConfig(connectionJson(credential.data ?? {}));

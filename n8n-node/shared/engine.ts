@@ -17,6 +17,9 @@ export {
   StripeApi,
   connect,
   describeAccess,
+  describeError,
+  isoFromMillis,
+  isoFromSeconds,
   layoutOf,
   listFilterableProperties,
   parseConfig,
@@ -27,6 +30,10 @@ export {
 } from '../../connector';
 export type {
   ChangeKind,
+  ConfigPath,
+  PathSegment,
+  Term,
+  Wording,
   ConnectorConfig,
   EmittedRecord,
   LogTopic,

@@ -472,7 +472,7 @@ describe('Customer Model and transformations', () => {
       },
     });
     expect(run.error).toMatchObject({ name: 'NodeOperationError' });
-    expect(run.error?.message).toMatch(/^The JavaScript code, line \d/);
+    expect(run.error?.message).toMatch(/^The JavaScript code: line \d: SyntaxError/);
   });
 
   it('runs Python code, with the code limits of Code Options', async () => {
@@ -760,13 +760,13 @@ describe('errors in the editor’s words', () => {
     const lines = run.error!.message.split('\n');
     expect(lines[0]).toBe('The conditions have 3 problems:');
     expect(lines[1]).toMatch(
-      /^- Condition 1 \(Property: emial\): property "emial" is not valid: .*Did you mean "email"\?/,
+      /^- Condition 1 \(Property: emial\) › Property: property "emial" is not valid: .*Did you mean "email"\?/,
     );
     expect(lines[2]).toMatch(
-      /^- Condition 2 \(Property: email\): operator "Is True" does not apply to text property "email"\. Operators for text properties: Is, Is Not, Is One of, Is Not One of, Contains/,
+      /^- Condition 2 \(Property: email\) › Operator: operator "Is True" does not apply to text property "email"\. Operators for text properties: Is, Is Not, Is One of, Is Not One of, Contains/,
     );
     expect(lines[3]).toMatch(
-      /^- Condition 3 \(Property: created\) › From is not a valid date for "created"/,
+      /^- Condition 3 \(Property: created\) › From: not a valid date for "created"/,
     );
     expectEditorWords(run);
     expect(emulator.stats().requests).toBe(0);
@@ -790,7 +790,7 @@ describe('errors in the editor’s words', () => {
       },
     });
     expect(run.error).toMatchObject({ name: 'NodeOperationError' });
-    expect(run.error?.message).toMatch(/^Field 2 \(Name: plan\) › From, column 1: .*lowr/);
+    expect(run.error?.message).toMatch(/^Field 2 \(Name: plan\) › From: at column 1: .*lowr/);
     expectEditorWords(run);
 
     const duplicate = await pkg.runAction({
@@ -814,7 +814,7 @@ describe('errors in the editor’s words', () => {
     const run = await pkg.runAction({
       parameters: { options: { maxShareOfRateLimits: 3 } },
     });
-    expect(run.error?.message).toMatch(/^The "Share of Stripe Rate Limits" option must be <= 1/);
+    expect(run.error?.message).toMatch(/^The "Share of Stripe Rate Limits" option: must be <= 1/);
     expect(run.error?.message).not.toContain('max_share_of_rate_limits');
   });
 

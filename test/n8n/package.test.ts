@@ -393,7 +393,7 @@ describe('credential test', () => {
 
     const malformed = await pkg.testCredential({ apiKey: 'pk_test_123', apiBaseUrl: emulator.url });
     expect(malformed.status).toBe('Error');
-    expect(malformed.message).toMatch(/^The credential’s "Secret or Restricted Key" is malformed/);
+    expect(malformed.message).toMatch(/^The credential’s "Secret or Restricted Key": malformed\./);
     expect(malformed.message).not.toContain('api_key');
 
     const nothing = await pkg.testCredential({
