@@ -29,7 +29,12 @@ export {
 } from './sync';
 export type { ChangeKind, EmittedRecord, PipelineSummary, StripeChangeKind } from './pipeline/run';
 export { SkipTally, LISTED_SKIPS } from './pipeline/skip-tally';
-export { parsePipelineState, type PipelineState } from './pipeline/state';
+export {
+  parsePipelineState,
+  type PipelineState,
+  type SingleAccountState,
+  type AccountsState,
+} from './pipeline/state';
 export { stateStartingNow } from './pipeline/start-now';
 export { CDC_DELETED_AT, type RecordLayout, type OutputRecord } from './pipeline/records';
 export { StripeApi, type StripeConnection } from './stripe/api';

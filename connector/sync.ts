@@ -16,7 +16,12 @@ import {
   type PipelineSummary,
 } from './pipeline/run';
 import type { SkippedCustomer } from './pipeline/shape';
-import { isStateOf, parsePipelineState, type PipelineState } from './pipeline/state';
+import {
+  isStateOf,
+  parsePipelineState,
+  type PipelineState,
+  type SingleAccountState,
+} from './pipeline/state';
 import { StripeApi } from './stripe/api';
 import type { RequestStats, StripePort } from './stripe/port';
 
@@ -189,7 +194,9 @@ export async function* syncPipelines(
       yield { kind: 'pipeline_started', pipeline: name, syncMode };
     }
     try {
-      const state = parsePipelineState(request.state, name);
+      const saved = parsePipelineState(request.state, name);
+      // Connected accounts' states are read by their own runner (not wired yet): start afresh.
+      const state = saved?.phase === 'accounts' ? undefined : saved;
       const definition = await openPipeline(config, pipeline);
       const phase = { definition, stripe, config, pending, fingerprints: fingerprintsOf(plan) };
       try {
@@ -243,8 +250,8 @@ interface Phase {
  */
 async function* runPhase(
   phase: Phase,
-  how: { syncMode: SyncMode; state: PipelineState | undefined; limit?: number },
-): AsyncGenerator<SyncEvent, { summary: PipelineSummary; lastState?: PipelineState }> {
+  how: { syncMode: SyncMode; state: SingleAccountState | undefined; limit?: number },
+): AsyncGenerator<SyncEvent, { summary: PipelineSummary; lastState?: SingleAccountState }> {
   const name = phase.definition.name;
   const run = runPipeline(phase.definition, {
     api: phase.stripe,
@@ -253,7 +260,7 @@ async function* runPhase(
     settings: phase.config.reading,
   });
   let recordsSinceLast = 0;
-  let lastState: PipelineState | undefined;
+  let lastState: SingleAccountState | undefined;
   for (let step = await run.next(); ; step = await run.next()) {
     yield* phase.pending.splice(0);
     if (step.done) return { summary: step.value, ...(lastState ? { lastState } : {}) };
@@ -282,7 +289,7 @@ async function* runPhase(
 async function* catchUp(
   phase: Phase,
   name: string,
-  from: PipelineState,
+  from: SingleAccountState,
   eventsReadable: () => Promise<boolean>,
 ): AsyncGenerator<SyncEvent> {
   let readable: boolean;

@@ -15,7 +15,7 @@ import {
   incrementalState,
   isStateOf,
   type CreatedSlice,
-  type PipelineState,
+  type SingleAccountState,
 } from './state';
 
 /**
@@ -50,7 +50,7 @@ export type PipelineEvent =
   /** Customers selected but given no record: before the checkpoint that covers them. */
   | { kind: 'skipped'; customers: SkippedCustomer[] }
   /** Everything emitted so far is covered by this state: save it, resume from it. */
-  | { kind: 'checkpoint'; state: PipelineState }
+  | { kind: 'checkpoint'; state: SingleAccountState }
   | { kind: 'log'; level: 'INFO' | 'WARN'; message: string; topic?: LogTopic };
 
 export interface PipelineSummary {
@@ -73,7 +73,7 @@ export interface PipelineRunOptions {
   api: StripePort;
   /** full_refresh: always the whole list. incremental: changes since `state`. */
   syncMode: SyncMode;
-  state: PipelineState | undefined;
+  state: SingleAccountState | undefined;
   /** Identifies the pipeline's definition; a state written under another one is not trusted. */
   fingerprint: string;
   /** What earlier versions wrote for the same definition: states under these are trusted too. */
@@ -142,7 +142,7 @@ async function* fullImport(
   pipeline: PipelineDefinition,
   options: PipelineRunOptions,
   summary: PipelineSummary,
-  resumed: Extract<PipelineState, { phase: 'full_import' }> | undefined,
+  resumed: Extract<SingleAccountState, { phase: 'full_import' }> | undefined,
 ): AsyncGenerator<PipelineEvent> {
   summary.mode = 'full_import';
   const { settings } = options;
@@ -256,7 +256,7 @@ async function* fullImport(
 
 const CHANGE_BATCH = 100;
 
-function checkpoint(state: PipelineState): PipelineEvent {
+function checkpoint(state: SingleAccountState): PipelineEvent {
   return { kind: 'checkpoint', state };
 }
 
@@ -264,7 +264,7 @@ async function* readChanges(
   pipeline: PipelineDefinition,
   options: PipelineRunOptions,
   summary: PipelineSummary,
-  state: Extract<PipelineState, { phase: 'incremental' }>,
+  state: Extract<SingleAccountState, { phase: 'incremental' }>,
 ): AsyncGenerator<PipelineEvent, 'done' | 'expired'> {
   summary.mode = 'incremental';
   const { selector } = pipeline;

@@ -48,7 +48,7 @@ describe('connected accounts', () => {
     expect(accounts.every((account) => /^acct_[A-Za-z0-9]{16}$/.test(account.id))).toBe(true);
     // Newest first, as Stripe lists everything.
     const created = accounts.map((account) => account.created);
-    expect(created).toEqual([...created].sort((a, b) => b - a));
+    expect(created).toEqual([...created].sort((a, b) => (b as number) - (a as number)));
     expect(accounts).not.toContainEqual(expect.objectContaining({ id: emu.accountId }));
 
     const seen = new Set<string>();
