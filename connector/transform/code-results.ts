@@ -72,13 +72,13 @@ export function columnMismatch(
   if (missing.length > 0) {
     const them = missing.length === 1 ? 'it' : 'them';
     problems.push(
-      `it returned no ${quoted(missing)} (return every column of customer_model, null for no value, or remove ${them} from customer_model)`,
+      `it returned no ${quoted(missing)} (return every column of the Customer Model, null for no value, or remove ${them} from the Customer Model)`,
     );
   }
   if (extra.length > 0) {
     const one = extra.length === 1;
     problems.push(
-      `it returned ${quoted(extra)}, which ${one ? 'is not a column' : 'are not columns'} of customer_model (add ${one ? 'it' : 'them'} to customer_model or stop returning ${one ? 'it' : 'them'})`,
+      `it returned ${quoted(extra)}, which ${one ? 'is not a column' : 'are not columns'} of the Customer Model (add ${one ? 'it' : 'them'} to the Customer Model or stop returning ${one ? 'it' : 'them'})`,
     );
   }
   return problems.length > 0 ? problems.join('; ') : undefined;

@@ -59,7 +59,7 @@ describe('code with a Customer Model', () => {
       const result = await run(type, fewer, 'fail');
       expect(result.failure).toBeInstanceOf(DataError);
       expect(result.failure?.message).toContain(
-        'transformation failed: it returned no "phone", "country" (return every column of customer_model, null for no value, or remove them from customer_model)',
+        'transformation failed: it returned no "phone", "country" (return every column of the Customer Model, null for no value, or remove them from the Customer Model)',
       );
       expect(result.items).toEqual([]);
     });
@@ -80,7 +80,7 @@ describe('code with a Customer Model', () => {
         id: 'cus_b',
         cause: 'error',
         reason:
-          'transformation failed: it returned no "phone", "country" (return every column of customer_model, null for no value, or remove them from customer_model)',
+          'transformation failed: it returned no "phone", "country" (return every column of the Customer Model, null for no value, or remove them from the Customer Model)',
       },
     ]);
   });
@@ -88,7 +88,7 @@ describe('code with a Customer Model', () => {
   it('names a missing and an extra column in one message, the same way', async () => {
     const result = await run('javascript', '{ email: c.email, phone: null, plan: "x" }', 'fail');
     expect(result.failure?.message).toContain(
-      'it returned no "country" (return every column of customer_model, null for no value, or remove it from customer_model); it returned "plan", which is not a column of customer_model (add it to customer_model or stop returning it)',
+      'it returned no "country" (return every column of the Customer Model, null for no value, or remove it from the Customer Model); it returned "plan", which is not a column of the Customer Model (add it to the Customer Model or stop returning it)',
     );
   });
 
