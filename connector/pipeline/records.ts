@@ -62,6 +62,7 @@ export function liveRecord(
   fields: OutputRecord,
   observedAt: number,
 ): OutputRecord {
+  if (layout.accountField) fields[layout.accountField] = customer[ACCOUNT_FIELD];
   fields[layout.primaryKey] = customer.id;
   fields[layout.cursorField] = observedAt;
   fields[layout.deletedFlag] = false;
@@ -70,13 +71,20 @@ export function liveRecord(
 }
 
 /** A customer deleted in Stripe, or one that no longer matches the pipeline's filter. */
-export function deletionRecord(layout: RecordLayout, id: string, deletedAt: number): OutputRecord {
+export function deletionRecord(
+  layout: RecordLayout,
+  id: string,
+  deletedAt: number,
+  /** With connected accounts: the account the customer belonged to. */
+  account?: string,
+): OutputRecord {
   const base: OutputRecord =
     layout.primaryKey === PASSTHROUGH_LAYOUT.primaryKey
       ? { object: 'customer', deleted: true }
       : {};
   return {
     ...base,
+    ...(layout.accountField ? { [layout.accountField]: account } : {}),
     [layout.primaryKey]: id,
     [layout.cursorField]: deletedAt,
     [layout.deletedFlag]: true,

@@ -1,4 +1,5 @@
 import type { ReadSettings } from '../config/config';
+import type { ConnectorError } from '../errors';
 import { isoFromSeconds } from '../util/unix-time';
 import type { StripePort } from '../stripe/port';
 import { collectCustomerChanges, type CustomerChange } from '../stripe/customer-changes';
@@ -67,6 +68,15 @@ export interface PipelineSummary {
    * there were none, or when the run did not look).
    */
   settlingEvents: number;
+  /**
+   * With connected accounts: how many accounts finished, which failed (each alone, the others ran
+   * on) and which are no longer read.
+   */
+  accounts?: {
+    finished: number;
+    failed: Array<{ account: string; error: ConnectorError }>;
+    removed: string[];
+  };
 }
 
 export interface PipelineRunOptions {
@@ -415,7 +425,7 @@ async function* emitChanges(
     } else if (change.everSelected) {
       // Deleted in Stripe, or no longer matching the filter: the warehouse must drop it.
       deletions.push({
-        record: deletionRecord(pipeline.layout, change.id, change.lastEventAt),
+        record: deletionRecord(pipeline.layout, change.id, change.lastEventAt, pipeline.account),
         change: 'deleted',
         stripeChange: stripeChangeOf(change),
       });
@@ -477,7 +487,10 @@ function log(
   return {
     kind: 'log',
     level,
-    message: `Pipeline "${pipeline.name}": ${message}`,
+    message:
+      pipeline.account === undefined
+        ? `Pipeline "${pipeline.name}": ${message}`
+        : `Pipeline "${pipeline.name}", account ${pipeline.account}: ${message}`,
     ...(topic ? { topic } : {}),
   };
 }
