@@ -36,7 +36,12 @@ export {
   type AccountsState,
 } from './pipeline/state';
 export { stateStartingNow } from './pipeline/start-now';
-export { CDC_DELETED_AT, type RecordLayout, type OutputRecord } from './pipeline/records';
+export {
+  CDC_DELETED_AT,
+  keyFieldsOf,
+  type RecordLayout,
+  type OutputRecord,
+} from './pipeline/records';
 export { StripeApi, type StripeConnection } from './stripe/api';
 export type { StripePort, RequestStats } from './stripe/port';
 export { rateBudgets, keyMode, STRIPE_LIMITS, ENDPOINTS } from './stripe/rate-budgets';
