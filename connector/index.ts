@@ -36,6 +36,7 @@ export {
   type AccountsState,
 } from './pipeline/state';
 export { stateStartingNow } from './pipeline/start-now';
+export { accountsStartingNow } from './accounts/start-now';
 export {
   CDC_DELETED_AT,
   keyFieldsOf,

@@ -16,7 +16,7 @@ import { inShard } from './shard';
 /** What a run over accounts yields beside what one account's pipeline does. */
 export type AccountsRunEvent =
   | { kind: 'pipeline'; account: string; event: PipelineEvent }
-  /** Every record so far of every account is covered by `state`. */
+  /** Every record so far, of every account, is covered by `state`. */
   | { kind: 'checkpoint'; state: AccountsState }
   /** The account stopped (access revoked, or any failure); the others run on. */
   | { kind: 'account_failed'; account: string; error: ConnectorError }
@@ -102,22 +102,49 @@ export async function* runAccounts(
     }
   };
   let emitted = 0;
+  /**
+   * Each account's records and skips since its last checkpoint, held until it checkpoints: so at
+   * every checkpoint of the pipeline, everything emitted so far is covered (a consumer that stops
+   * there, or a run killed after it, repeats nothing), as with one account.
+   */
+  const held = new Map<string, PipelineEvent[]>();
+  /** The held events of `account`, as they go out; false once a limit is reached. */
+  async function* release(account: string): AsyncGenerator<AccountsRunEvent, boolean> {
+    const events = held.get(account) ?? [];
+    held.delete(account);
+    for (const event of events) {
+      if (event.kind === 'records' && options.limit !== undefined) {
+        const items = event.items.slice(0, options.limit - emitted);
+        emitted += items.length;
+        if (items.length > 0) yield { kind: 'pipeline', account, event: { ...event, items } };
+        if (emitted >= options.limit) return false;
+      } else {
+        yield { kind: 'pipeline', account, event };
+      }
+    }
+    return true;
+  }
   try {
     startMore();
     while (running.size > 0) {
       const next = await Promise.race([...running.values()].map((lane) => lane.next));
-      const lane = running.get(next.account);
+      const { account } = next;
+      const lane = running.get(account);
       if (!lane) continue;
       if ('error' in next) {
-        running.delete(next.account);
+        // What it read since its last checkpoint is read again by the next run.
+        running.delete(account);
+        held.delete(account);
         const error = asConnectorError(next.error);
-        outcome.failed.push({ account: next.account, error });
-        yield { kind: 'account_failed', account: next.account, error };
+        outcome.failed.push({ account, error });
+        yield { kind: 'account_failed', account, error };
         startMore();
         continue;
       }
       if (next.step.done) {
-        running.delete(next.account);
+        running.delete(account);
+        // A limit ends an account's run past its last checkpoint: what it read still goes out.
+        if (!(yield* release(account))) break;
         outcome.finished++;
         summaries.push(next.step.value);
         startMore();
@@ -125,17 +152,17 @@ export async function* runAccounts(
       }
       const event = next.step.value;
       if (event.kind === 'checkpoint') {
-        states[next.account] = event.state;
+        if (!(yield* release(account))) break;
+        states[account] = event.state;
         yield { kind: 'checkpoint', state: stateNow() };
-      } else if (event.kind === 'records' && options.limit !== undefined) {
-        const items = event.items.slice(0, options.limit - emitted);
-        emitted += items.length;
-        yield { kind: 'pipeline', account: next.account, event: { ...event, items } };
-        if (emitted >= options.limit) break;
+      } else if (event.kind === 'records' || event.kind === 'skipped') {
+        const events = held.get(account) ?? [];
+        events.push(event);
+        held.set(account, events);
       } else {
-        yield { kind: 'pipeline', account: next.account, event };
+        yield { kind: 'pipeline', account, event };
       }
-      lane.next = pull(next.account, lane.run);
+      lane.next = pull(account, lane.run);
     }
   } finally {
     // Stopped early (a limit, or the consumer broke off): close what still runs.

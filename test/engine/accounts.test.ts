@@ -172,6 +172,9 @@ describe('connected accounts', () => {
       done.includes(String(item.record.stripe_account_id)),
     );
     expect(again).toEqual([]);
+    // Each checkpoint covers every record before it, of every account: none comes twice.
+    const before = new Set(keys(killed.items));
+    expect(keys(resumed.items).filter((key) => before.has(key))).toEqual([]);
     // Together they hold every customer of every account.
     const union = new Set([...keys(killed.items), ...keys(resumed.items)]);
     expect([...union].sort()).toEqual(await everyCustomer(stripe, accounts));
