@@ -6,6 +6,8 @@
  * in 30 of the accounts.
  *
  *   BENCH_PLATFORM_ACCOUNTS=300 BENCH_PLATFORM_CUSTOMERS=1000 BENCH_ONLY=platform npm run bench
+ *
+ * `BENCH_PLATFORM_CONFIG='{"account_concurrency": 32}'` adds settings to the config read.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,6 +50,8 @@ export async function benchPlatform(): Promise<Array<[string, string]>> {
       api_key: 'sk_live_emulator',
       api_base_url: emulator.url,
       connected_accounts: 'all',
+      // Settings to compare, e.g. {"account_concurrency": 32}.
+      ...(JSON.parse(process.env.BENCH_PLATFORM_CONFIG ?? '{}') as Record<string, unknown>),
     });
     const catalog = write(dir, 'catalog', {
       streams: [
