@@ -21,7 +21,12 @@ describe('connected accounts through the CLI', () => {
   let emulator: RunningEmulator;
   let everyCustomer: string[];
   beforeAll(async () => {
-    emulator = await startEmulator({ customers: 3, seed: 62, connectedAccounts: 6 });
+    emulator = await startEmulator({
+      customers: 3,
+      seed: 62,
+      connectedAccounts: 6,
+      restrictedKeys: { rk_test_customersAndEvents: ['customers:read', 'events:read'] },
+    });
     emulator.advanceClock(3_600);
     const stripe = rawSdkFor(emulator, TEST_KEY);
     const all = await Promise.all(
@@ -43,6 +48,23 @@ describe('connected accounts through the CLI', () => {
     const [stream] = ofType(run.messages, 'CATALOG')[0]?.catalog.streams ?? [];
     expect(stream.source_defined_primary_key).toEqual([['stripe_account_id'], ['id']]);
     expect(stream.json_schema.properties.stripe_account_id).toMatchObject({ type: 'string' });
+  });
+
+  it('check looks the accounts up: how many it reads, or the permission a key lacks to list them', async () => {
+    const check = async (config: object) => {
+      const files = writeFiles({ config });
+      const run = await runCli(['check', '--config', files.config as string]);
+      return ofType(run.messages, 'CONNECTION_STATUS')[0]?.connectionStatus;
+    };
+    const passed = await check(configFor(emulator, { connected_accounts: 'all' }));
+    expect(passed).toMatchObject({ status: 'SUCCEEDED' });
+    expect(passed.message).toContain('6 account(s) to read with connected_accounts');
+    const restricted = await check({
+      ...configFor(emulator, { connected_accounts: 'all' }),
+      api_key: 'rk_test_customersAndEvents',
+    });
+    expect(restricted).toMatchObject({ status: 'FAILED' });
+    expect(restricted.message).toContain('rak_accounts_kyc_basic_read');
   });
 
   it('reads every account once; shards 1/2 and 2/2 split them', async () => {
