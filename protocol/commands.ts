@@ -193,7 +193,7 @@ async function readStreams(
         for (const customer of tally.add(event.customers)) {
           await out.log(
             'WARN',
-            `Stream "${event.pipeline}": skipped customer ${customer.id}: ${customer.reason ?? 'no reason given'}`,
+            `Stream "${event.pipeline}": skipped customer ${customer.id}${customer.account ? ` of account ${customer.account}` : ''}: ${customer.reason ?? 'no reason given'}`,
           );
         }
         break;

@@ -157,7 +157,11 @@ export async function* runAccounts(
         yield { kind: 'checkpoint', state: stateNow() };
       } else if (event.kind === 'records' || event.kind === 'skipped') {
         const events = held.get(account) ?? [];
-        events.push(event);
+        events.push(
+          event.kind === 'skipped'
+            ? { ...event, customers: event.customers.map((customer) => ({ ...customer, account })) }
+            : event,
+        );
         held.set(account, events);
       } else {
         yield { kind: 'pipeline', account, event };

@@ -216,7 +216,10 @@ export class CustomerImport {
           result.items.push(...event.items);
         } else if (event.kind === 'skipped') {
           for (const customer of skips.add(event.customers)) {
-            this.log('WARN', `skipped customer ${customer.id}: ${customer.reason ?? ''}`);
+            this.log(
+              'WARN',
+              `skipped customer ${customer.id}${customer.account ? ` of account ${customer.account}` : ''}: ${customer.reason ?? ''}`,
+            );
           }
         } else if (event.kind === 'checkpoint') {
           result.state = event.state;

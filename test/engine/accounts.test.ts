@@ -198,6 +198,32 @@ describe('connected accounts', () => {
     expect((await everyCustomer(stripe, accounts)).length).toBe(accounts.length * 2);
   });
 
+  it('a skipped customer is named with its account', async () => {
+    const { emulator: running, stripe } = await platform(2, 3);
+    const [a, b] = running.connectedAccountIds() as [string, string];
+    const [bad] = (await customersOf(stripe, b))[0]!.split('/').slice(1);
+    const config = parseConfig(
+      configFor(running, {
+        connected_accounts: [a, b],
+        pipelines: [
+          {
+            name: 'customers',
+            on_error: 'skip',
+            transformation: {
+              type: 'javascript',
+              source: `function transform(c) { if (c.id === ${JSON.stringify(bad)} && c.stripe_account_id === ${JSON.stringify(b)}) throw new Error('bad'); return { email: c.email }; }`,
+            },
+          },
+        ],
+      }),
+    );
+    const skipped = [];
+    for await (const event of syncPipelines(config)) {
+      if (event.kind === 'skipped') skipped.push(...event.customers);
+    }
+    expect(skipped).toEqual([expect.objectContaining({ id: bad, account: b, cause: 'error' })]);
+  });
+
   it('an account no longer read: its rows kept, or to be deleted (on_account_removed)', async () => {
     const { emulator: running } = await platform(3, 2);
     const [a, b, c] = running.connectedAccountIds() as [string, string, string];
