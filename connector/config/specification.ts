@@ -466,7 +466,7 @@ export const CONNECTION_SPECIFICATION = {
       type: 'string',
       title: 'When a connected account is removed',
       description:
-        'What becomes of the rows of a connected account no longer read: one Stripe stopped listing (disconnected from the platform, closed) with "all", or one taken out of Connected accounts. keep: they stay as they are. delete: they are deleted (the standalone tool deletes them, n8n sends one item for the account; Airbyte can delete rows only one key at a time, so it says which account to clear).',
+        'What becomes of the rows of a connected account no longer read: one Stripe stopped listing (disconnected from the platform, closed) with "all", or one taken out of Connected accounts. keep: they stay as they are. delete: the standalone tool deletes them (marks them deleted with --soft-delete); Airbyte deletes rows one key at a time, so a read logs which account to clear, and n8n logs it likewise.',
       enum: ['keep', 'delete'],
       default: 'keep',
       group: 'connection',
