@@ -1,0 +1,40 @@
+/**
+ * `npm run mutate [-- FOLDER...]`: StrykerJS on each folder in turn (default: all four), then the
+ * mutation score per folder. A folder's run is incremental (coverage/mutation/*.incremental.json):
+ * only mutants whose code or covering tests changed since its last run are tested again.
+ *
+ *   npm run mutate                          every folder (hours on two cores the first time)
+ *   npm run mutate -- connector/pipeline    one folder
+ *   npm run mutate -- --scores              just print the scores of the reports there are
+ */
+import { spawnSync } from 'node:child_process';
+import FOLDERS from './folders.json';
+import { printScores } from './scores';
+
+const args = process.argv.slice(2);
+const scoresOnly = args.includes('--scores');
+const asked = args.filter((arg) => !arg.startsWith('--'));
+for (const folder of asked) {
+  if (!FOLDERS.includes(folder)) {
+    process.stderr.write(
+      `mutate: unknown folder ${folder}; the folders are ${FOLDERS.join(', ')}\n`,
+    );
+    process.exit(2);
+  }
+}
+let failed = false;
+if (!scoresOnly) {
+  for (const folder of asked.length ? asked : FOLDERS) {
+    process.stdout.write(`\n=== mutating ${folder} ===\n`);
+    const run = spawnSync('npx', ['stryker', 'run', 'stryker.config.mjs'], {
+      stdio: 'inherit',
+      env: { ...process.env, MUTATE_FOLDER: folder },
+    });
+    if (run.status !== 0) {
+      process.stderr.write(`mutate: Stryker failed on ${folder} (exit ${run.status})\n`);
+      failed = true;
+    }
+  }
+}
+printScores(process.stdout);
+process.exitCode = failed ? 1 : 0;
