@@ -30,6 +30,10 @@ if (!scoresOnly) {
       stdio: 'inherit',
       env: { ...process.env, MUTATE_FOLDER: folder },
     });
+    if (run.signal) {
+      process.stderr.write(`mutate: Stryker was stopped (${run.signal}); not going on\n`);
+      process.exit(1);
+    }
     if (run.status !== 0) {
       process.stderr.write(`mutate: Stryker failed on ${folder} (exit ${run.status})\n`);
       failed = true;
