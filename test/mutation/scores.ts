@@ -15,10 +15,11 @@ const EQUIVALENTS = join(__dirname, 'equivalent-mutants.md');
 interface Mutant {
   mutatorName: string;
   status: string;
+  replacement?: string;
   location: { start: { line: number; column: number } };
 }
 interface Report {
-  files: Record<string, { mutants: Mutant[] }>;
+  files: Record<string, { source: string; mutants: Mutant[] }>;
 }
 
 interface FolderScore {
@@ -64,8 +65,9 @@ export function scoreOf(folder: string, report: Report, equivalents: Set<string>
     equivalent: 0,
     undetected: [],
   };
-  for (const [file, { mutants }] of Object.entries(report.files)) {
+  for (const [file, { mutants, source }] of Object.entries(report.files)) {
     if (!file.startsWith(`${folder}/`)) continue;
+    const lines = source.split('\n');
     for (const mutant of mutants) {
       const { line, column } = mutant.location.start;
       const key = `${file}:${line}:${column} ${mutant.mutatorName}`;
@@ -75,7 +77,10 @@ export function scoreOf(folder: string, report: Report, equivalents: Set<string>
       else {
         if (mutant.status === 'Survived') score.survived++;
         else score.noCoverage++;
-        score.undetected.push(key);
+        const line = lines[mutant.location.start.line - 1]?.trim() ?? '';
+        score.undetected.push(
+          `${key} [${mutant.status}] ${line.slice(0, 100)}  =>  ${(mutant.replacement ?? '').replace(/\s+/g, ' ').slice(0, 80)}`,
+        );
       }
     }
   }
