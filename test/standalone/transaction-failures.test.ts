@@ -7,24 +7,11 @@
  * exactly as before the write, and the same write then lands whole. Every statement is tried, so
  * this holds every time, not by the chance of where a random kill lands.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeStreams, parseConfig } from '../../connector';
-import { bookkeepingDdl } from '../../standalone/warehouse/bookkeeping';
-import { openDuckDb } from '../../standalone/warehouse/duckdb';
-import { openPostgres } from '../../standalone/warehouse/postgres';
-import {
-  PipelineTable,
-  rowEncoder,
-  tableLayout,
-  type Row,
-  type TableLayout,
-} from '../../standalone/warehouse';
+import { PipelineTable, rowEncoder, type Row, type TableLayout } from '../../standalone/warehouse';
 import { qualified, quote, type SqlDatabase } from '../../standalone/warehouse/sql';
 import { FailingSession, InjectedFailure, failingDatabase } from './support/failing-sql';
-import { startPostgres, type PostgresServer } from './support/postgres-cluster';
+import { createBookkeeping, layoutOf, SQL_BACKENDS, type SqlBackend } from './support/sql-backends';
 
 const FINGERPRINT = 'fingerprint';
 
@@ -135,118 +122,84 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-interface Backend {
-  name: 'DuckDB' | 'PostgreSQL';
-  schema: string;
-  open(): Promise<SqlDatabase>;
-  stop(): Promise<void>;
-}
+describe.each(SQL_BACKENDS)('a write failing at any statement on $name', ({ start }) => {
+  let backend: SqlBackend;
+  let database: SqlDatabase;
+  let failing: FailingSession;
+  let tables = 0;
+  beforeAll(async () => {
+    backend = await start();
+    const wrapped = failingDatabase(await backend.open());
+    database = wrapped.database;
+    const session = await database.session();
+    failing = wrapped.sessions[0]!;
+    await createBookkeeping(session, database, backend.schema);
+  });
+  afterAll(async () => {
+    await failing?.unwrapped.release().catch(() => {});
+    await database?.close();
+    await backend?.stop();
+  });
 
-const BACKENDS: Array<() => Promise<Backend>> = [
-  async () => ({
-    name: 'DuckDB',
-    schema: 'main',
-    open: () => openDuckDb(join(mkdtempSync(join(tmpdir(), 'stripe-sync-fail-')), 'w.duckdb')),
-    stop: async () => {},
-  }),
-  async () => {
-    const server: PostgresServer = await startPostgres();
-    return {
-      name: 'PostgreSQL',
-      schema: 'public',
-      open: async () => openPostgres(await server.createDatabase(), 'the test database'),
-      stop: () => server.stop(),
-    };
-  },
-];
-
-describe.each(BACKENDS.map((start, i) => ({ start, name: i === 0 ? 'DuckDB' : 'PostgreSQL' })))(
-  'a write failing at any statement on $name',
-  ({ start }) => {
-    let backend: Backend;
-    let database: SqlDatabase;
-    let failing: FailingSession;
-    let tables = 0;
-    beforeAll(async () => {
-      backend = await start();
-      const wrapped = failingDatabase(await backend.open());
-      database = wrapped.database;
-      const session = await database.session();
-      failing = wrapped.sessions[0]!;
-      for (const statement of bookkeepingDdl(database.dialect, backend.schema)) {
-        await session.run(statement);
-      }
-    });
-    afterAll(async () => {
-      await failing?.unwrapped.release().catch(() => {});
-      await database?.close();
-      await backend?.stop();
-    });
-
-    /** A pipeline of its own (own table, staging table and state row) for each attempt. */
-    async function freshTable(): Promise<{ table: PipelineTable; rows: Rows }> {
-      const name = `p${++tables}`;
-      const stream = describeStreams(
-        parseConfig({ api_key: 'sk_test_x', pipelines: [{ name }] }),
-      )[0]!;
-      const layout = tableLayout(stream);
-      const table = new PipelineTable(
-        failing.session,
-        database.dialect,
-        backend.schema,
-        layout,
-        false,
-      );
-      await table.prepare();
-      return { table, rows: encoder(layout, database.dialect.allowsNul) };
-    }
-
-    /** What the warehouse holds for the pipeline: its rows, its staged rows, its state. */
-    async function holds(table: PipelineTable) {
-      const session = failing.unwrapped;
-      const rowsOf = async (name: string) => {
-        const ref = { schema: backend.schema, name };
-        if (!(await database.dialect.tableColumns(session, ref))) return undefined;
-        const rows = await session.query(
-          `SELECT * FROM ${qualified(ref)} ORDER BY ${quote(table.layout.primaryKey)}`,
-        );
-        return JSON.parse(JSON.stringify(rows)) as unknown;
-      };
-      return {
-        table: await rowsOf(table.layout.table),
-        staging: await rowsOf(table.layout.stagingTable),
-        saved: await table.loadState(),
-      };
-    }
-
-    it.each(SCENARIOS)(
-      '$name: table and state stay as they were, then the write lands whole',
-      async (scenario) => {
-        // The write once without failure: what it starts from, what it ends with, its statements.
-        const probe = await freshTable();
-        await scenario.setup(probe.table, probe.rows);
-        const before = await holds(probe.table);
-        const from = failing.statements.length;
-        await scenario.write(probe.table, probe.rows);
-        const statements = failing.statements.slice(from);
-        const after = await holds(probe.table);
-        expect(after).not.toEqual(before);
-        expect(statements.length).toBeGreaterThan(2);
-
-        for (let nth = 1; nth <= statements.length; nth++) {
-          for (const when of ['before', 'after'] as const) {
-            const what = `failure ${when} statement ${nth} of ${statements.length}: ${statements[nth - 1]!.slice(0, 80)}`;
-            const { table, rows } = await freshTable();
-            await scenario.setup(table, rows);
-            failing.arm({ pattern: /./, nth, when });
-            await expect(scenario.write(table, rows), what).rejects.toBeInstanceOf(InjectedFailure);
-            failing.disarm();
-            expect(await holds(table), what).toEqual(before);
-            await scenario.write(table, rows);
-            expect(await holds(table), `${what}, then written again`).toEqual(after);
-          }
-        }
-      },
+  /** A pipeline of its own (own table, staging table and state row) for each attempt. */
+  async function freshTable(): Promise<{ table: PipelineTable; rows: Rows }> {
+    const layout = layoutOf(`p${++tables}`);
+    const table = new PipelineTable(
+      failing.session,
+      database.dialect,
+      backend.schema,
+      layout,
+      false,
     );
-  },
-);
+    await table.prepare();
+    return { table, rows: encoder(layout, database.dialect.allowsNul) };
+  }
+
+  /** What the warehouse holds for the pipeline: its rows, its staged rows, its state. */
+  async function holds(table: PipelineTable) {
+    const session = failing.unwrapped;
+    const rowsOf = async (name: string) => {
+      const ref = { schema: backend.schema, name };
+      if (!(await database.dialect.tableColumns(session, ref))) return undefined;
+      const rows = await session.query(
+        `SELECT * FROM ${qualified(ref)} ORDER BY ${quote(table.layout.primaryKey)}`,
+      );
+      return JSON.parse(JSON.stringify(rows)) as unknown;
+    };
+    return {
+      table: await rowsOf(table.layout.table),
+      staging: await rowsOf(table.layout.stagingTable),
+      saved: await table.loadState(),
+    };
+  }
+
+  it.each(SCENARIOS)(
+    '$name: table and state stay as they were, then the write lands whole',
+    async (scenario) => {
+      // The write once without failure: what it starts from, what it ends with, its statements.
+      const probe = await freshTable();
+      await scenario.setup(probe.table, probe.rows);
+      const before = await holds(probe.table);
+      const from = failing.statements.length;
+      await scenario.write(probe.table, probe.rows);
+      const statements = failing.statements.slice(from);
+      const after = await holds(probe.table);
+      expect(after).not.toEqual(before);
+      expect(statements.length).toBeGreaterThan(2);
+
+      for (let nth = 1; nth <= statements.length; nth++) {
+        for (const when of ['before', 'after'] as const) {
+          const what = `failure ${when} statement ${nth} of ${statements.length}: ${statements[nth - 1]!.slice(0, 80)}`;
+          const { table, rows } = await freshTable();
+          await scenario.setup(table, rows);
+          failing.arm({ pattern: /./, nth, when });
+          await expect(scenario.write(table, rows), what).rejects.toBeInstanceOf(InjectedFailure);
+          failing.disarm();
+          expect(await holds(table), what).toEqual(before);
+          await scenario.write(table, rows);
+          expect(await holds(table), `${what}, then written again`).toEqual(after);
+        }
+      }
+    },
+  );
+});
