@@ -132,6 +132,31 @@ describe('a full import', () => {
     expect(outcome.error?.message).toMatch(/`on_error` to "skip"/);
   });
 
+  it('skips, or stops at, a record that does not fit the Customer Model', async () => {
+    const modelled = (onError: 'skip' | 'fail') =>
+      configWith({
+        customer_model: [{ name: 'email', type: 'string', nullable: false }],
+        pipelines: [
+          {
+            name: 'customers',
+            on_error: onError,
+            transformation: { type: 'mapping', mappings: [{ to: 'email', from: 'name' }] },
+          },
+        ],
+      });
+    const stripe = account();
+    stripe.update('cus_004', { name: 'Named' });
+    const skipped = await run(stripe, modelled('skip'));
+    expect(skipped.summary).toMatchObject({ emitted: 1, failed: 11, skippedByCode: 0 });
+    expect(skipped.items.map((item) => item.record)).toMatchObject([
+      { email: 'Named', _stripe_id: 'cus_004' },
+    ]);
+    const failed = await run(stripe, modelled('fail'));
+    expect(failed.error?.message).toMatch(
+      /Pipeline "customers": customer cus_011 does not fit the Customer Model: email/,
+    );
+  });
+
   it('stops after the record limit, with its checkpoint not past them', async () => {
     const stripe = new ScriptedStripe();
     for (let i = 0; i < 250; i++) {
@@ -173,6 +198,47 @@ describe('an incremental run', () => {
     expect(second.logs.join('\n')).toMatch(
       /changes read: 3 record\(s\) emitted, 2 of them deletions, 1 customer\(s\) left out by the filter\./,
     );
+    // A deletion is a tombstone versioned at the customer's latest event.
+    const deletedAt = stripe.now - 30;
+    expect(second.items.find((item) => item.record.id === 'cus_002')?.record).toEqual({
+      object: 'customer',
+      deleted: true,
+      id: 'cus_002',
+      updated: deletedAt,
+      is_deleted: true,
+      _ab_cdc_deleted_at: new Date(deletedAt * 1000).toISOString(),
+    });
+    expect(second.items.find((item) => item.record.id === 'cus_003')?.record).toMatchObject({
+      id: 'cus_003',
+      name: 'changed',
+      updated: deletedAt,
+      is_deleted: false,
+      _ab_cdc_deleted_at: null,
+    });
+  });
+
+  it('writes a mapped deletion with the bookkeeping fields only', async () => {
+    const stripe = account();
+    const config = configWith({ pipelines: [code('skip')] });
+    const first = await run(stripe, config);
+    stripe.delete('cus_001');
+    stripe.advance(30);
+    const second = await run(stripe, config, { state: first.states.at(-1) });
+    expect(second.items.map((item) => item.record)).toEqual([
+      {
+        _stripe_id: 'cus_001',
+        _stripe_updated: stripe.now - 30,
+        _stripe_is_deleted: true,
+        _ab_cdc_deleted_at: new Date((stripe.now - 30) * 1000).toISOString(),
+      },
+    ]);
+    expect(first.items.find((item) => item.record._stripe_id === 'cus_001')?.record).toEqual({
+      email: 'c1@x.io',
+      _stripe_id: 'cus_001',
+      _stripe_updated: (first.states.at(-1) as PipelineState).events_cursor,
+      _stripe_is_deleted: false,
+      _ab_cdc_deleted_at: null,
+    });
   });
 
   it('tells customers created since the last run from changed ones', async () => {
