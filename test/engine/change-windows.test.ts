@@ -149,7 +149,7 @@ describe('saved cursors', () => {
     const stripe = account(50);
     const run = await runEngine(stripe, config(), { state: stateAt(stripe.now - 31 * 86_400) });
     expect(run.failure).toBeUndefined();
-    expect(run.logs.join('\n')).toMatch(/older than Stripe's 30-day event retention/);
+    expect(run.logs.join('\n')).toMatch(/^WARN [^\n]*older than Stripe's 30-day event retention/m);
     expect(run.items.map((item) => item.change)).toEqual(Array(50).fill('listed'));
     expect(run.states.at(-1)?.phase).toBe('incremental');
   });
@@ -170,7 +170,7 @@ describe('saved cursors', () => {
     const ahead = stateAt(stripe.now + 3_600);
     const run = await runEngine(stripe, config(), { state: ahead });
     expect(run.items).toEqual([]);
-    expect(run.logs.join('\n')).toMatch(/is ahead of Stripe's clock/);
+    expect(run.logs.join('\n')).toMatch(/^WARN [^\n]*is ahead of Stripe's clock/m);
     expect(run.states).toEqual([ahead]);
     // A few minutes of clock skew are tolerated.
     const skewed = stateAt(stripe.now + 200);

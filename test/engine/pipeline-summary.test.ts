@@ -270,7 +270,7 @@ describe('an incremental run', () => {
     const first = await run(stripe, config);
     stripe.advance(30);
     const second = await run(stripe, config, { state: first.states.at(-1) });
-    expect(second.logs.join('\n')).toMatch(/relative date/);
+    expect(second.logs.join('\n')).toMatch(/^WARN [^\n]*relative date/m);
     const plain = await run(stripe, configWith(), { state: first.states.at(-1) });
     expect(plain.logs.join('\n')).not.toMatch(/relative date/);
   });
