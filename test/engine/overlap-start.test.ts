@@ -71,6 +71,11 @@ describe('a state starting now', () => {
     const stripe = new ScriptedStripe();
     changes(stripe, 30, 10);
     const state = await stateStartingNow(stripe, 'fp', 10, 100);
+    // Stripe's clock comes from one event, the cheapest request there is.
+    expect(stripe.calls[0]).toEqual({
+      call: 'listCustomerEvents',
+      params: { created: { gte: 0 }, limit: 1 },
+    });
     expect(state).toMatchObject({ version: 1, phase: 'incremental', fingerprint: 'fp' });
     expect(state.events_cursor).toBe(stripe.now - 10);
     // The events of the 100 seconds before the cursor: ten of them.
