@@ -157,6 +157,25 @@ describe('a full import', () => {
     );
   });
 
+  it('stops at a record limit reached exactly by a page, and counts objects too damaged to key', async () => {
+    class DamagingStripe extends ScriptedStripe {
+      override async listCustomers(params: Parameters<ScriptedStripe['listCustomers']>[0]) {
+        const page = await super.listCustomers(params);
+        return { ...page, items: [...page.items, { id: 7 } as never, null as never] };
+      }
+    }
+    const stripe = new DamagingStripe();
+    for (let i = 0; i < 250; i++) {
+      stripe.create(
+        { id: `cus_${String(i).padStart(3, '0')}` },
+        { silent: true, created: stripe.now - 86_400 + i },
+      );
+    }
+    const outcome = await run(stripe, configWith({ concurrency: 1 }), { limit: 100 });
+    expect(outcome.items).toHaveLength(100);
+    expect(outcome.summary).toMatchObject({ emitted: 100, malformed: 2 });
+  });
+
   it('stops after the record limit, with its checkpoint not past them', async () => {
     const stripe = new ScriptedStripe();
     for (let i = 0; i < 250; i++) {
@@ -239,6 +258,29 @@ describe('an incremental run', () => {
       _stripe_is_deleted: false,
       _ab_cdc_deleted_at: null,
     });
+  });
+
+  it('counts malformed events and damaged retrieves, and stops at a limit reached exactly by a batch', async () => {
+    const stripe = new ScriptedStripe();
+    for (let i = 0; i < 150; i++) {
+      stripe.create(
+        { id: `cus_${String(i).padStart(3, '0')}` },
+        { silent: true, created: stripe.now - 86_400 + i },
+      );
+    }
+    const first = await run(stripe, configWith());
+    for (let i = 0; i < 150; i++) {
+      stripe.update(`cus_${String(i).padStart(3, '0')}`, { name: `n${i}` });
+      stripe.advance(1);
+    }
+    stripe.addEvent({ id: 'evt_bad', type: 'customer.updated', created: stripe.now, object: {} });
+    stripe.update('cus_000', { name: 'old' }, { event: { apiVersion: 'old' } });
+    stripe.damageRetrieves('cus_000', 2);
+    stripe.advance(30);
+    const all = await run(stripe, configWith(), { state: first.states.at(-1) });
+    expect(all.summary).toMatchObject({ emitted: 149, malformed: 2 });
+    const limited = await run(stripe, configWith(), { state: first.states.at(-1), limit: 100 });
+    expect(limited.items).toHaveLength(100);
   });
 
   it('tells customers created since the last run from changed ones', async () => {
