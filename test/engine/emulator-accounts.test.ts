@@ -15,7 +15,7 @@ import { mulberry32 } from '../support/prng';
 import { configFor, listAllCustomers, sdkFor } from '../support/stripe';
 import { ByIdDestination, type EngineRun } from './harness';
 
-const CUSTOMERS = 3_000;
+const CUSTOMERS = 2_000;
 
 const ACCOUNTS = [
   { name: 'a sparse account', dense: undefined },
