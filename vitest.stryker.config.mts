@@ -15,6 +15,7 @@ export default defineConfig({
       'test/filter/**/*.test.ts',
       'test/standalone/units.test.ts',
       'test/standalone/writer.test.ts',
+      'test/standalone/pipeline-table.test.ts',
       'test/standalone/transaction-failures.test.ts',
     ],
     exclude: ['test/engine/emulator-accounts.test.ts'],
