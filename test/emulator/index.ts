@@ -5,7 +5,8 @@
  * endpoint (rate-limits.ts), `Stripe-Should-Retry` / `Retry-After` on scripted failures
  * (faults.ts), late-listed events (event-delay.ts), search lag (search-index.ts), `''` in
  * `previous_attributes` and event payloads in an older API version (behaviour.ts,
- * api-versions.ts), same-second events in either order (store.ts).
+ * api-versions.ts), same-second events in either order (store.ts), dense accounts: bulk imports
+ * and bulk updates, thousands of customers or events in one second (dense.ts).
  */
 export { startEmulator } from './server.js';
 export type { EmulatorOptions, RunningEmulator } from './server.js';
@@ -13,5 +14,6 @@ export type { FaultSettings, ScriptedFault, ScriptedFaultSpec } from './faults.j
 export type { BehaviourSettings, EmptyPreviousValue } from './behaviour.js';
 export type { GlobalRateLimit } from './rate-limits.js';
 export { STRIPE_LIMITS } from './rate-limits.js';
+export { DENSE_ACCOUNT, type DenseAccount } from './dense.js';
 export type { EndpointStats, RateLimitedBy, StatsSnapshot } from './stats.js';
 export { STRAY_ENTRIES, UNICODE, UNKEYABLE_POSITIONS } from './garble.js';

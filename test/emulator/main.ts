@@ -19,18 +19,52 @@
  *   --customer-updated-for-related-changes  customer.updated also for changes made through sources,
  *                                         payment methods, discounts and balance transactions
  *   --same-second-events newest_first|oldest_first
+ *   --dense [bulkImportShare=S,bulkImportMax=N,perSecond=N,eventBurstMax=N]
+ *                                         a dense account: bulk imports (up to 3,000 customers in
+ *                                         one second, some seconds empty) and bulk updates (up to
+ *                                         2,000 events in one second); the pairs change the numbers
  *
- * Every one of them except the last can be changed at runtime: `POST /_emulator/faults`.
+ * Every one of them except the last two can be changed at runtime: `POST /_emulator/faults`.
  */
 import { parseArgs } from 'node:util';
 import type { EmptyPreviousValue } from './behaviour.js';
 import { type EmulatorOptions, startEmulator } from './index.js';
 import { parseGlobalRateLimit } from './rate-limits.js';
 import type { SameSecondEventOrder } from './store.js';
+import type { DenseAccount } from './dense.js';
+
+const DENSE_FIELDS = ['bulkImportShare', 'bulkImportMax', 'perSecond', 'eventBurstMax'] as const;
+
+/** `--dense` alone takes the preset: parseArgs wants a value, so it is given one. */
+function withDenseValue(argv: string[]): string[] {
+  return argv.map((arg, i) =>
+    arg === '--dense' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--'))
+      ? '--dense=preset'
+      : arg,
+  );
+}
+
+function parseDense(value: string | undefined): boolean | Partial<DenseAccount> | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'preset') return true;
+  const dense: Partial<DenseAccount> = {};
+  for (const pair of value.split(',').filter(Boolean)) {
+    const [name, raw] = pair.split('=');
+    const field = DENSE_FIELDS.find((known) => known === name);
+    const n = Number(raw);
+    if (!field || raw === undefined || raw.trim() === '' || !Number.isFinite(n)) {
+      throw new Error(
+        `--dense expects NAME=NUMBER pairs with NAME one of ${DENSE_FIELDS.join(', ')}, got '${pair}'`,
+      );
+    }
+    dense[field] = n;
+  }
+  return dense;
+}
 
 function parseOptions(argv: string[]): EmulatorOptions {
   const { values } = parseArgs({
-    args: argv,
+    args: withDenseValue(argv),
     options: {
       port: { type: 'string' },
       host: { type: 'string' },
@@ -54,6 +88,7 @@ function parseOptions(argv: string[]): EmulatorOptions {
       'search-lag-seconds': { type: 'string' },
       'previous-attributes-empty-as': { type: 'string' },
       'customer-updated-for-related-changes': { type: 'boolean' },
+      dense: { type: 'string' },
     },
     strict: true,
   });
@@ -124,6 +159,7 @@ function parseOptions(argv: string[]): EmulatorOptions {
       ['null', 'empty_string'],
     ),
     customerUpdatedForRelatedChanges: values['customer-updated-for-related-changes'],
+    dense: parseDense(values.dense),
   };
 }
 

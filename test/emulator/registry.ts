@@ -13,6 +13,7 @@ import type { Clock } from './clock.js';
 import { accountInvalid } from './errors.js';
 import { deriveSeed, Rng } from './prng.js';
 import type { SameSecondEventOrder } from './store.js';
+import type { DenseAccount } from './dense.js';
 
 export interface AccountSpec {
   customers: number;
@@ -31,6 +32,8 @@ export class Registry {
     connected: Record<string, AccountSpec>,
     private readonly behaviour: Behaviour,
     private readonly sameSecondOrder?: SameSecondEventOrder,
+    /** Every account's seed is dense (bulk imports and updates), not sparse. */
+    private readonly dense?: DenseAccount,
   ) {
     this.defaultAccountId = new Rng(deriveSeed(seed, 'account-id')).id('acct_', 16);
     this.specs.set(this.defaultAccountId, { customers, seed });
@@ -68,6 +71,7 @@ export class Registry {
         spec.customers,
         this.behaviour,
         this.sameSecondOrder,
+        this.dense,
       );
       this.built.set(bucket, account);
     }
