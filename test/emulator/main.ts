@@ -24,19 +24,53 @@
  *   --connected-account-limits account|account_and_platform
  *                                         what a Stripe-Account request counts against (default
  *                                         both: the worst case; Stripe's docs are silent)
+ *   --dense [bulkImportShare=S,bulkImportMax=N,perSecond=N,eventBurstMax=N]
+ *                                         a dense account: bulk imports (up to 3,000 customers in
+ *                                         one second, some seconds empty) and bulk updates (up to
+ *                                         2,000 events in one second); the pairs change the numbers
  *
- * Every one of them except --same-second-events and --connected-accounts can be changed at
- * runtime: `POST /_emulator/faults`.
+ * Every one of them except --same-second-events, --connected-accounts and --dense can be
+ * changed at runtime: `POST /_emulator/faults`.
  */
 import { parseArgs } from 'node:util';
 import type { EmptyPreviousValue } from './behaviour.js';
 import { type EmulatorOptions, startEmulator } from './index.js';
 import { type ConnectedAccountLimits, parseGlobalRateLimit } from './rate-limits.js';
 import type { SameSecondEventOrder } from './store.js';
+import type { DenseAccount } from './dense.js';
+
+const DENSE_FIELDS = ['bulkImportShare', 'bulkImportMax', 'perSecond', 'eventBurstMax'] as const;
+
+/** `--dense` alone takes the preset: parseArgs wants a value, so it is given one. */
+function withDenseValue(argv: string[]): string[] {
+  return argv.map((arg, i) =>
+    arg === '--dense' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--'))
+      ? '--dense=preset'
+      : arg,
+  );
+}
+
+function parseDense(value: string | undefined): boolean | Partial<DenseAccount> | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'preset') return true;
+  const dense: Partial<DenseAccount> = {};
+  for (const pair of value.split(',').filter(Boolean)) {
+    const [name, raw] = pair.split('=');
+    const field = DENSE_FIELDS.find((known) => known === name);
+    const n = Number(raw);
+    if (!field || raw === undefined || raw.trim() === '' || !Number.isFinite(n)) {
+      throw new Error(
+        `--dense expects NAME=NUMBER pairs with NAME one of ${DENSE_FIELDS.join(', ')}, got '${pair}'`,
+      );
+    }
+    dense[field] = n;
+  }
+  return dense;
+}
 
 function parseOptions(argv: string[]): EmulatorOptions {
   const { values } = parseArgs({
-    args: argv,
+    args: withDenseValue(argv),
     options: {
       port: { type: 'string' },
       host: { type: 'string' },
@@ -62,6 +96,7 @@ function parseOptions(argv: string[]): EmulatorOptions {
       'customer-updated-for-related-changes': { type: 'boolean' },
       'connected-accounts': { type: 'string' },
       'connected-account-limits': { type: 'string' },
+      dense: { type: 'string' },
     },
     strict: true,
   });
@@ -138,6 +173,7 @@ function parseOptions(argv: string[]): EmulatorOptions {
       values['connected-account-limits'],
       ['account', 'account_and_platform'],
     ),
+    dense: parseDense(values.dense),
   };
 }
 

@@ -16,6 +16,7 @@ import type { Clock } from './clock.js';
 import { accountInvalid } from './errors.js';
 import { deriveSeed, Rng } from './prng.js';
 import type { SameSecondEventOrder } from './store.js';
+import type { DenseAccount } from './dense.js';
 
 export interface AccountSpec {
   customers: number;
@@ -66,6 +67,8 @@ export class Registry {
     private readonly sameSecondOrder?: SameSecondEventOrder,
     /** Generated connected accounts, each with `customers` customers (`--connected-accounts`). */
     generated = 0,
+    /** Every account's seed is dense (bulk imports and updates), not sparse. */
+    private readonly dense?: DenseAccount,
   ) {
     this.defaultAccountId = new Rng(deriveSeed(seed, 'account-id')).id('acct_', 16);
     this.idRng = new Rng(deriveSeed(seed, 'connected-account-ids'));
@@ -165,6 +168,7 @@ export class Registry {
         spec.customers,
         this.behaviour,
         this.sameSecondOrder,
+        this.dense,
       );
       this.built.set(bucket, account);
     }
