@@ -8,19 +8,21 @@
  * `BENCH_ONLY=share-1` runs just the two full reads at the whole of Stripe's limits (list only,
  * and list and search) and their ratio: the figures of the list-and-search issue, in a third of
  * the time. The same two reads then run on a dense account (the emulator's `--dense`: bulk imports
- * of up to 3,000 customers in one second); `BENCH_ONLY=dense` runs just those.
+ * of up to 3,000 customers in one second); `BENCH_ONLY=dense` runs just those,
+ * and `BENCH_ONLY=platform` just the Connect platform's run (bench/platform.ts).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Stripe from 'stripe';
 import { ENDPOINTS, rateBudgets } from '../connector';
+import { EmulatorProcess, fmt, pct, readOnce, ROOT, write } from './harness';
+import { benchPlatform } from './platform';
 import { benchPushDown } from './pushdown';
 import { benchTransformations } from './transformations';
 import { benchWarehouse } from './warehouse';
 
-const ROOT = join(__dirname, '..');
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 200_000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 250);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 1_000);
@@ -30,21 +32,12 @@ const CONCURRENCY = process.env.BENCH_CONCURRENCY
 const PAGE = 100;
 /** `share-1`: only the full reads at a share of 1, nothing after them. */
 const ONLY_SHARE_1 = process.env.BENCH_ONLY === 'share-1';
+/** `platform`: only the Connect platform's run (bench/platform.ts). */
+const ONLY_PLATFORM = process.env.BENCH_ONLY === 'platform';
 /** `dense`: only the full reads of the dense account. */
 const ONLY_DENSE = process.env.BENCH_ONLY === 'dense';
 /** Stripe's per-endpoint limit: one endpoint reads at most 25 pages of 100 customers a second. */
 const ONE_ENDPOINT_CEILING = 25 * PAGE;
-
-interface ReadRun {
-  seconds: number;
-  records: number;
-  /** Distinct customer ids among the records. */
-  distinct: number;
-  maxRssMb: number;
-  cpuSeconds: number;
-  state: unknown[];
-  exitCode: number | null;
-}
 
 async function main(): Promise<void> {
   execFileSync(
@@ -52,6 +45,7 @@ async function main(): Promise<void> {
     [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
     { stdio: 'inherit' },
   );
+  if (ONLY_PLATFORM) return print(await benchPlatform());
   const seedStarted = Date.now();
   // The emulator runs in a process of its own, as Stripe would: it must not share an event loop
   // with the code that reads the connector's output.
@@ -196,6 +190,8 @@ async function main(): Promise<void> {
     }
     rows.push(...(await benchPushDown(20_000)));
     rows.push(...(await benchWarehouse()));
+    emulator.stop();
+    rows.push(...(await benchPlatform()));
     print(rows);
   } finally {
     emulator.stop();
@@ -273,62 +269,6 @@ function print(rows: Array<[string, string]>): void {
   for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`);
 }
 
-interface EmulatorStats {
-  requests: number;
-  byRoute: Record<string, number>;
-  byStatus: Record<string, number>;
-  byEndpoint?: Record<string, { requests: number; rateLimited: number }>;
-}
-
-/** `npm run emulator` as a child process, driven through its admin endpoints. */
-class EmulatorProcess {
-  private constructor(
-    private readonly child: ReturnType<typeof spawn>,
-    readonly url: string,
-  ) {}
-
-  get port(): number {
-    return Number(new URL(this.url).port);
-  }
-
-  static start(args: string[]): Promise<EmulatorProcess> {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'test/emulator/main.ts'), '--port', '0', ...args],
-      {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    return new Promise((resolve, reject) => {
-      let out = '';
-      child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-        out += chunk;
-        const match = /listening on (\S+)/.exec(out);
-        if (match) resolve(new EmulatorProcess(child, match[1] as string));
-      });
-      child.on('exit', (code) => reject(new Error(`the emulator exited (${code})`)));
-    });
-  }
-
-  async admin(method: string, path: string, body?: unknown): Promise<unknown> {
-    const response = await fetch(new URL(path, this.url), {
-      method,
-      headers: { 'content-type': 'application/json' },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return response.json();
-  }
-
-  stats(): Promise<EmulatorStats> {
-    return this.admin('GET', '/_emulator/stats') as Promise<EmulatorStats>;
-  }
-
-  stop(): void {
-    this.child.kill('SIGTERM');
-  }
-}
-
 /** What a connector that pages one request after another achieves (measured over ~40 pages). */
 async function sequentialBaseline(emulator: EmulatorProcess): Promise<number> {
   const stripe = new Stripe('sk_live_emulator', {
@@ -367,85 +307,12 @@ async function makeChanges(port: number, changes: number): Promise<void> {
   }
 }
 
-function readOnce(config: string, catalog: string, state?: string): Promise<ReadRun> {
-  return new Promise((resolve, reject) => {
-    const args = [
-      '--require',
-      join(__dirname, 'max-rss.cjs'),
-      join(ROOT, 'dist/cli/main.js'),
-      'read',
-      '--config',
-      config,
-      '--catalog',
-      catalog,
-    ];
-    if (state) args.push('--state', state);
-    const started = Date.now();
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let records = 0;
-    const ids = new Set<string>();
-    let pending = '';
-    let stderr = '';
-    const states = new Map<string, unknown>();
-    // Counting, not parsing: the reader must stay cheaper than the connector it measures.
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      const text = pending + chunk;
-      let start = 0;
-      for (
-        let end = text.indexOf('\n');
-        end !== -1;
-        start = end + 1, end = text.indexOf('\n', start)
-      ) {
-        if (text.startsWith('{"type":"RECORD"', start)) {
-          records++;
-          // The record's own id: the first `"id":"cus_` of its data.
-          const at = text.indexOf('"id":"cus_', start);
-          if (at !== -1 && at < end) ids.add(text.slice(at + 6, text.indexOf('"', at + 6)));
-        } else if (text.startsWith('{"type":"STATE"', start)) {
-          const message = JSON.parse(text.slice(start, end));
-          states.set(message.state.stream.stream_descriptor.name, {
-            type: 'STREAM',
-            stream: message.state.stream,
-          });
-        } else if (text.startsWith('{"type":"TRACE","trace":{"type":"ERROR"', start)) {
-          process.stderr.write(`${text.slice(start, end)}\n`);
-        }
-      }
-      pending = text.slice(start);
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (exitCode) => {
-      const rss = /BENCH_MAX_RSS_KB=(\d+)/.exec(stderr);
-      const cpu = /BENCH_CPU_MS=(\d+)/.exec(stderr);
-      resolve({
-        seconds: (Date.now() - started) / 1000,
-        records,
-        distinct: ids.size,
-        maxRssMb: rss ? Number(rss[1]) / 1024 : NaN,
-        cpuSeconds: cpu ? Number(cpu[1]) / 1000 : NaN,
-        state: [...states.values()],
-        exitCode,
-      });
-    });
-  });
-}
-
-function write(dir: string, name: string, content: unknown): string {
-  const path = join(dir, `${name}.json`);
-  writeFileSync(path, JSON.stringify(content));
-  return path;
-}
-
 /** The pages per second the connector's own budgets allow a live key for these endpoints. */
 function pagesPerSecond(share: number, lanes: Array<'list' | 'search'>): number {
   const { endpoints } = rateBudgets('live', share);
   const endpoint = { list: ENDPOINTS.listCustomers, search: ENDPOINTS.searchCustomers };
   return lanes.reduce((sum, lane) => sum + endpoints[endpoint[lane]], 0);
 }
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en');
-const pct = (ratio: number) => `${(ratio * 100).toFixed(1)}%`;
 
 main().catch((error) => {
   console.error(error);

@@ -3,6 +3,7 @@ import { keyMode } from './stripe/rate-budgets';
 import type { ConnectorConfig } from './config/config';
 import { ConnectorError, errorMessage } from './errors';
 import { closePipeline, openPipeline } from './open-pipeline';
+import { accountsToRead } from './accounts/select';
 import { StripeApi } from './stripe/api';
 import type { StripePort } from './stripe/port';
 
@@ -15,7 +16,8 @@ export type CheckResult =
  * Proves the config works end to end without importing anything: every enabled pipeline's
  * transformation loads and the key can read customers. A key that may read customers but not
  * events still passes (full imports work): the message says what it can do and how to enable
- * incremental imports. It fails only for what no sync mode can do without.
+ * incremental imports. With connected accounts it also looks them up (as every run does first)
+ * and says how many it would read. It fails only for what no sync mode can do without.
  */
 export async function checkConnection(
   config: ConnectorConfig,
@@ -28,7 +30,12 @@ export async function checkConnection(
       await closePipeline(await openPipeline(config, pipeline));
     }
     const access = await probeAccess(stripe);
-    return { ok: true, message: `${describeAccess(config, access)}${notes}`, access };
+    // With connected accounts, listing them (for "all") is the first thing every run does.
+    const accounts = config.accounts ? await accountsToRead(stripe, config.accounts) : undefined;
+    const reads = accounts
+      ? ` ${accounts.length} account(s) to read${config.accounts?.shard ? ` in shard ${config.accounts.shard.index}/${config.accounts.shard.count}` : ''} with connected_accounts.`
+      : '';
+    return { ok: true, message: `${describeAccess(config, access)}${reads}${notes}`, access };
   } catch (error) {
     if (error instanceof ConnectorError && error.kind !== 'system')
       return { ok: false, message: `${error.message}${notes}`, error };

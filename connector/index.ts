@@ -29,9 +29,20 @@ export {
 } from './sync';
 export type { ChangeKind, EmittedRecord, PipelineSummary, StripeChangeKind } from './pipeline/run';
 export { SkipTally, LISTED_SKIPS } from './pipeline/skip-tally';
-export { parsePipelineState, type PipelineState } from './pipeline/state';
+export {
+  parsePipelineState,
+  type PipelineState,
+  type SingleAccountState,
+  type AccountsState,
+} from './pipeline/state';
 export { stateStartingNow } from './pipeline/start-now';
-export { CDC_DELETED_AT, type RecordLayout, type OutputRecord } from './pipeline/records';
+export { accountsStartingNow } from './accounts/start-now';
+export {
+  CDC_DELETED_AT,
+  keyFieldsOf,
+  type RecordLayout,
+  type OutputRecord,
+} from './pipeline/records';
 export { StripeApi, type StripeConnection } from './stripe/api';
 export type { StripePort, RequestStats } from './stripe/port';
 export { rateBudgets, keyMode, STRIPE_LIMITS, ENDPOINTS } from './stripe/rate-budgets';

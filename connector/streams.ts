@@ -1,9 +1,15 @@
 import { eventsPermissionAdvice, type StripeAccess } from './access';
 import type { ConnectorConfig, PipelineConfig } from './config/config';
 import type { SyncMode } from './pipeline/definition';
-import { STRIPE_CUSTOMER_SCHEMA, type JsonSchema } from './stripe/customer-schema';
+import {
+  ACCOUNT_FIELD_SCHEMA,
+  STRIPE_CUSTOMER_SCHEMA,
+  type JsonSchema,
+} from './stripe/customer-schema';
 import { transformationColumns } from './transform';
 import {
+  ACCOUNTS_MAPPED_LAYOUT,
+  ACCOUNTS_PASSTHROUGH_LAYOUT,
   CDC_DELETED_AT,
   MAPPED_LAYOUT,
   PASSTHROUGH_LAYOUT,
@@ -22,7 +28,12 @@ export interface StreamDescription {
   syncModes: SyncMode[];
 }
 
-export function layoutOf(pipeline: PipelineConfig): RecordLayout {
+export function layoutOf(
+  pipeline: Pick<PipelineConfig, 'transformation' | 'perAccount'>,
+): RecordLayout {
+  if (pipeline.perAccount) {
+    return pipeline.transformation ? ACCOUNTS_MAPPED_LAYOUT : ACCOUNTS_PASSTHROUGH_LAYOUT;
+  }
   return pipeline.transformation ? MAPPED_LAYOUT : PASSTHROUGH_LAYOUT;
 }
 
@@ -78,6 +89,7 @@ function engineSchema(
   layout: RecordLayout,
 ): JsonSchema {
   const bookkeeping: Record<string, JsonSchema> = {
+    ...(layout.accountField ? { [layout.accountField]: ACCOUNT_FIELD_SCHEMA } : {}),
     [layout.cursorField]: {
       type: 'integer',
       description: 'When this state of the customer was observed (unix seconds): the cursor.',
@@ -93,7 +105,7 @@ function engineSchema(
       description: 'Set on deletions, so deduplicating destinations delete the row.',
     },
   };
-  if (layout === PASSTHROUGH_LAYOUT) {
+  if (layout.primaryKey === PASSTHROUGH_LAYOUT.primaryKey) {
     return {
       ...STRIPE_CUSTOMER_SCHEMA,
       properties: {
@@ -113,7 +125,7 @@ function engineSchema(
     $schema: 'http://json-schema.org/draft-07/schema#',
     type: 'object',
     additionalProperties: true,
-    required: [layout.primaryKey],
+    required: layout.accountField ? [layout.accountField, layout.primaryKey] : [layout.primaryKey],
     properties: {
       ...(columns ?? {}),
       [layout.primaryKey]: { type: 'string', description: 'The Stripe customer id (cus_...).' },

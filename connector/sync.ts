@@ -16,8 +16,15 @@ import {
   type PipelineSummary,
 } from './pipeline/run';
 import type { SkippedCustomer } from './pipeline/shape';
-import { isStateOf, parsePipelineState, type PipelineState } from './pipeline/state';
+import {
+  isStateOf,
+  parsePipelineState,
+  type PipelineState,
+  type SingleAccountState,
+} from './pipeline/state';
 import { StripeApi } from './stripe/api';
+import { accountsToRead } from './accounts/select';
+import { runAccounts } from './accounts/run-accounts';
 import type { RequestStats, StripePort } from './stripe/port';
 
 export type { SyncMode };
@@ -88,6 +95,18 @@ export type SyncEvent =
       topic?: LogTopic;
     }
   | { kind: 'pipeline_finished'; pipeline: string; summary: PipelineSummary }
+  /**
+   * With connected accounts: one account of the pipeline stopped (its access revoked, or any
+   * failure); the other accounts run on, and its last checkpoint is where a rerun continues.
+   */
+  | { kind: 'account_failed'; pipeline: string; account: string; error: ConnectorError }
+  /**
+   * With connected accounts: an account read before is no longer (Stripe stopped listing it, or
+   * it left `connected_accounts`). `rows: "delete"` (`on_account_removed`): the destination should
+   * delete its rows (those whose `stripe_account_id` is `account`) before saving the next
+   * checkpoint, which forgets the account.
+   */
+  | { kind: 'account_removed'; pipeline: string; account: string; rows: 'keep' | 'delete' }
   /** The pipeline stopped; the others still run. Its last checkpoint is where a rerun continues. */
   | { kind: 'pipeline_failed'; pipeline: string; error: ConnectorError }
   /**
@@ -115,7 +134,7 @@ export function connect(
 ): StripeApi {
   return new StripeApi(config.connection, (slowdown) =>
     onLog(
-      `Stripe answered 429 (rate limit) on ${slowdown.endpoint}: slowing it down to ${slowdown.pace.toFixed(1)} requests/s; the pace recovers gradually.`,
+      `Stripe answered 429 (rate limit) on ${slowdown.endpoint}${slowdown.account ? ` for account ${slowdown.account}` : ''}: slowing it down to ${slowdown.pace.toFixed(1)} requests/s; the pace recovers gradually.`,
     ),
   );
 }
@@ -173,6 +192,9 @@ export async function* syncPipelines(
     }
   }
 
+  /** With connected accounts: the accounts this run reads, looked up once for every pipeline. */
+  let accounts: Promise<string[]> | undefined;
+
   for (const plan of planned) {
     const { request, pipeline } = plan;
     const name = pipeline.name;
@@ -189,9 +211,45 @@ export async function* syncPipelines(
       yield { kind: 'pipeline_started', pipeline: name, syncMode };
     }
     try {
-      const state = parsePipelineState(request.state, name);
+      const saved = parsePipelineState(request.state, name);
       const definition = await openPipeline(config, pipeline);
       const phase = { definition, stripe, config, pending, fingerprints: fingerprintsOf(plan) };
+      const selection = config.accounts;
+      if (selection) {
+        try {
+          accounts ??= accountsToRead(stripe, selection);
+          const catchUpWanted =
+            options.catchUp &&
+            !pipeline.filter.relativeDates &&
+            !eventsUnreadable &&
+            request.limit === undefined;
+          const summary = yield* accountsPhase(phase, {
+            selection,
+            accounts: await accounts,
+            syncMode,
+            state: saved,
+            ...(request.limit !== undefined ? { limit: request.limit } : {}),
+            ...(catchUpWanted
+              ? {
+                  catchUp: async () => (eventsReadable ??= (await probeEvents(stripe)).readable),
+                }
+              : {}),
+          });
+          yield { kind: 'pipeline_finished', pipeline: name, summary };
+        } finally {
+          await closePipeline(definition);
+        }
+        continue;
+      }
+      let state: SingleAccountState | undefined;
+      if (saved?.phase === 'accounts') {
+        yield warn(
+          name,
+          `Pipeline "${name}": its saved state holds connected accounts, from before the config read one account; it is imported in full. Records are now keyed by id alone: clear what the destination holds of this stream from before, keyed by stripe_account_id and id.`,
+        );
+      } else {
+        state = saved;
+      }
       try {
         const imported = yield* runPhase(phase, {
           syncMode,
@@ -243,8 +301,8 @@ interface Phase {
  */
 async function* runPhase(
   phase: Phase,
-  how: { syncMode: SyncMode; state: PipelineState | undefined; limit?: number },
-): AsyncGenerator<SyncEvent, { summary: PipelineSummary; lastState?: PipelineState }> {
+  how: { syncMode: SyncMode; state: SingleAccountState | undefined; limit?: number },
+): AsyncGenerator<SyncEvent, { summary: PipelineSummary; lastState?: SingleAccountState }> {
   const name = phase.definition.name;
   const run = runPipeline(phase.definition, {
     api: phase.stripe,
@@ -253,7 +311,7 @@ async function* runPhase(
     settings: phase.config.reading,
   });
   let recordsSinceLast = 0;
-  let lastState: PipelineState | undefined;
+  let lastState: SingleAccountState | undefined;
   for (let step = await run.next(); ; step = await run.next()) {
     yield* phase.pending.splice(0);
     if (step.done) return { summary: step.value, ...(lastState ? { lastState } : {}) };
@@ -275,6 +333,52 @@ async function* runPhase(
 }
 
 /**
+ * One pipeline over connected accounts (`runAccounts`), its events as sync events: the accounts'
+ * records and logs as the pipeline's, the state of every account in each checkpoint.
+ */
+async function* accountsPhase(
+  phase: Phase,
+  how: Omit<
+    Parameters<typeof runAccounts>[0],
+    'definition' | 'platform' | 'fingerprint' | 'formerFingerprints' | 'settings'
+  >,
+): AsyncGenerator<SyncEvent, PipelineSummary> {
+  const pipeline = phase.definition.name;
+  const run = runAccounts({
+    definition: phase.definition,
+    platform: phase.stripe,
+    settings: phase.config.reading,
+    ...phase.fingerprints,
+    ...how,
+  });
+  let recordsSinceLast = 0;
+  for (let step = await run.next(); ; step = await run.next()) {
+    yield* phase.pending.splice(0);
+    if (step.done) return step.value;
+    const event = step.value;
+    if (event.kind === 'checkpoint') {
+      const records = recordsSinceLast;
+      recordsSinceLast = 0;
+      yield { kind: 'checkpoint', pipeline, state: event.state, recordsSinceLast: records };
+    } else if (event.kind === 'pipeline') {
+      const inner = event.event;
+      if (inner.kind === 'records') {
+        recordsSinceLast += inner.items.length;
+        yield { kind: 'records', pipeline, items: inner.items };
+      } else if (inner.kind === 'skipped') {
+        yield { kind: 'skipped', pipeline, customers: inner.customers };
+      } else if (inner.kind === 'log') {
+        yield { ...inner, pipeline };
+      }
+    } else if (event.kind === 'log') {
+      yield { ...event, pipeline };
+    } else {
+      yield { ...event, pipeline };
+    }
+  }
+}
+
+/**
  * After a full import: the changes made in Stripe while it ran (or between the runs of a resumed
  * import), read from the event log from where the import's state starts, so the destination
  * ends the run equal to Stripe. A failure here leaves the import done: the next run reads them.
@@ -282,7 +386,7 @@ async function* runPhase(
 async function* catchUp(
   phase: Phase,
   name: string,
-  from: PipelineState,
+  from: SingleAccountState,
   eventsReadable: () => Promise<boolean>,
 ): AsyncGenerator<SyncEvent> {
   let readable: boolean;

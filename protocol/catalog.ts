@@ -1,4 +1,4 @@
-import { ConfigError, type StreamDescription } from '../connector';
+import { ConfigError, keyFieldsOf, type StreamDescription } from '../connector';
 import type { AirbyteStream, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream } from './messages';
 
 export function toAirbyteStream(stream: StreamDescription): AirbyteStream {
@@ -9,7 +9,8 @@ export function toAirbyteStream(stream: StreamDescription): AirbyteStream {
     supported_sync_modes: stream.syncModes,
     source_defined_cursor: true,
     default_cursor_field: [stream.layout.cursorField],
-    source_defined_primary_key: [[stream.layout.primaryKey]],
+    // With connected accounts: [["stripe_account_id"], ["id"]], a key of two fields.
+    source_defined_primary_key: keyFieldsOf(stream.layout).map((field) => [field]),
     is_resumable: true,
   };
 }

@@ -193,7 +193,7 @@ async function readStreams(
         for (const customer of tally.add(event.customers)) {
           await out.log(
             'WARN',
-            `Stream "${event.pipeline}": skipped customer ${customer.id}: ${customer.reason ?? 'no reason given'}`,
+            `Stream "${event.pipeline}": skipped customer ${customer.id}${customer.account ? ` of account ${customer.account}` : ''}: ${customer.reason ?? 'no reason given'}`,
           );
         }
         break;
@@ -227,7 +227,27 @@ async function readStreams(
             `Stream "${event.pipeline}": ${event.summary.settlingEvents} change(s) made in the last ${config.reading.settleSeconds} s (events_settle_seconds) come with the next read.`,
           );
         }
-        await out.streamStatus({ name: event.pipeline }, 'COMPLETE');
+        // An account that failed leaves the stream short of it: incomplete, its TRACE said why.
+        await out.streamStatus(
+          { name: event.pipeline },
+          event.summary.accounts?.failed.length ? 'INCOMPLETE' : 'COMPLETE',
+        );
+        break;
+      case 'account_failed':
+        failures.push(event.error.kind);
+        await traceError(out, event.error, {
+          prefix: `Stream "${event.pipeline}", connected account ${event.account} (the other accounts are read on): `,
+          stream: { name: event.pipeline },
+          wording: streamWording(event.pipeline),
+        });
+        break;
+      case 'account_removed':
+        await out.log(
+          event.rows === 'delete' ? 'WARN' : 'INFO',
+          event.rows === 'delete'
+            ? `Stream "${event.pipeline}": connected account ${event.account} is no longer read (on_account_removed: delete). Airbyte deletes rows one key at a time, so its rows stay: delete the rows whose stripe_account_id is ${event.account} in the destination.`
+            : `Stream "${event.pipeline}": connected account ${event.account} is no longer read; its rows stay in the destination (on_account_removed: keep).`,
+        );
         break;
       case 'pipeline_failed':
         await reportSkips(out, event.pipeline, skips.get(event.pipeline));

@@ -26,7 +26,7 @@ export class ServeMetrics {
     const registers = [this.registry];
     this.runs = new Counter({
       name: 'stripe_sync_runs_total',
-      help: 'Pipeline runs that ended, by pipeline and status (succeeded, succeeded_with_skips, failed, stopped).',
+      help: 'Pipeline runs that ended, by pipeline and status (succeeded, succeeded_with_skips, succeeded_with_failures, failed, stopped).',
       labelNames: ['pipeline', 'status'],
       registers,
     });

@@ -18,6 +18,8 @@ import { CONNECTION_SPECIFICATION } from './specification';
 import { validateConfigJson } from './validate-json';
 import { didYouMean } from '../model';
 import { configPathText, field, namesIn, words, type ConfigPath, type NameLookup } from '../words';
+import { ACCOUNT_FIELD } from '../stripe/customer-schema';
+import { parseShard, type AccountShard } from '../accounts/shard';
 
 /** One pipeline as configured: compiled where compiling is cheap, raw where it needs a sandbox. */
 export interface PipelineConfig {
@@ -49,6 +51,11 @@ export interface PipelineConfig {
    * cron expression, as written. Airbyte and n8n schedule runs themselves and ignore it.
    */
   schedule?: string;
+  /**
+   * The config reads connected accounts (`connected_accounts`): records carry `stripe_account_id`
+   * and are keyed by it and their customer's id.
+   */
+  perAccount: boolean;
 }
 
 /** Which Stripe endpoints a full import reads customers through. */
@@ -76,8 +83,24 @@ export interface ReadSettings {
   searchHorizonSeconds: number;
 }
 
+/** Which accounts a config reads with `connected_accounts` (the Connect platform's key). */
+export interface AccountSelection {
+  /** `all`: every account `GET /v1/accounts` lists when the run starts; or these ids. */
+  connected: 'all' | readonly string[];
+  /** Also the key's own (platform) account, as the account `PLATFORM_ACCOUNT`. */
+  includePlatform: boolean;
+  /** What becomes of the rows of an account no longer read. */
+  onRemoved: 'keep' | 'delete';
+  /** Only the accounts of this shard (`account_shard`). */
+  shard?: AccountShard;
+  /** Accounts read at the same time. */
+  concurrency: number;
+}
+
 export interface ConnectorConfig {
   connection: StripeConnection;
+  /** Set when the config reads connected accounts; absent: one account, as before. */
+  accounts?: AccountSelection;
   startDate?: number;
   reading: ReadSettings;
   model?: CustomerModel;
@@ -116,7 +139,8 @@ function parseValidated(
   names: NameLookup,
   now: Date,
 ): ConnectorConfig {
-  const { config, warnings } = validateConfigJson(defaulted ?? raw);
+  const { config, warnings } = validateConfigJson(withAccountList(defaulted ?? raw));
+  const accounts = accountSelection(config);
   const unknownKeys = (config.pipelines ?? []).flatMap(unknownPipelineKeys);
   if (unknownKeys.length > 0) throw new ConfigError({ at: ['pipelines'], issues: unknownKeys });
   const inReadmeOrder = writtenByForm(raw);
@@ -159,6 +183,13 @@ function parseValidated(
     } catch (error) {
       throw error instanceof ConfigError ? error.moved(filterFieldPath(source, at)) : error;
     }
+    if (!accounts && compiledFilter.fieldsRead.has(ACCOUNT_FIELD)) {
+      throw new ConfigError({
+        at: filterFieldPath(source, at)([...at, 'filter']),
+        problem: words`reads ${ACCOUNT_FIELD}, which only records of connected accounts carry`,
+        fix: words`set ${field(['connected_accounts'])} to read connected accounts, or take the condition out`,
+      });
+    }
     return {
       name: pipeline.name,
       description: pipeline.description,
@@ -170,10 +201,13 @@ function parseValidated(
       ...(pipeline.schedule ? { schedule: pipeline.schedule } : {}),
       at,
       where,
+      perAccount: accounts !== undefined,
       ...definitionFingerprints(filter, transformation, model.rows, config.start_date),
     };
   });
+  if (accounts) refuseAccountColumn(compiledModel, model.rows, pipelines, names);
   return {
+    ...(accounts ? { accounts } : {}),
     connection: {
       apiKey: config.api_key,
       accountId: config.account_id,
@@ -201,6 +235,98 @@ function parseValidated(
     pipelines,
     warnings,
   };
+}
+
+/**
+ * `connected_accounts` may be written as the one word `"all"` (the JSON shape the docs show);
+ * the specification types it as a list (Airbyte's form draws a list), where `all` is one entry.
+ * An empty list is no list: Airbyte's form saves one for a field left alone.
+ */
+function withAccountList(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const { connected_accounts: accounts } = raw as { connected_accounts?: unknown };
+  if (typeof accounts === 'string') return { ...raw, connected_accounts: [accounts] };
+  if (Array.isArray(accounts) && accounts.length === 0) {
+    const rest: Record<string, unknown> = { ...raw };
+    delete rest.connected_accounts;
+    return rest;
+  }
+  return raw;
+}
+
+/** The accounts a config reads with `connected_accounts`, checked; undefined without it. */
+function accountSelection(config: RawConfig): AccountSelection | undefined {
+  const listed = config.connected_accounts;
+  const needsAccounts = (name: string, set: boolean) => {
+    if (!set || listed) return;
+    throw new ConfigError({
+      at: [name],
+      problem: words`applies to connected accounts only, and ${field(['connected_accounts'])} is empty`,
+      fix: words`set ${field(['connected_accounts'])} (a list of acct_... ids, or "all"), or take ${field([name])} out`,
+    });
+  };
+  needsAccounts('include_platform_account', config.include_platform_account === true);
+  needsAccounts('on_account_removed', config.on_account_removed === 'delete');
+  needsAccounts('account_shard', config.account_shard !== undefined);
+  if (!listed) return undefined;
+  if (config.account_id !== undefined) {
+    throw new ConfigError({
+      at: ['connected_accounts'],
+      problem: words`cannot go with ${field(['account_id'])}: that reads one connected account, this reads several`,
+      fix: words`list that account in ${field(['connected_accounts'])} and take ${field(['account_id'])} out, or empty ${field(['connected_accounts'])} to read just the one`,
+    });
+  }
+  const seen = new Map<string, number>();
+  listed.forEach((entry, index) => {
+    if (entry === 'all' && listed.length > 1) {
+      throw new ConfigError({
+        at: ['connected_accounts', index],
+        problem: '"all" stands alone: it already means every connected account',
+        fix: 'keep either "all" or the list of acct_... ids',
+      });
+    }
+    const first = seen.get(entry);
+    if (first !== undefined) {
+      throw new ConfigError({
+        at: ['connected_accounts', index],
+        problem: words`${entry} is listed twice (also at ${field(['connected_accounts', first])})`,
+        fix: 'list each account once',
+      });
+    }
+    seen.set(entry, index);
+  });
+  const shard = config.account_shard === undefined ? undefined : parseShard(config.account_shard);
+  return {
+    connected: listed[0] === 'all' ? 'all' : [...listed],
+    includePlatform: config.include_platform_account,
+    onRemoved: config.on_account_removed,
+    ...(shard ? { shard } : {}),
+    concurrency: config.account_concurrency,
+  };
+}
+
+/**
+ * With connected accounts every record carries `stripe_account_id`, filled by the engine: a
+ * Customer Model property of that name would be overwritten, so it is refused where a pipeline
+ * fills the model.
+ */
+function refuseAccountColumn(
+  model: CustomerModel | undefined,
+  rows: unknown[] | undefined,
+  pipelines: PipelineConfig[],
+  names: NameLookup,
+): void {
+  if (!model || !pipelines.some((pipeline) => pipeline.transformation)) return;
+  const index = model.names.indexOf(ACCOUNT_FIELD);
+  if (index < 0 || !rows) return;
+  throw new ConfigError(
+    {
+      at: ['customer_model', index, 'name'],
+      problem: words`${ACCOUNT_FIELD} is the engine's with connected accounts: every record carries the account it comes from there`,
+      fix: 'rename the property; a mapping can still copy stripe_account_id into it',
+    },
+    { names },
+  );
 }
 
 const PIPELINE_KEYS = Object.keys(CONNECTION_SPECIFICATION.properties.pipelines.items.properties);

@@ -437,6 +437,52 @@ export const CONNECTION_SPECIFICATION = {
       group: 'connection',
       order: 2,
     },
+    connected_accounts: {
+      type: 'array',
+      title: 'Connected accounts',
+      description:
+        'Stripe Connect platforms: read the customers of these connected accounts (acct_...) with the platform\'s key, one stream per pipeline for all of them, every record carrying its stripe_account_id. Or the one entry "all": every account GET /v1/accounts lists, looked up at each run (an account connected since gets its full import on the next run). Empty: one account, the key\'s own or the Connected account ID (not together with it).',
+      items: {
+        type: 'string',
+        title: 'Account',
+        pattern: '^(acct_[A-Za-z0-9]+|all)$',
+        pattern_descriptor: 'acct_... or all',
+      },
+      examples: [['all'], ['acct_1032D82eZvKYlo2C', 'acct_1Nv0FGQ9RKHgCVdK']],
+      always_show: true,
+      group: 'connection',
+      order: 3,
+    },
+    include_platform_account: {
+      type: 'boolean',
+      title: "Also the platform's own customers",
+      description:
+        'With connected accounts: also read the customers of the key\'s own (platform) account, beside the connected accounts\'; their stripe_account_id is "platform".',
+      default: false,
+      group: 'connection',
+      order: 4,
+    },
+    on_account_removed: {
+      type: 'string',
+      title: 'When a connected account is removed',
+      description:
+        'What becomes of the rows of a connected account no longer read: one Stripe stopped listing (disconnected from the platform, closed) with "all", or one taken out of Connected accounts. keep: they stay as they are. delete: the standalone tool deletes them (marks them deleted with --soft-delete); Airbyte deletes rows one key at a time, so a read logs which account to clear, and n8n logs it likewise.',
+      enum: ['keep', 'delete'],
+      default: 'keep',
+      group: 'connection',
+      order: 5,
+    },
+    account_shard: {
+      type: 'string',
+      title: 'Account shard',
+      description:
+        'I/N: read only the connected accounts whose id hashes to shard I of N (1 to N), so that N copies of this connection, shards 1/N to N/N, read disjoint accounts that together are every account. Empty: every account.',
+      pattern: '^[0-9]{1,4}/[0-9]{1,4}$',
+      pattern_descriptor: 'I/N, e.g. 2/4',
+      examples: ['1/4', '2/4'],
+      group: 'connection',
+      order: 6,
+    },
     pipelines: {
       type: 'array',
       title: 'Pipelines',
@@ -582,6 +628,17 @@ export const CONNECTION_SPECIFICATION = {
       default: 8,
       group: 'advanced',
       order: 11,
+    },
+    account_concurrency: {
+      type: 'integer',
+      title: 'Accounts read at once',
+      description:
+        "With connected accounts: how many accounts are read at the same time (each paced under its own limits, all of them under the platform's). More only helps while the platform's rate budget is not used up.",
+      minimum: 1,
+      maximum: 64,
+      default: 16,
+      group: 'advanced',
+      order: 13,
     },
     api_base_url: {
       type: 'string',

@@ -16,7 +16,7 @@
  * seconds since the Unix epoch.
  */
 import { ConfigError } from '../errors.js';
-import { STRIPE_CUSTOMER_SCHEMA, type JsonSchema } from '../stripe/customer-schema.js';
+import { READABLE_CUSTOMER_SCHEMA, type JsonSchema } from '../stripe/customer-schema.js';
 import { list, operator, words, type Words } from '../words.js';
 import { formatPath, parsePath } from './path.js';
 import { closestMatches, formatSuggestions } from './suggest.js';
@@ -148,7 +148,7 @@ function child(
 /** Resolves parsed path segments against the customer schema. */
 export function resolveSegments(segments: readonly string[]): PropertyResolution {
   if (segments.length === 0) return { ok: false, problem: ['the property path is empty.'] };
-  let schema: JsonSchema = STRIPE_CUSTOMER_SCHEMA;
+  let schema: JsonSchema = READABLE_CUSTOMER_SCHEMA;
   /** Index of the first segment that was an arbitrary key of a map (metadata.<key>). */
   let mapKeyIndex: number | undefined;
   for (let i = 0; i < segments.length; i++) {
@@ -247,7 +247,7 @@ export function listFilterableProperties(): FilterableProperty[] {
       }
     }
   };
-  walk(STRIPE_CUSTOMER_SCHEMA, []);
+  walk(READABLE_CUSTOMER_SCHEMA, []);
   cachedProperties = out;
   return out.map((p) => ({ ...p }));
 }

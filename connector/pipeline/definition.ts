@@ -27,6 +27,11 @@ export interface PipelineDefinition {
   converter?: RecordConverter;
   layout: RecordLayout;
   onError: OnError;
+  /**
+   * With connected accounts: the account this copy of the pipeline reads (its records carry it,
+   * its logs name it). One definition per account, sharing the transformation's sandbox.
+   */
+  account?: string;
 }
 
 export type { StripeCustomer };

@@ -1,4 +1,4 @@
-import type { StripeCustomer } from '../stripe/customer-schema';
+import { ACCOUNT_FIELD, type StripeCustomer } from '../stripe/customer-schema';
 import { isoFromSeconds } from '../util/unix-time';
 
 /**
@@ -9,11 +9,15 @@ import { isoFromSeconds } from '../util/unix-time';
  *   and `_ab_cdc_deleted_at`, prefixed so they cannot clash with the user's own properties.
  * `updated`/`_stripe_updated` is the cursor: the time (unix seconds) the record's state was
  * observed: the event's time for changes, the page's server time for listed customers.
+ * With connected accounts both also carry `stripe_account_id`, the first part of their key.
  */
 export interface RecordLayout {
+  /** The customer's id: the whole key of one account's records, the second part with accounts. */
   primaryKey: string;
   cursorField: string;
   deletedFlag: string;
+  /** With connected accounts: the account's id, the key's first part. */
+  accountField?: typeof ACCOUNT_FIELD;
 }
 
 export const PASSTHROUGH_LAYOUT: RecordLayout = {
@@ -27,6 +31,21 @@ export const MAPPED_LAYOUT: RecordLayout = {
   cursorField: '_stripe_updated',
   deletedFlag: '_stripe_is_deleted',
 };
+
+export const ACCOUNTS_PASSTHROUGH_LAYOUT: RecordLayout = {
+  ...PASSTHROUGH_LAYOUT,
+  accountField: ACCOUNT_FIELD,
+};
+
+export const ACCOUNTS_MAPPED_LAYOUT: RecordLayout = {
+  ...MAPPED_LAYOUT,
+  accountField: ACCOUNT_FIELD,
+};
+
+/** The fields a record is keyed by: `[id]`, or `[stripe_account_id, id]` with connected accounts. */
+export function keyFieldsOf(layout: RecordLayout): string[] {
+  return layout.accountField ? [layout.accountField, layout.primaryKey] : [layout.primaryKey];
+}
 
 export const CDC_DELETED_AT = '_ab_cdc_deleted_at';
 
@@ -43,6 +62,7 @@ export function liveRecord(
   fields: OutputRecord,
   observedAt: number,
 ): OutputRecord {
+  if (layout.accountField) fields[layout.accountField] = customer[ACCOUNT_FIELD];
   fields[layout.primaryKey] = customer.id;
   fields[layout.cursorField] = observedAt;
   fields[layout.deletedFlag] = false;
@@ -51,11 +71,20 @@ export function liveRecord(
 }
 
 /** A customer deleted in Stripe, or one that no longer matches the pipeline's filter. */
-export function deletionRecord(layout: RecordLayout, id: string, deletedAt: number): OutputRecord {
+export function deletionRecord(
+  layout: RecordLayout,
+  id: string,
+  deletedAt: number,
+  /** With connected accounts: the account the customer belonged to. */
+  account?: string,
+): OutputRecord {
   const base: OutputRecord =
-    layout === PASSTHROUGH_LAYOUT ? { object: 'customer', deleted: true } : {};
+    layout.primaryKey === PASSTHROUGH_LAYOUT.primaryKey
+      ? { object: 'customer', deleted: true }
+      : {};
   return {
     ...base,
+    ...(layout.accountField ? { [layout.accountField]: account } : {}),
     [layout.primaryKey]: id,
     [layout.cursorField]: deletedAt,
     [layout.deletedFlag]: true,

@@ -1,4 +1,5 @@
 import type { ReadSettings } from '../config/config';
+import type { ConnectorError } from '../errors';
 import { isoFromSeconds } from '../util/unix-time';
 import type { StripePort } from '../stripe/port';
 import { collectCustomerChanges, type CustomerChange } from '../stripe/customer-changes';
@@ -16,7 +17,7 @@ import {
   incrementalState,
   isStateOf,
   type CreatedSlice,
-  type PipelineState,
+  type SingleAccountState,
 } from './state';
 
 /**
@@ -51,7 +52,7 @@ export type PipelineEvent =
   /** Customers selected but given no record: before the checkpoint that covers them. */
   | { kind: 'skipped'; customers: SkippedCustomer[] }
   /** Everything emitted so far is covered by this state: save it, resume from it. */
-  | { kind: 'checkpoint'; state: PipelineState }
+  | { kind: 'checkpoint'; state: SingleAccountState }
   | { kind: 'log'; level: 'INFO' | 'WARN'; message: string; topic?: LogTopic };
 
 export interface PipelineSummary {
@@ -68,13 +69,22 @@ export interface PipelineSummary {
    * there were none, or when the run did not look).
    */
   settlingEvents: number;
+  /**
+   * With connected accounts: how many accounts finished, which failed (each alone, the others ran
+   * on) and which are no longer read.
+   */
+  accounts?: {
+    finished: number;
+    failed: Array<{ account: string; error: ConnectorError }>;
+    removed: string[];
+  };
 }
 
 export interface PipelineRunOptions {
   api: StripePort;
   /** full_refresh: always the whole list. incremental: changes since `state`. */
   syncMode: SyncMode;
-  state: PipelineState | undefined;
+  state: SingleAccountState | undefined;
   /** Identifies the pipeline's definition; a state written under another one is not trusted. */
   fingerprint: string;
   /** What earlier versions wrote for the same definition: states under these are trusted too. */
@@ -143,7 +153,7 @@ async function* fullImport(
   pipeline: PipelineDefinition,
   options: PipelineRunOptions,
   summary: PipelineSummary,
-  resumed: Extract<PipelineState, { phase: 'full_import' }> | undefined,
+  resumed: Extract<SingleAccountState, { phase: 'full_import' }> | undefined,
 ): AsyncGenerator<PipelineEvent> {
   summary.mode = 'full_import';
   const { settings } = options;
@@ -257,7 +267,7 @@ async function* fullImport(
 
 const CHANGE_BATCH = 100;
 
-function checkpoint(state: PipelineState): PipelineEvent {
+function checkpoint(state: SingleAccountState): PipelineEvent {
   return { kind: 'checkpoint', state };
 }
 
@@ -265,7 +275,7 @@ async function* readChanges(
   pipeline: PipelineDefinition,
   options: PipelineRunOptions,
   summary: PipelineSummary,
-  state: Extract<PipelineState, { phase: 'incremental' }>,
+  state: Extract<SingleAccountState, { phase: 'incremental' }>,
 ): AsyncGenerator<PipelineEvent, 'done' | 'expired'> {
   summary.mode = 'incremental';
   const { selector } = pipeline;
@@ -416,7 +426,7 @@ async function* emitChanges(
     } else if (change.everSelected) {
       // Deleted in Stripe, or no longer matching the filter: the warehouse must drop it.
       deletions.push({
-        record: deletionRecord(pipeline.layout, change.id, change.lastEventAt),
+        record: deletionRecord(pipeline.layout, change.id, change.lastEventAt, pipeline.account),
         change: 'deleted',
         stripeChange: stripeChangeOf(change),
       });
@@ -483,7 +493,10 @@ function log(
   return {
     kind: 'log',
     level,
-    message: `Pipeline "${pipeline.name}": ${message}`,
+    message:
+      pipeline.account === undefined
+        ? `Pipeline "${pipeline.name}": ${message}`
+        : `Pipeline "${pipeline.name}", account ${pipeline.account}: ${message}`,
     ...(topic ? { topic } : {}),
   };
 }

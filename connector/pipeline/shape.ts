@@ -11,6 +11,8 @@ import { liveRecord, type OutputRecord } from './records';
  */
 export interface SkippedCustomer {
   id: string;
+  /** With connected accounts: the account the customer belongs to. */
+  account?: string;
   cause: 'transformation' | 'error';
   /** For `error`: what went wrong, naming no secret and no customer value. */
   reason?: string;

@@ -1,6 +1,6 @@
 import type { StripePort } from '../stripe/port';
 import { eventsAlreadyReflected } from './overlap';
-import { incrementalState, type PipelineState } from './state';
+import { incrementalState, type SingleAccountState } from './state';
 
 /**
  * A state that skips the existing customers: change tracking starts at Stripe's current time.
@@ -12,7 +12,7 @@ export async function stateStartingNow(
   fingerprint: string,
   settleSeconds: number,
   overlapSeconds = 300,
-): Promise<PipelineState> {
+): Promise<SingleAccountState> {
   const probe = await api.listCustomerEvents({ created: { gte: 0 }, limit: 1 });
   const cursor = probe.serverTime - settleSeconds;
   const seen = await eventsAlreadyReflected(api, cursor, overlapSeconds);

@@ -17,7 +17,7 @@ export type { CreatedSlice };
  * skips these. `fingerprint` identifies the pipeline's filter and transformation: when they
  * change, the warehouse's copy no longer reflects them and the pipeline imports everything again.
  */
-export type PipelineState =
+export type SingleAccountState =
   | {
       version: 1;
       phase: 'full_import';
@@ -34,13 +34,29 @@ export type PipelineState =
       fingerprint?: string;
     };
 
+/**
+ * With connected accounts (`connected_accounts`): each account's own state, by account id (the
+ * platform's own as `platform`), each exactly the state one account's pipeline keeps. An account
+ * absent here gets its full import; one here no longer read is removed (or now another shard's).
+ * `fingerprint`: the definition's, as in each account's state.
+ */
+export type AccountsState = {
+  version: 1;
+  phase: 'accounts';
+  accounts: Record<string, SingleAccountState>;
+  fingerprint?: string;
+};
+
+/** What a pipeline remembers between runs: one account's state, or each account's. */
+export type PipelineState = SingleAccountState | AccountsState;
+
 /** Every change with an event before `eventsCursor` has been emitted. */
 export function incrementalState(
   eventsCursor: number,
   seen: SeenEvents,
   overlapSeconds: number,
   fingerprint: string,
-): PipelineState {
+): SingleAccountState {
   return {
     version: 1,
     phase: 'incremental',
@@ -57,7 +73,7 @@ export function fullImportState(
   seen: SeenEvents,
   overlapSeconds: number,
   fingerprint: string,
-): PipelineState {
+): SingleAccountState {
   const tracking = incrementalState(eventsCursor, seen, overlapSeconds, fingerprint);
   return { ...tracking, phase: 'full_import', remaining };
 }
@@ -92,6 +108,43 @@ export function parsePipelineState(blob: unknown, pipeline: string): PipelineSta
     throw invalid(pipeline, 'it is not an object');
   const state = blob as Record<string, unknown>;
   if (Object.keys(state).length === 0) return undefined;
+  if (state.phase === 'accounts') return parseAccountsState(state, pipeline);
+  return parseSingleAccountState(state, pipeline);
+}
+
+function parseAccountsState(state: Record<string, unknown>, pipeline: string): AccountsState {
+  if (state.version !== 1)
+    throw invalid(pipeline, `unknown version ${JSON.stringify(state.version)}`);
+  const { accounts } = state;
+  if (typeof accounts !== 'object' || accounts === null || Array.isArray(accounts)) {
+    throw invalid(pipeline, "`accounts` must be an object of each account's state");
+  }
+  const parsed: Record<string, SingleAccountState> = {};
+  for (const [account, blob] of Object.entries(accounts)) {
+    if (typeof blob !== 'object' || blob === null || Array.isArray(blob)) {
+      throw invalid(pipeline, `the state of account ${account} is not an object`);
+    }
+    const one = parseSingleAccountState(blob as Record<string, unknown>, pipeline, account);
+    if (one) parsed[account] = one;
+  }
+  const fingerprint = typeof state.fingerprint === 'string' ? state.fingerprint : undefined;
+  return {
+    version: 1,
+    phase: 'accounts',
+    accounts: parsed,
+    ...(fingerprint ? { fingerprint } : {}),
+  };
+}
+
+function parseSingleAccountState(
+  state: Record<string, unknown>,
+  pipeline: string,
+  account?: string,
+): SingleAccountState | undefined {
+  const invalid = (pipelineName: string, why: string) =>
+    invalidState(pipelineName, account === undefined ? why : `account ${account}: ${why}`);
+  if (Object.keys(state).length === 0) return undefined;
+  if (state.phase === 'accounts') throw invalid(pipeline, "an account's state holds accounts");
   if (state.version !== 1)
     throw invalid(pipeline, `unknown version ${JSON.stringify(state.version)}`);
   if (!isUnixSeconds(state.events_cursor)) {
@@ -141,7 +194,9 @@ export function parsePipelineState(blob: unknown, pipeline: string): PipelineSta
   throw invalid(pipeline, `unknown phase ${JSON.stringify(state.phase)}`);
 }
 
-function invalid(pipeline: string, why: string): ConfigError {
+const invalid = (pipeline: string, why: string): ConfigError => invalidState(pipeline, why);
+
+function invalidState(pipeline: string, why: string): ConfigError {
   return new ConfigError(
     `The saved state of pipeline "${pipeline}" is not one this connector wrote (${why}). ` +
       "Clear the pipeline's saved state to start again with a full import.",

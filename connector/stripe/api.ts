@@ -5,6 +5,7 @@ import { MissingObjectError, toConnectorError } from './errors';
 import {
   CUSTOMER_EVENT_TYPES,
   PAGE_SIZE,
+  type ConnectedAccount,
   type CreatedRange,
   type CustomerEvent,
   type CustomerEventType,
@@ -42,9 +43,27 @@ export class StripeApi implements StripePort {
   private readonly stripe: Stripe;
   private readonly gate: RequestGate;
   private readonly secrets: string[];
+  /** `Stripe-Account` of every request of a connected account's port. */
+  private readonly requestOptions: Stripe.RequestOptions;
+  private readonly accountPorts = new Map<string, StripeApi>();
+  private readonly connection: StripeConnection;
 
-  constructor(connection: StripeConnection, onRateLimited?: (slowdown: Slowdown) => void) {
+  constructor(
+    connection: StripeConnection,
+    onRateLimited?: (slowdown: Slowdown) => void,
+    /** For `forAccount`: the platform's port, whose SDK and gate this one shares. */
+    of?: { platform: StripeApi; account: string },
+  ) {
+    this.connection = connection;
     this.secrets = [connection.apiKey];
+    this.apiVersion = Stripe.API_VERSION;
+    if (of) {
+      this.stripe = of.platform.stripe;
+      this.gate = of.platform.gate.forAccount(of.account);
+      this.requestOptions = { stripeAccount: of.account };
+      return;
+    }
+    this.requestOptions = {};
     const base = parseBaseUrl(connection.apiBaseUrl);
     this.stripe = new Stripe(connection.apiKey, {
       ...base,
@@ -55,7 +74,6 @@ export class StripeApi implements StripePort {
       ...(connection.accountId ? { stripeAccount: connection.accountId } : {}),
       appInfo: { name: 'source-stripe-customers' },
     });
-    this.apiVersion = Stripe.API_VERSION;
     this.gate = new RequestGate(
       {
         budgets: rateBudgets(
@@ -74,6 +92,37 @@ export class StripeApi implements StripePort {
     );
   }
 
+  /**
+   * The port of a connected account (`Stripe-Account`): the same SDK, and a gate of its own whose
+   * requests also count under this port's paces and stats. One per account.
+   */
+  forAccount(account: string): StripeApi {
+    let port = this.accountPorts.get(account);
+    if (!port) {
+      port = new StripeApi(this.connection, undefined, { platform: this, account });
+      this.accountPorts.set(account, port);
+    }
+    return port;
+  }
+
+  /** One page of the accounts connected to the key's platform, newest first. */
+  async listConnectedAccounts(params: {
+    startingAfter?: string;
+    limit?: number;
+  }): Promise<Page<ConnectedAccount>> {
+    const list = await this.call(ENDPOINTS.listAccounts, 'accounts', () =>
+      this.stripe.accounts.list(
+        {
+          limit: params.limit ?? PAGE_SIZE,
+          ...(params.startingAfter ? { starting_after: params.startingAfter } : {}),
+        },
+        this.requestOptions,
+      ),
+    );
+    const items = listData(list).filter(isAccountShaped);
+    return { items, hasMore: list.has_more, serverTime: serverTimeOf(list) };
+  }
+
   get stats(): GateStats {
     return this.gate.stats;
   }
@@ -90,12 +139,15 @@ export class StripeApi implements StripePort {
     limit?: number;
   }): Promise<Page<StripeCustomer>> {
     const list = await this.call(ENDPOINTS.listCustomers, 'customers', () =>
-      this.stripe.customers.list({
-        limit: params.limit ?? PAGE_SIZE,
-        ...(hasBounds(params.created) ? { created: params.created } : {}),
-        ...(params.email !== undefined ? { email: params.email } : {}),
-        ...(params.startingAfter ? { starting_after: params.startingAfter } : {}),
-      }),
+      this.stripe.customers.list(
+        {
+          limit: params.limit ?? PAGE_SIZE,
+          ...(hasBounds(params.created) ? { created: params.created } : {}),
+          ...(params.email !== undefined ? { email: params.email } : {}),
+          ...(params.startingAfter ? { starting_after: params.startingAfter } : {}),
+        },
+        this.requestOptions,
+      ),
     );
     return {
       items: listData(list) as StripeCustomer[],
@@ -111,12 +163,15 @@ export class StripeApi implements StripePort {
     options: { withTotalCount?: boolean } = {},
   ): Promise<SearchPage> {
     const result = await this.call(ENDPOINTS.searchCustomers, 'customers', () =>
-      this.stripe.customers.search({
-        query,
-        limit: PAGE_SIZE,
-        ...(page ? { page } : {}),
-        ...(options.withTotalCount ? { expand: ['total_count'] } : {}),
-      }),
+      this.stripe.customers.search(
+        {
+          query,
+          limit: PAGE_SIZE,
+          ...(page ? { page } : {}),
+          ...(options.withTotalCount ? { expand: ['total_count'] } : {}),
+        },
+        this.requestOptions,
+      ),
     );
     return {
       items: listData(result) as StripeCustomer[],
@@ -137,7 +192,7 @@ export class StripeApi implements StripePort {
     let customer: Stripe.Response<Stripe.Customer | Stripe.DeletedCustomer>;
     try {
       customer = await this.call(ENDPOINTS.retrieveCustomer, 'customers', () =>
-        this.stripe.customers.retrieve(id),
+        this.stripe.customers.retrieve(id, {}, this.requestOptions),
       );
     } catch (error) {
       if (!(error instanceof MissingObjectError)) throw error;
@@ -159,13 +214,16 @@ export class StripeApi implements StripePort {
     limit?: number;
   }): Promise<EventPage> {
     const list = await this.call(ENDPOINTS.listEvents, 'events', () =>
-      this.stripe.events.list({
-        limit: params.limit ?? PAGE_SIZE,
-        // Exact types: `customer.*` would also match subscriptions, sources, tax ids...
-        types: [...CUSTOMER_EVENT_TYPES],
-        created: params.created,
-        ...(params.startingAfter ? { starting_after: params.startingAfter } : {}),
-      }),
+      this.stripe.events.list(
+        {
+          limit: params.limit ?? PAGE_SIZE,
+          // Exact types: `customer.*` would also match subscriptions, sources, tax ids...
+          types: [...CUSTOMER_EVENT_TYPES],
+          created: params.created,
+          ...(params.startingAfter ? { starting_after: params.startingAfter } : {}),
+        },
+        this.requestOptions,
+      ),
     );
     // An entry that is not even an event cannot be placed or paged after: it is counted and
     // left out, and the caller reports it.
@@ -181,13 +239,14 @@ export class StripeApi implements StripePort {
 
   private async call<T>(
     endpoint: Endpoint,
-    resource: 'customers' | 'events',
+    resource: 'customers' | 'events' | 'accounts',
     request: () => Promise<T>,
   ): Promise<T> {
     try {
       return await this.gate.run(endpoint, request);
     } catch (error) {
-      throw toConnectorError(error, resource, this.secrets);
+      const account = this.requestOptions.stripeAccount;
+      throw toConnectorError(error, resource, this.secrets, account ? { account } : {});
     }
   }
 }
@@ -197,6 +256,16 @@ function listData(list: { data?: unknown }): unknown[] {
   if (Array.isArray(list.data)) return list.data;
   throw new TransientError(
     'Stripe answered a list without its `data` array; the next run continues from the last checkpoint.',
+  );
+}
+
+function isAccountShaped(value: unknown): value is ConnectedAccount {
+  if (typeof value !== 'object' || value === null) return false;
+  const account = value as { id?: unknown; created?: unknown };
+  return (
+    typeof account.id === 'string' &&
+    account.id.startsWith('acct_') &&
+    Number.isInteger(account.created)
   );
 }
 

@@ -172,3 +172,34 @@ export function isWellFormedCustomer(value: unknown): value is StripeCustomer {
     Number.isInteger(candidate.created)
   );
 }
+
+/**
+ * With connected accounts (`connected_accounts`), every customer the engine reads carries the
+ * account it belongs to here, before filters and transformations see it, and every record keeps
+ * it: records are keyed by it and the customer's id.
+ */
+export const ACCOUNT_FIELD = 'stripe_account_id';
+
+/** The `stripe_account_id` of the platform's own customers (`include_platform_account`). */
+export const PLATFORM_ACCOUNT = 'platform';
+
+export const ACCOUNT_FIELD_SCHEMA: JsonSchema = {
+  type: 'string',
+  description: `The Stripe account the customer belongs to: a connected account (acct_...), or "${PLATFORM_ACCOUNT}" for the platform's own customers.`,
+};
+
+/**
+ * What filters and mappings may read of a customer: Stripe's customer and `stripe_account_id`
+ * (null unless the config reads connected accounts; a filter on it then is refused).
+ */
+export const READABLE_CUSTOMER_SCHEMA: JsonSchema = {
+  ...STRIPE_CUSTOMER_SCHEMA,
+  properties: {
+    ...STRIPE_CUSTOMER_SCHEMA.properties,
+    [ACCOUNT_FIELD]: {
+      ...ACCOUNT_FIELD_SCHEMA,
+      type: ['null', 'string'],
+      description: `${String(ACCOUNT_FIELD_SCHEMA.description)} Set when the config reads connected accounts (connected_accounts); null otherwise.`,
+    },
+  },
+};

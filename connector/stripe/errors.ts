@@ -1,12 +1,13 @@
 import Stripe from 'stripe';
 import { ConfigError, ConnectorError, TransientError, errorMessage } from '../errors';
 import { redactSecrets } from './redact';
-import { field, words } from '../words';
+import { field, words, type Words } from '../words';
 
 /** Permissions a restricted key may lack, named as Stripe's dashboard names them. */
 const PERMISSION_HINTS: Record<string, string> = {
   customers: 'Customers: Read',
   events: 'Events: Read (under "All core resources")',
+  accounts: 'Accounts: Read (under "Connect")',
 };
 
 /** The object a page cursor pointed at is gone (deleted meanwhile); the caller re-anchors. */
@@ -23,12 +24,28 @@ export class StaleCursorError extends ConnectorError {
  */
 export class MissingPermissionError extends ConfigError {
   constructor(
-    readonly resource: 'customers' | 'events',
+    readonly resource: 'customers' | 'events' | 'accounts',
     message: string,
     details: ConstructorParameters<typeof ConfigError>[1],
   ) {
     super(message, details);
     this.name = 'MissingPermissionError';
+  }
+}
+
+/**
+ * Stripe refused a connected account the platform's key asked for with `connected_accounts`
+ * (HTTP 403 `account_invalid`): the platform's access was revoked (the account disconnected or
+ * was closed), or it never was connected. That account fails alone; the others are read.
+ */
+export class AccountRefusedError extends ConfigError {
+  constructor(
+    readonly account: string,
+    message: Words,
+    details: ConstructorParameters<typeof ConfigError>[1],
+  ) {
+    super(message, details);
+    this.name = 'AccountRefusedError';
   }
 }
 
@@ -111,8 +128,10 @@ function fromStripe(error: unknown): { cause: unknown; origin: 'stripe'; httpSta
  */
 export function toConnectorError(
   error: unknown,
-  resource: 'customers' | 'events',
+  resource: 'customers' | 'events' | 'accounts',
   secrets: ReadonlyArray<string>,
+  /** Set when the request was made for a connected account of `connected_accounts`. */
+  scope: { account?: string } = {},
 ): ConnectorError {
   if (error instanceof ConnectorError) return error;
   const stripeMessage = redactSecrets(errorMessage(error), secrets);
@@ -126,6 +145,13 @@ export function toConnectorError(
   // Stripe answers 403 `account_invalid` for a Stripe-Account the key may not act on: that is
   // `account_id`'s problem, not a missing permission.
   const code = (error as { code?: unknown }).code;
+  if (code === 'account_invalid' && scope.account !== undefined) {
+    return new AccountRefusedError(
+      scope.account,
+      words`Stripe refused connected account ${scope.account} (${stripeAnswer(error)}): ${stripeMessage} The platform's access to it may have been revoked (the account disconnected from the platform, or was closed). Reconnect it; or take it out of ${field(['connected_accounts'])} (with "all", it leaves once Stripe stops listing it); its rows stay until then (${field(['on_account_removed'])}).`,
+      details,
+    );
+  }
   if (code === 'account_invalid') {
     const account = field(['account_id']);
     return new ConfigError(

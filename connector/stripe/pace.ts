@@ -59,16 +59,18 @@ const MIN_GAP_OF_SLOT = 0.8;
 const MAX_KEPT = 128;
 
 /**
- * Waits until a request may go out: its own pace's slot, no earlier than `notBeforeMs`, with room
- * in the last second of its own pace and of every other one it counts toward (the account's).
+ * Waits until a request may go out: a slot of each of its `booked` paces in turn (its own first,
+ * then any it shares with others, whose slots are the scarce ones), no earlier than
+ * `notBeforeMs`, with room in the last second of every pace it counts toward (those and
+ * `alsoCountsToward`: the account's, the platform's).
  */
 export async function waitForTurn(
-  own: Pace,
+  booked: readonly Pace[],
   alsoCountsToward: readonly Pace[],
   notBeforeMs: () => number,
 ): Promise<void> {
-  await sleepUntil(own.book(Date.now()));
-  const paces = [own, ...alsoCountsToward];
+  for (const pace of booked) await sleepUntil(pace.book(Date.now()));
+  const paces = [...booked, ...alsoCountsToward];
   for (;;) {
     const nowMs = Date.now();
     const waitMs = Math.max(notBeforeMs() - nowMs, ...paces.map((pace) => pace.sendWaitMs(nowMs)));

@@ -74,6 +74,12 @@ export interface CreatedRange {
 
 export const PAGE_SIZE = 100;
 
+/** A connected account as `GET /v1/accounts` lists it: what the engine reads of it. */
+export interface ConnectedAccount {
+  id: string;
+  created: number;
+}
+
 /** Requests made so far, for summaries and benchmarks. */
 export interface RequestStats {
   requests: number;
@@ -116,4 +122,17 @@ export interface StripePort {
     startingAfter?: string;
     limit?: number;
   }): Promise<EventPage>;
+  /**
+   * One page of the accounts connected to the key's platform (`GET /v1/accounts`), newest first.
+   * Ports that cannot list them (engine tests of one account) leave it out.
+   */
+  listConnectedAccounts?(params: {
+    startingAfter?: string;
+    limit?: number;
+  }): Promise<Page<ConnectedAccount>>;
+  /**
+   * The same reads for a connected account (Stripe's `Stripe-Account` header), paced under that
+   * account's limits and this port's. Ports of one account leave it out.
+   */
+  forAccount?(account: string): StripePort;
 }

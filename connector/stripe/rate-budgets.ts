@@ -13,6 +13,8 @@ export const ENDPOINTS = {
   searchCustomers: 'GET /v1/customers/search',
   retrieveCustomer: 'GET /v1/customers/:id',
   listEvents: 'GET /v1/events',
+  /** The connected accounts of a Connect platform (`connected_accounts: "all"`). */
+  listAccounts: 'GET /v1/accounts',
 } as const;
 export type Endpoint = (typeof ENDPOINTS)[keyof typeof ENDPOINTS];
 
@@ -50,6 +52,7 @@ export function rateBudgets(mode: KeyMode, share: number, requestsPerSecond?: nu
       [ENDPOINTS.listCustomers]: endpoint,
       [ENDPOINTS.retrieveCustomer]: endpoint,
       [ENDPOINTS.listEvents]: endpoint,
+      [ENDPOINTS.listAccounts]: endpoint,
       [ENDPOINTS.searchCustomers]: Math.min(pace(STRIPE_LIMITS.search), global),
     },
   };

@@ -23,10 +23,11 @@ export interface GateStats extends RequestStats {
   byEndpoint: Partial<Record<Endpoint, RequestStats>>;
 }
 
-/** A 429 slowed an endpoint down to `pace` requests per second. */
+/** A 429 slowed an endpoint down to `pace` requests per second (of a connected account's gate). */
 export interface Slowdown {
   endpoint: Endpoint;
   pace: number;
+  account?: string;
 }
 
 /** On a 429 the pace drops by this factor, then climbs back a little with every success (AIMD). */
@@ -43,7 +44,11 @@ function backoffMs(firstMs: number, retry: number, maxMs: number): number {
   return Math.random() * Math.min(maxMs, firstMs * 2 ** retry);
 }
 
-/** One endpoint's pace, kept together with the account's (global) one. */
+/**
+ * One endpoint's pace, kept together with the account's (global) one. A connected account's lane
+ * also has the platform's lane for the same endpoint (`shared`): its requests count against the
+ * platform's limits too (Stripe's docs do not say otherwise), so they take a slot there as well.
+ */
 class EndpointLane {
   private readonly own: Pace;
   readonly stats: RequestStats = { requests: 0, retries: 0, rateLimited: 0 };
@@ -55,6 +60,7 @@ class EndpointLane {
   constructor(
     readonly fullPace: number,
     private readonly global: Pace,
+    readonly shared?: { lane: EndpointLane; global: Pace },
   ) {
     this.own = new Pace(fullPace);
   }
@@ -67,13 +73,24 @@ class EndpointLane {
     this.own.perSecond = Math.min(this.fullPace, Math.max(this.fullPace * SLOWEST, value));
   }
 
+  /** The pace its requests actually get: its own, or the shared lane's when that is slower. */
+  get effectivePace(): number {
+    return Math.min(this.pace, this.shared?.lane.effectivePace ?? Infinity);
+  }
+
   answered(ms: number): void {
     this.answerMs = this.answerMs === undefined ? ms : this.answerMs * 0.8 + ms * 0.2;
+    this.shared?.lane.answered(ms);
   }
 
   /** Waits for the endpoint's next slot, with room under the account's limit, past any Retry-After. */
   async waitForTurn(): Promise<void> {
-    await waitForTurn(this.own, [this.global], () => this.pausedUntil);
+    const shared = this.shared;
+    await waitForTurn(
+      shared ? [this.own, shared.lane.own] : [this.own],
+      shared ? [this.global, shared.lane.global, shared.global] : [this.global],
+      () => Math.max(this.pausedUntil, shared?.lane.pausedUntil ?? 0),
+    );
   }
 }
 
@@ -94,9 +111,22 @@ export class RequestGate {
     private readonly options: GateOptions,
     /** Told the endpoint and its new pace after each 429. */
     private readonly onRateLimited: (slowdown: Slowdown) => void = () => {},
+    /**
+     * A connected account's gate: the platform's, whose paces its requests also take a slot of and
+     * whose counts include them. `account` names it in slowdowns.
+     */
+    private readonly platform?: { gate: RequestGate; account: string },
   ) {
     const { global } = options.budgets;
     this.global = new Pace(global);
+  }
+
+  /**
+   * The gate of a connected account: its own paces (Stripe limits each account), every request
+   * also under the platform's (this gate's) paces, and counted in this gate's stats.
+   */
+  forAccount(account: string): RequestGate {
+    return new RequestGate(this.options, this.onRateLimited, { gate: this, account });
   }
 
   get stats(): GateStats {
@@ -114,7 +144,7 @@ export class RequestGate {
    */
   inFlightWorth(endpoint: Endpoint): number | undefined {
     const lane = this.lanes.get(endpoint);
-    return lane?.answerMs === undefined ? undefined : (lane.pace * lane.answerMs) / 1000;
+    return lane?.answerMs === undefined ? undefined : (lane.effectivePace * lane.answerMs) / 1000;
   }
 
   /** The current pace of an endpoint, requests per second (lower than its budget after 429s). */
@@ -125,10 +155,22 @@ export class RequestGate {
   private lane(endpoint: Endpoint): EndpointLane {
     let lane = this.lanes.get(endpoint);
     if (!lane) {
-      lane = new EndpointLane(this.options.budgets.endpoints[endpoint], this.global);
+      const platform = this.platform?.gate;
+      lane = new EndpointLane(
+        this.options.budgets.endpoints[endpoint],
+        this.global,
+        platform ? { lane: platform.lane(endpoint), global: platform.global } : undefined,
+      );
       this.lanes.set(endpoint, lane);
     }
     return lane;
+  }
+
+  /** Counts a request, retry or 429 of `endpoint` here and, for an account's gate, the platform's. */
+  private count(endpoint: Endpoint, field: keyof RequestStats): void {
+    this.totals[field]++;
+    this.lane(endpoint).stats[field]++;
+    this.platform?.gate.count(endpoint, field);
   }
 
   /**
@@ -142,10 +184,7 @@ export class RequestGate {
     let failures = 0;
     let rateLimits = 0;
     let rateLimitWaitMs = 0;
-    const count = (field: keyof RequestStats) => {
-      this.totals[field]++;
-      lane.stats[field]++;
-    };
+    const count = (field: keyof RequestStats) => this.count(endpoint, field);
     return backOff(
       async () => {
         await lane.waitForTurn();
@@ -154,6 +193,10 @@ export class RequestGate {
         const result = await call();
         lane.answered(Date.now() - sentAt);
         lane.pace = lane.pace + lane.fullPace * RECOVERY_PER_SUCCESS;
+        if (lane.shared) {
+          const shared = lane.shared.lane;
+          shared.pace = shared.pace + shared.fullPace * RECOVERY_PER_SUCCESS;
+        }
         return result;
       },
       {
@@ -169,14 +212,22 @@ export class RequestGate {
               return false;
             }
             count('rateLimited');
+            // Which limit it was, the account's or the platform's, Stripe does not say: both slow.
             lane.pace = lane.pace * SLOWDOWN;
-            this.onRateLimited({ endpoint, pace: lane.pace });
+            if (lane.shared) lane.shared.lane.pace = lane.shared.lane.pace * SLOWDOWN;
+            this.onRateLimited({
+              endpoint,
+              pace: lane.effectivePace,
+              ...(this.platform ? { account: this.platform.account } : {}),
+            });
             delayMs =
               failure.retryAfterMs ??
               backoffMs(RATE_LIMIT_FIRST_DELAY_MS, rateLimits++, RATE_LIMIT_MAX_DELAY_MS);
             if (failure.retryAfterMs !== undefined) {
               lane.pausedUntil = Math.max(lane.pausedUntil, Date.now() + failure.retryAfterMs);
             }
+            // (A Retry-After pauses this account's endpoint only: the other accounts' requests
+            // may well count against other limits.)
             rateLimitWaitMs += delayMs;
           } else {
             if (++failures >= this.options.maxAttempts) return false;

@@ -289,6 +289,27 @@ function readOutput(
 const nonEmpty = (value: unknown): string | undefined =>
   typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 
+/**
+ * The Connect options: "Connected Accounts" as written ("all", or ids separated by commas or
+ * spaces) becomes the engine's list; the engine checks each entry and the rest.
+ */
+function connectedAccounts(options: IDataObject): IDataObject {
+  const written = nonEmpty(options.connectedAccounts);
+  if (!written) {
+    // Set alone, the engine says they need Connected Accounts, in the panel's words.
+    return {
+      ...(options.includePlatformAccount === true ? { include_platform_account: true } : {}),
+      ...(nonEmpty(options.accountShard) ? { account_shard: nonEmpty(options.accountShard) } : {}),
+    };
+  }
+  const entries = written.split(/[\s,]+/).filter(Boolean);
+  return {
+    connected_accounts: entries.length === 1 && entries[0] === 'all' ? 'all' : entries,
+    ...(options.includePlatformAccount === true ? { include_platform_account: true } : {}),
+    ...(nonEmpty(options.accountShard) ? { account_shard: nonEmpty(options.accountShard) } : {}),
+  };
+}
+
 /** The engine's config JSON for this node: connection from the credential, one pipeline. */
 export function configFromParameters(
   parameters: NodeParameters,
@@ -313,6 +334,7 @@ export function configFromParameters(
       ? { max_share_of_rate_limits: options.maxShareOfRateLimits }
       : {}),
     ...(options.useSearchApi !== undefined ? { use_search_api: options.useSearchApi } : {}),
+    ...connectedAccounts(options),
     ...(output.model !== undefined ? { customer_model: output.model } : {}),
     pipelines: [
       {

@@ -15,6 +15,7 @@ export {
   OPERATORS,
   SkipTally,
   StripeApi,
+  accountsStartingNow,
   connect,
   describeAccess,
   describeError,

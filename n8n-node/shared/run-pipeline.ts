@@ -9,6 +9,7 @@ import type { NodeConfig } from './config-from-parameters';
 import type { EditorWords } from './editor-words';
 import {
   SkipTally,
+  accountsStartingNow,
   connect,
   layoutOf,
   parseConfig,
@@ -74,6 +75,11 @@ export interface RunResult {
   stoppedAtCheckpoint?: string;
   /** Customers that got no item: skipped after errors, or by the code (it returned null). */
   skipped: { afterErrors: number; byTransformation: number };
+  /**
+   * With connected accounts: the accounts that failed, each alone (the others' items are here),
+   * and why, in the editor's words.
+   */
+  failedAccounts: Array<{ account: string; message: string }>;
 }
 
 /** One node execution's view of the engine: a parsed config with one pipeline. */
@@ -158,6 +164,9 @@ export class CustomerImport {
    */
   async startingNow(): Promise<PipelineState> {
     try {
+      if (this.config.accounts) {
+        return await accountsStartingNow(this.config, this.api, this.pipeline.fingerprint);
+      }
       return await stateStartingNow(
         this.api,
         this.pipeline.fingerprint,
@@ -176,6 +185,7 @@ export class CustomerImport {
       state: undefined,
       summary: undefined,
       skipped: { afterErrors: 0, byTransformation: 0 },
+      failedAccounts: [],
     };
     const skips = new SkipTally();
     const sync = syncPipelines(this.config, {
@@ -206,7 +216,10 @@ export class CustomerImport {
           result.items.push(...event.items);
         } else if (event.kind === 'skipped') {
           for (const customer of skips.add(event.customers)) {
-            this.log('WARN', `skipped customer ${customer.id}: ${customer.reason ?? ''}`);
+            this.log(
+              'WARN',
+              `skipped customer ${customer.id}${customer.account ? ` of account ${customer.account}` : ''}: ${customer.reason ?? ''}`,
+            );
           }
         } else if (event.kind === 'checkpoint') {
           result.state = event.state;
@@ -220,6 +233,24 @@ export class CustomerImport {
           this.log(event.level === 'WARN' ? 'WARN' : 'DEBUG', message);
         } else if (event.kind === 'pipeline_finished') {
           result.summary = event.summary;
+        } else if (event.kind === 'account_failed') {
+          const message = this.words.describe(event.error);
+          result.failedAccounts.push({ account: event.account, message });
+          this.log(
+            'WARN',
+            `Connected account ${event.account} failed (the other accounts are read on): ${message}`,
+          );
+        } else if (event.kind === 'account_removed') {
+          this.log(
+            'WARN',
+            `Connected account ${event.account} is no longer read: no more items come for its customers${
+              event.rows === 'delete'
+                ? ', and no deletion items either: remove what the workflow keeps of them (stripe_account_id ' +
+                  event.account +
+                  ')'
+                : ''
+            }.`,
+          );
         } else if (event.kind === 'pipeline_failed') {
           throw event.error;
         }

@@ -46,7 +46,9 @@ export function healthOf(pipeline: PipelineView): Health {
   if (pipeline.running) return 'running';
   if (!pipeline.enabled) return 'disabled';
   const last = pipeline.lastRuns.find((run) => run.status !== 'running');
-  if (last && (last.status === 'failed' || last.status === 'interrupted')) return 'failing';
+  // An account that failed needs attention as much as a failed run (the others' rows are fresh).
+  const failing = ['failed', 'interrupted', 'succeeded_with_failures'];
+  if (last && failing.includes(last.status)) return 'failing';
   if (pipeline.stale) return 'stale';
   if (!last) return 'new';
   if (displayStatus(last) === 'succeeded_with_skips') return 'skips';

@@ -11,7 +11,7 @@ import { redactPassword } from '../destination';
 import { documentPipelines, writtenFilter } from '../pipeline-draft';
 import type { WriterProgress } from '../sync/pipeline-writer';
 import { describeMode } from '../sync/pipeline-run';
-import { describeStatus, type PipelineReport } from '../sync/report';
+import { describeStatus, hasSucceeded, type PipelineReport } from '../sync/report';
 import { runSync } from '../sync/run';
 import type { RunLogLine, RunRecord, RunTrigger, Warehouse } from '../warehouse';
 import { summarizeFilter } from './filter-summary';
@@ -453,7 +453,7 @@ export class Scheduler {
       this.failing.add(name);
       return false;
     }
-    if (outcome.status !== 'succeeded' && outcome.status !== 'succeeded_with_skips') return false;
+    if (!hasSucceeded(outcome)) return false;
     this.lastSuccess.set(name, Date.now());
     const wasFailing = this.failing.delete(name);
     const wasStale = this.staleNow.delete(name);

@@ -41,7 +41,7 @@ ul.runs li { margin-bottom: 4px; font-size: 12px; }
 .status { display: inline-block; min-width: 64px; font-weight: 600; }
 .st-succeeded .status, .status.st-succeeded { color: #1a7f37; }
 .st-failed .status, .st-interrupted .status, .status.st-failed, .status.st-interrupted { color: #cf222e; }
-.st-stopped .status, .st-running .status, .st-succeeded_with_skips .status, .status.st-stopped, .status.st-running, .status.st-succeeded_with_skips { color: #9a6700; }
+.st-stopped .status, .st-running .status, .st-succeeded_with_skips .status, .st-succeeded_with_failures .status, .status.st-stopped, .status.st-running, .status.st-succeeded_with_skips, .status.st-succeeded_with_failures { color: #9a6700; }
 details.menu { position: relative; display: inline-block; }
 details.menu summary { list-style: none; cursor: pointer; border: 1px solid #d0d7de; border-radius: 6px; padding: 2px 10px; background: #f6f8fa; }
 details.menu summary::-webkit-details-marker { display: none; }

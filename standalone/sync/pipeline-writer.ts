@@ -75,11 +75,21 @@ export class PipelineWriter {
     resumingStagedImport: boolean,
     private readonly policy: CommitPolicy = DEFAULT_COMMIT_POLICY,
   ) {
-    this.target = resumingStagedImport ? 'staging' : 'table';
+    this.target = resumingStagedImport && !table.layout.accountColumn ? 'staging' : 'table';
+  }
+
+  /**
+   * With connected accounts, nothing is staged: one run mixes accounts importing in full (new
+   * ones) with accounts reading changes, so no run holds the whole table to replace it with. Every
+   * record is written as a change (upsert, or delete), committed with the state covering it.
+   */
+  private get perAccount(): boolean {
+    return this.table.layout.accountColumn !== undefined;
   }
 
   /** A full refresh replaces the table: it is staged from its first record. */
   started(syncMode: 'full_refresh' | 'incremental'): void {
+    if (this.perAccount) return;
     if (syncMode === 'full_refresh' && this.target === 'table') this.target = 'staging-new';
   }
 
@@ -97,7 +107,7 @@ export class PipelineWriter {
     for (const item of items) {
       // Listed customers come from a full import: an incremental pipeline's first one, or one
       // after its definition changed or its cursor expired. It is staged like a full refresh.
-      if (item.change === 'listed' && this.target === 'table') {
+      if (item.change === 'listed' && this.target === 'table' && !this.perAccount) {
         if (this.held) await this.commitHeld();
         this.target = 'staging-new';
       }
@@ -105,6 +115,15 @@ export class PipelineWriter {
       this.pending.set(row.key, row);
       this.progress.received++;
     }
+  }
+
+  /**
+   * A connected account no longer read, whose rows go (`on_account_removed: delete`): what came
+   * before is committed, then its rows are deleted; the checkpoint that follows forgets it.
+   */
+  async accountRemoved(account: string): Promise<void> {
+    await this.commitHeld();
+    this.progress.deleted += await this.table.deleteAccountRows(account);
   }
 
   /** Customers selected but not emitted: whatever the table holds for them stays. */
@@ -151,11 +170,14 @@ export class PipelineWriter {
     const held = this.held;
     this.cover();
     if (!held) {
+      // With connected accounts, an account that failed may leave records no checkpoint covers:
+      // they are read again by the next run, from that account's last checkpoint.
+      if (this.perAccount) this.covered.clear();
       if (this.covered.size > 0) throw new Error('the pipeline ended without a checkpoint');
       return;
     }
     const rows = [...this.covered.values()];
-    if (summary.mode === 'full_import' || this.staging) {
+    if ((summary.mode === 'full_import' && !this.perAccount) || this.staging) {
       const fresh = this.target !== 'staging';
       const batch = { rows, kept: this.coveredKept };
       this.add(await this.table.replaceFromStaging(batch, held.state, fresh));

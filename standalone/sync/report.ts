@@ -14,9 +14,16 @@ export type RunMode = 'incremental' | 'full_import' | 'full_refresh';
 /**
  * `succeeded_with_skips`: the run ended, but customers were left out after errors (their
  * transformation failed with `on_error: skip`, or Stripe sent them malformed): not plain success.
+ * `succeeded_with_failures`: with connected accounts, the run ended but some accounts failed
+ * (`failedAccounts`); the others were read.
  */
 export type PipelineStatus =
-  'succeeded' | 'succeeded_with_skips' | 'failed' | 'stopped' | 'not_run';
+  | 'succeeded'
+  | 'succeeded_with_skips'
+  | 'succeeded_with_failures'
+  | 'failed'
+  | 'stopped'
+  | 'not_run';
 
 /** One pipeline's part of a sync, as printed, returned by `--json` and kept in the runs table. */
 export interface PipelineReport {
@@ -47,6 +54,8 @@ export interface PipelineReport {
   errorKind?: FailureKind;
   /** Things worth knowing that are not errors (a column added, values kept in `_extra`). */
   notes: string[];
+  /** With connected accounts: the accounts that failed, each alone (the others were read). */
+  failedAccounts?: Array<{ account: string; error: string; errorKind: FailureKind }>;
 }
 
 export interface SyncReport {
@@ -71,7 +80,11 @@ export function describeStatus(status: PipelineStatus): string {
 }
 
 export function hasSucceeded(report: PipelineReport): boolean {
-  return report.status === 'succeeded' || report.status === 'succeeded_with_skips';
+  return (
+    report.status === 'succeeded' ||
+    report.status === 'succeeded_with_skips' ||
+    report.status === 'succeeded_with_failures'
+  );
 }
 
 /** A run that ended but left customers out after errors says so in its status. */
@@ -88,6 +101,10 @@ export function exitCodeOf(report: SyncReport): number {
   const kinds = report.pipelines
     .filter((pipeline) => pipeline.status === 'failed')
     .map((pipeline) => pipeline.errorKind ?? 'system');
+  // An account that failed alone still needs someone: its kind decides like a pipeline's.
+  for (const pipeline of report.pipelines) {
+    kinds.push(...(pipeline.failedAccounts ?? []).map((failure) => failure.errorKind));
+  }
   if (report.error) kinds.push(report.errorKind ?? 'system');
   if (kinds.length > 0) return exitCodeFor(kinds);
   return report.stopped ? EXIT.stopped : EXIT.ok;

@@ -229,6 +229,13 @@ async function consume(
         run.report.read = customersRead(summary);
         run.settlingEvents += summary.settlingEvents;
         markSkips(run.report);
+        if (run.report.failedAccounts?.length) {
+          run.report.status = 'succeeded_with_failures';
+          run.report.error = run.report.failedAccounts
+            .map((failure) => `account ${failure.account}: ${failure.error}`)
+            .join(' ');
+          run.report.errorKind = run.report.failedAccounts[0]?.errorKind;
+        }
         updateCounts(run);
         progress(run, true);
         report.pipelines.push(run.report);
@@ -271,6 +278,30 @@ async function consume(
         updateCounts(run);
         run.report.notes.push(
           `the import succeeded, but the changes made while it ran could not be read (${event.error.message}); the next run reads them.`,
+        );
+        break;
+      case 'account_failed':
+        if (!run) break;
+        (run.report.failedAccounts ??= []).push({
+          account: event.account,
+          error: event.error.message,
+          errorKind: event.error.kind,
+        });
+        say(
+          run.report.pipeline,
+          'ERROR',
+          `connected account ${event.account} failed (the other accounts are read on): ${event.error.message}`,
+        );
+        break;
+      case 'account_removed':
+        if (!run) break;
+        if (event.rows === 'delete') await run.writer.accountRemoved(event.account);
+        say(
+          run.report.pipeline,
+          'INFO',
+          event.rows === 'delete'
+            ? `connected account ${event.account} is no longer read: its rows were deleted (on_account_removed: delete).`
+            : `connected account ${event.account} is no longer read: its rows stay (on_account_removed: keep).`,
         );
         break;
       case 'pipeline_failed': {

@@ -15,7 +15,7 @@ export class SkipWarnings {
       .add(customers)
       .map(
         (customer) =>
-          `skipped customer ${customer.id}${customer.reason ? `: ${customer.reason}` : ''} (on_error: skip; its row from earlier runs is kept).`,
+          `skipped customer ${customer.id}${customer.account ? ` of account ${customer.account}` : ''}${customer.reason ? `: ${customer.reason}` : ''} (on_error: skip; its row from earlier runs is kept).`,
       );
   }
 

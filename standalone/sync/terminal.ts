@@ -84,13 +84,16 @@ export function formatSummary(report: SyncReport, seconds: number): string {
   const lines: string[] = [];
   const failed = report.error !== undefined || report.pipelines.some((p) => p.status === 'failed');
   const skips = report.pipelines.some((p) => p.status === 'succeeded_with_skips');
+  const accountsFailed = report.pipelines.some((p) => p.status === 'succeeded_with_failures');
   const outcome = failed
     ? 'Sync failed'
     : report.stopped
       ? 'Sync stopped'
-      : skips
-        ? 'Synced, with skips'
-        : 'Synced';
+      : accountsFailed
+        ? 'Synced, with failed accounts'
+        : skips
+          ? 'Synced, with skips'
+          : 'Synced';
   lines.push(`${outcome} (${report.destination}, ${seconds.toFixed(1)} s)`);
   if (report.error) lines.push(`failed: ${report.error}`);
   if (report.pipelines.length > 0) {

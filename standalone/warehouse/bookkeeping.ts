@@ -21,10 +21,17 @@ export const RUN_LOG_LINES = 200;
 /**
  * `succeeded_with_skips`: the run ended, but customers were left out after errors (their
  * transformation failed with `on_error: skip`, or Stripe sent them malformed); rows imported
- * for them earlier are kept.
+ * for them earlier are kept. `succeeded_with_failures`: with connected accounts, some accounts
+ * failed (the run's error names them) and the others were read.
  */
 export type RunStatus =
-  'running' | 'succeeded' | 'succeeded_with_skips' | 'failed' | 'stopped' | 'interrupted';
+  | 'running'
+  | 'succeeded'
+  | 'succeeded_with_skips'
+  | 'succeeded_with_failures'
+  | 'failed'
+  | 'stopped'
+  | 'interrupted';
 
 export type RunTrigger = 'sync' | 'schedule' | 'run_now' | 'api';
 
@@ -344,7 +351,7 @@ export class Bookkeeping {
     const rows = await this.using('read', QUICK, (session) =>
       session.query(
         `SELECT pipeline, min(${epoch('started_at')}) AS first_ms,
-                max(CASE WHEN status IN ('succeeded', 'succeeded_with_skips') THEN ${epoch('finished_at')} END) AS success_ms
+                max(CASE WHEN status IN ('succeeded', 'succeeded_with_skips', 'succeeded_with_failures') THEN ${epoch('finished_at')} END) AS success_ms
            FROM ${this.table(RUNS_TABLE)} GROUP BY pipeline`,
       ),
     );

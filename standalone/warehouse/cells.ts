@@ -65,7 +65,11 @@ export function rowEncoder(
       if (misfit) cells[extraIndex] = jsonText(extra, options, alterations);
     }
     return {
-      key: String(record[layout.primaryKey]),
+      // With connected accounts the account and the id: the same id may recur across accounts.
+      key:
+        layout.key.length === 1
+          ? String(record[layout.primaryKey])
+          : JSON.stringify(layout.key.map((name) => record[name])),
       cells,
       deleted: record[layout.deletedFlag] === true,
     };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   CDC_DELETED_AT,
+  keyFieldsOf,
   pipelineKey,
   type ConnectorConfig,
   type StreamDescription,
@@ -32,7 +33,15 @@ export interface TableLayout {
   /** Where a full import collects rows until it replaces the table's content in one transaction. */
   stagingTable: string;
   columns: Column[];
+  /** The customer's id column. */
   primaryKey: string;
+  /**
+   * The columns rows are keyed by: `[primaryKey]`, or with connected accounts
+   * `["stripe_account_id", primaryKey]` (the same customer id may recur across accounts).
+   */
+  key: string[];
+  /** With connected accounts: the account's column, rows of one account deleted by it. */
+  accountColumn?: string;
   /** When the row's state was observed (unix seconds): not a change of the customer itself. */
   cursor: string;
   deletedFlag: string;
@@ -62,16 +71,16 @@ export function tableLayout(
   stream: StreamDescription,
   model?: ConnectorConfig['model'],
 ): TableLayout {
-  const { primaryKey, cursorField, deletedFlag } = stream.layout;
+  const { primaryKey, cursorField, deletedFlag, accountField } = stream.layout;
+  const key = keyFieldsOf(stream.layout);
   const properties = stream.jsonSchema.properties ?? {};
   const byName = new Map(model?.properties.map((property) => [property.name, property]));
-  const names = [primaryKey, ...Object.keys(properties).filter((name) => name !== primaryKey)];
+  const names = [...key, ...Object.keys(properties).filter((name) => !key.includes(name))];
   const columns = names.map((name) => ({
     name,
-    kind:
-      name === primaryKey
-        ? ({ type: 'text' } as const)
-        : columnKind(properties[name] ?? {}, byName.get(name)),
+    kind: key.includes(name)
+      ? ({ type: 'text' } as const)
+      : columnKind(properties[name] ?? {}, byName.get(name)),
   }));
   // A Customer Model validates every record (no other keys, every value of its type); anything
   // else may carry more than its schema says.
@@ -89,6 +98,8 @@ export function tableLayout(
     stagingTable: stagingName(table),
     columns,
     primaryKey,
+    key,
+    ...(accountField ? { accountColumn: accountField } : {}),
     cursor: cursorField,
     deletedFlag,
     deletedAt: CDC_DELETED_AT,
@@ -144,6 +155,6 @@ function columnKind(schema: JsonSchema, property: ModelProperty | undefined): Co
 /** The columns a full import compares to tell a changed row from an unchanged one. */
 export function comparedColumns(layout: TableLayout): Column[] {
   return layout.columns.filter(
-    (column) => column.name !== layout.primaryKey && column.name !== layout.cursor,
+    (column) => !layout.key.includes(column.name) && column.name !== layout.cursor,
   );
 }

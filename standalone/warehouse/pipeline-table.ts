@@ -25,6 +25,8 @@ export interface StagedBatch {
 }
 
 const KEPT_KEY = 'key';
+/** The account column of connected accounts' tables (the engine's `stripe_account_id`). */
+const ACCOUNT_COLUMN = 'stripe_account_id';
 const KEPT_COLUMNS: Column[] = [{ name: KEPT_KEY, kind: { type: 'text' } }];
 
 export interface WriteCounts {
@@ -133,6 +135,15 @@ export class PipelineTable {
         `its rows are not keyed by "${layout.primaryKey}" (the pipeline gained or lost a transformation, which changes the key column)`,
       );
     }
+    const accountKey = layout.accountColumn ?? ACCOUNT_COLUMN;
+    const written = layout.columns.some((column) => column.name === accountKey);
+    if (layout.accountColumn ? !existing.has(accountKey) : existing.has(accountKey) && !written) {
+      problems.push(
+        layout.accountColumn
+          ? `its rows are keyed by "${layout.primaryKey}" alone, of one Stripe account, and the config now reads connected accounts (rows keyed by "${accountKey}" and "${layout.primaryKey}")`
+          : `its rows are keyed by "${accountKey}" and "${layout.primaryKey}", of connected accounts, and the config now reads one account`,
+      );
+    }
     for (const column of layout.columns) {
       const current = existing.get(column.name);
       if (current === undefined || sameType(current, this.typeOf(column))) continue;
@@ -158,7 +169,7 @@ export class PipelineTable {
   }
 
   private createTable(table: TableRef, primaryKey = true): string {
-    const key = primaryKey ? `, PRIMARY KEY (${quote(this.layout.primaryKey)})` : '';
+    const key = primaryKey ? `, PRIMARY KEY (${this.layout.key.map(quote).join(', ')})` : '';
     return `CREATE TABLE ${qualified(table)} (${columnDefinitions(this.dialect, this.layout.columns)}${key})`;
   }
 
@@ -275,7 +286,10 @@ export class PipelineTable {
     return kept.length;
   }
 
-  /** The table's rows of skipped customers join staging, unless the import sent them after all. */
+  /**
+   * The table's rows of skipped customers join staging, unless the import sent them after all.
+   * (Keyed by id alone: tables of connected accounts are never staged, see PipelineWriter.)
+   */
   private async carryOverKept(): Promise<void> {
     const { layout } = this;
     const pk = quote(layout.primaryKey);
@@ -283,8 +297,36 @@ export class PipelineTable {
     await this.session.run(
       `INSERT INTO ${staging} (${columnList(layout.columns)})
        SELECT ${columnList(layout.columns, 't.')} FROM ${qualified(this.main)} AS t JOIN ${qualified(this.kept)} AS k ON t.${pk} = k.${quote(KEPT_KEY)}
-       WHERE NOT EXISTS (SELECT 1 FROM ${staging} AS s WHERE s.${pk} = t.${pk})`,
+       WHERE NOT EXISTS (SELECT 1 FROM ${staging} AS s WHERE ${this.sameKey('s', 't')})`,
     );
+  }
+
+  /** SQL: the rows `a` and `b` (aliases or tables) have the same key. */
+  private sameKey(a: string, b: string): string {
+    return this.layout.key.map((name) => `${a}.${quote(name)} = ${b}.${quote(name)}`).join(' AND ');
+  }
+
+  /**
+   * With connected accounts: deletes (or, with soft deletes, marks deleted) the rows of an account
+   * no longer read (`on_account_removed: delete`), in a transaction of its own. Its state still
+   * holds the account until the next checkpoint, so a run killed in between deletes them again.
+   */
+  async deleteAccountRows(account: string): Promise<number> {
+    const { layout } = this;
+    if (!layout.accountColumn) throw new Error('the table holds one account: no account column');
+    const target = qualified(this.main);
+    const flag = quote(layout.deletedFlag);
+    const ofAccount = `${quote(layout.accountColumn)} = $1`;
+    return this.session.transaction(async () => {
+      if (!this.softDelete)
+        return this.session.run(`DELETE FROM ${target} WHERE ${ofAccount}`, [account]);
+      const now = Math.floor(Date.now() / 1000);
+      return this.session.run(
+        `UPDATE ${target} SET ${flag} = TRUE, ${quote(layout.deletedAt)} = CAST($2 AS ${this.timestampType()}), ${quote(layout.cursor)} = $3
+         WHERE ${ofAccount} AND ${flag} IS NOT TRUE`,
+        [account, isoFromSeconds(now), now],
+      );
+    });
   }
 
   private async recreateStaging(): Promise<void> {
@@ -300,8 +342,9 @@ export class PipelineTable {
     const { layout } = this;
     const target = qualified(this.staging);
     const batch = `${qualified(this.batch)} AS b`;
-    const pk = quote(layout.primaryKey);
-    await this.session.run(`DELETE FROM ${target} USING ${batch} WHERE ${target}.${pk} = b.${pk}`);
+    await this.session.run(
+      `DELETE FROM ${target} USING ${batch} WHERE ${this.sameKey(target, 'b')}`,
+    );
     await this.session.run(
       `INSERT INTO ${target} (${columnList(layout.columns)}) SELECT ${columnList(layout.columns, 'b.')} FROM ${batch} WHERE b.${quote(layout.deletedFlag)} IS NOT TRUE`,
     );
@@ -316,12 +359,11 @@ export class PipelineTable {
     const { layout } = this;
     const target = qualified(this.main);
     const batch = `${qualified(this.batch)} AS b`;
-    const pk = quote(layout.primaryKey);
     const flag = quote(layout.deletedFlag);
-    const sameKey = `${target}.${pk} = b.${pk}`;
+    const sameKey = this.sameKey(target, 'b');
     const columns = columnList(layout.columns);
     const values = columnList(layout.columns, 'b.');
-    const others = layout.columns.filter((column) => column.name !== layout.primaryKey);
+    const others = layout.columns.filter((column) => !layout.key.includes(column.name));
     let deleted: number;
     if (this.softDelete) {
       const tombstone = others.map(
@@ -344,7 +386,7 @@ export class PipelineTable {
     );
     const inserted = await this.session.run(
       `INSERT INTO ${target} (${columns}) SELECT ${values} FROM ${batch}
-       WHERE b.${flag} IS NOT TRUE AND NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE t.${pk} = b.${pk})`,
+       WHERE b.${flag} IS NOT TRUE AND NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE ${this.sameKey('t', 'b')})`,
     );
     return { inserted, updated, deleted };
   }
@@ -353,9 +395,8 @@ export class PipelineTable {
     const { layout } = this;
     const target = qualified(this.main);
     const staging = qualified(this.staging);
-    const pk = quote(layout.primaryKey);
     const flag = quote(layout.deletedFlag);
-    const vanished = `NOT EXISTS (SELECT 1 FROM ${staging} AS s WHERE s.${pk} = ${target}.${pk})`;
+    const vanished = `NOT EXISTS (SELECT 1 FROM ${staging} AS s WHERE ${this.sameKey('s', target)})`;
     let deleted: number;
     if (this.softDelete) {
       const now = Math.floor(Date.now() / 1000);
@@ -368,15 +409,15 @@ export class PipelineTable {
       deleted = await this.session.run(`DELETE FROM ${target} WHERE ${vanished}`);
     }
     const sets = layout.columns
-      .filter((column) => column.name !== layout.primaryKey)
+      .filter((column) => !layout.key.includes(column.name))
       .map((column) => `${quote(column.name)} = s.${quote(column.name)}`);
     const updated = await this.session.run(
-      `UPDATE ${target} SET ${sets.join(', ')} FROM ${staging} AS s WHERE ${target}.${pk} = s.${pk} AND (${this.differs(target, 's')})`,
+      `UPDATE ${target} SET ${sets.join(', ')} FROM ${staging} AS s WHERE ${this.sameKey(target, 's')} AND (${this.differs(target, 's')})`,
     );
     const columns = columnList(layout.columns);
     const inserted = await this.session.run(
       `INSERT INTO ${target} (${columns}) SELECT ${columnList(layout.columns, 's.')} FROM ${staging} AS s
-       WHERE NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE t.${pk} = s.${pk})`,
+       WHERE NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE ${this.sameKey('t', 's')})`,
     );
     return { inserted, updated, deleted };
   }

@@ -554,6 +554,10 @@ describe('defaults', () => {
     request_timeout_seconds: (c) => (c.connection.requestTimeoutMs ?? NaN) / 1000,
     max_attempts: (c) => c.connection.maxAttempts,
     api_base_url: (c) => c.connection.apiBaseUrl,
+    // Read with connected accounts only (the config below reads them).
+    include_platform_account: (c) => c.accounts?.includePlatform,
+    on_account_removed: (c) => c.accounts?.onRemoved,
+    account_concurrency: (c) => c.accounts?.concurrency,
   };
   const pipelineRead: Record<string, (config: ConnectorConfig) => unknown> = {
     enabled: (c) => c.pipelines[0]?.enabled,
@@ -569,7 +573,7 @@ describe('defaults', () => {
 
   it('come from the spec, for the connection and for each pipeline', () => {
     expect(top.map(([name]) => name).sort()).toEqual(Object.keys(read).sort());
-    const config = parseConfig({ api_key: KEY }, NOW);
+    const config = parseConfig({ api_key: KEY, connected_accounts: 'all' }, NOW);
     for (const [name, value] of top) expect(read[name]!(config), name).toEqual(value);
     for (const [name, value] of pipeline.filter(([name]) => name in pipelineRead)) {
       expect(pipelineRead[name]!(config), name).toEqual(value);

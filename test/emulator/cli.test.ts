@@ -92,6 +92,7 @@ describe('emulator CLI flags', () => {
       previousAttributesEmptyAs: 'empty_string',
       eventApiVersion: '2019-09-09',
       customerUpdatedForRelatedChanges: true,
+      connectedAccountLimits: 'account_and_platform',
     });
     // Test mode's global 25/s answers a burst of 40, with Retry-After.
     const answers = await Promise.all(
@@ -109,6 +110,33 @@ describe('emulator CLI flags', () => {
       requests: 40,
       rateLimited: limited.length,
     });
+  });
+
+  it('--connected-accounts N lists N accounts, --connected-account-limits account is a knob', async () => {
+    const { url } = await startCli([
+      '--customers',
+      '3',
+      '--connected-accounts',
+      '4',
+      '--connected-account-limits',
+      'account',
+    ]);
+    expect(await knobs(url)).toMatchObject({ connectedAccountLimits: 'account' });
+    const admin = (await fetch(`${url}/_emulator/accounts`).then((r) => r.json())) as {
+      data: Array<{ id: string }>;
+    };
+    expect(admin.data).toHaveLength(4);
+    const listed = (await fetch(`${url}/v1/accounts?limit=100`, {
+      headers: { Authorization: `Bearer ${KEY}` },
+    }).then((r) => r.json())) as { data: Array<{ id: string }> };
+    expect(listed.data.map((account) => account.id)).toEqual(
+      admin.data.map((account) => account.id),
+    );
+    const [first] = listed.data;
+    const customers = (await fetch(`${url}/v1/customers?limit=100`, {
+      headers: { Authorization: `Bearer ${KEY}`, 'Stripe-Account': first?.id ?? '' },
+    }).then((r) => r.json())) as { data: unknown[] };
+    expect(customers.data).toHaveLength(3);
   });
 
   it('--rate-limit takes one number or live=N,test=N', async () => {

@@ -41,7 +41,8 @@ export type ExpandTarget =
   | 'event_list'
   | 'source'
   | 'payment_method'
-  | 'balance_transaction';
+  | 'balance_transaction'
+  | 'account_list';
 
 /** Expansions Stripe offers on each target, and the ones the emulator performs. */
 const OFFERED: Record<ExpandTarget, { stripe: readonly string[]; emulated: readonly string[] }> = {
@@ -60,6 +61,8 @@ const OFFERED: Record<ExpandTarget, { stripe: readonly string[]; emulated: reado
   source: { stripe: ['customer'], emulated: [] },
   payment_method: { stripe: ['customer'], emulated: [] },
   balance_transaction: { stripe: ['customer', 'credit_note', 'invoice'], emulated: [] },
+  // The account fields Stripe expands are not modelled (nor needed): only the no-op `data`.
+  account_list: { stripe: ['data'], emulated: ['data'] },
 };
 
 function cannotExpand(message: string): ApiError {

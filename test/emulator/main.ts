@@ -19,17 +19,23 @@
  *   --customer-updated-for-related-changes  customer.updated also for changes made through sources,
  *                                         payment methods, discounts and balance transactions
  *   --same-second-events newest_first|oldest_first
+ *   --connected-accounts N                N connected accounts (listed at GET /v1/accounts), each
+ *                                         with --customers customers and their events
+ *   --connected-account-limits account|account_and_platform
+ *                                         what a Stripe-Account request counts against (default
+ *                                         both: the worst case; Stripe's docs are silent)
  *   --dense [bulkImportShare=S,bulkImportMax=N,perSecond=N,eventBurstMax=N]
  *                                         a dense account: bulk imports (up to 3,000 customers in
  *                                         one second, some seconds empty) and bulk updates (up to
  *                                         2,000 events in one second); the pairs change the numbers
  *
- * Every one of them except the last two can be changed at runtime: `POST /_emulator/faults`.
+ * Every one of them except --same-second-events, --connected-accounts and --dense can be
+ * changed at runtime: `POST /_emulator/faults`.
  */
 import { parseArgs } from 'node:util';
 import type { EmptyPreviousValue } from './behaviour.js';
 import { type EmulatorOptions, startEmulator } from './index.js';
-import { parseGlobalRateLimit } from './rate-limits.js';
+import { type ConnectedAccountLimits, parseGlobalRateLimit } from './rate-limits.js';
 import type { SameSecondEventOrder } from './store.js';
 import type { DenseAccount } from './dense.js';
 
@@ -88,6 +94,8 @@ function parseOptions(argv: string[]): EmulatorOptions {
       'search-lag-seconds': { type: 'string' },
       'previous-attributes-empty-as': { type: 'string' },
       'customer-updated-for-related-changes': { type: 'boolean' },
+      'connected-accounts': { type: 'string' },
+      'connected-account-limits': { type: 'string' },
       dense: { type: 'string' },
     },
     strict: true,
@@ -159,6 +167,12 @@ function parseOptions(argv: string[]): EmulatorOptions {
       ['null', 'empty_string'],
     ),
     customerUpdatedForRelatedChanges: values['customer-updated-for-related-changes'],
+    connectedAccounts: num('connected-accounts', values['connected-accounts']),
+    connectedAccountLimits: oneOf<ConnectedAccountLimits>(
+      'connected-account-limits',
+      values['connected-account-limits'],
+      ['account', 'account_and_platform'],
+    ),
     dense: parseDense(values.dense),
   };
 }

@@ -16,7 +16,12 @@
  * Defaults are off (0 = no limit) so existing suites run unthrottled; `stripeLimits` turns on
  * Stripe's real numbers. Where Stripe's docs are silent the emulator picks the harsher reading:
  * the search endpoint, when only the endpoint limit is set, gets 20/s (or the endpoint limit if
- * lower); limits are per account *and* mode (connected accounts have their own buckets).
+ * lower); limits are per account *and* mode (connected accounts have their own buckets); and a
+ * platform's request made for a connected account (`Stripe-Account`) counts against the
+ * connected account's limits AND the platform's own (`connectedAccountLimits`, default
+ * `account_and_platform`): Stripe's rate-limits page says "per Stripe account" and its Connect
+ * guide says nothing more, so a platform reading many accounts at once may well share its own
+ * budget among them.
  */
 
 /**
@@ -77,7 +82,15 @@ export interface RateLimitSettings {
    * Stripe's docs do not promise the header.
    */
   rateLimitRetryAfter?: number;
+  /**
+   * What a platform's request for a connected account (`Stripe-Account`) counts against:
+   * `account_and_platform` (default, the worst case Stripe's silence allows) the connected
+   * account's limits and the platform's own; `account` only the connected account's.
+   */
+  connectedAccountLimits?: ConnectedAccountLimits;
 }
+
+export type ConnectedAccountLimits = 'account' | 'account_and_platform';
 
 export const STRIPE_LIMITS = {
   global: { live: 100, test: 25 },
@@ -94,6 +107,7 @@ export class RateLimits {
   private endpoint = 0;
   private search = 0;
   private retryAfter = 0;
+  private connected: ConnectedAccountLimits = 'account_and_platform';
   private readonly windows = new Map<string, RateLimiter>();
 
   constructor(settings: RateLimitSettings = {}) {
@@ -117,6 +131,16 @@ export class RateLimits {
     if (settings.stripeLimits !== undefined && typeof settings.stripeLimits !== 'boolean') {
       throw new TypeError('stripeLimits must be true or false');
     }
+    const connected = settings.connectedAccountLimits;
+    if (
+      connected !== undefined &&
+      connected !== 'account' &&
+      connected !== 'account_and_platform'
+    ) {
+      throw new TypeError(
+        `connectedAccountLimits must be 'account' or 'account_and_platform', got ${JSON.stringify(connected)}`,
+      );
+    }
   }
 
   set(settings: RateLimitSettings): void {
@@ -136,6 +160,9 @@ export class RateLimits {
     if (settings.endpointRateLimit !== undefined) this.endpoint = settings.endpointRateLimit;
     if (settings.searchRateLimit !== undefined) this.search = settings.searchRateLimit;
     if (settings.rateLimitRetryAfter !== undefined) this.retryAfter = settings.rateLimitRetryAfter;
+    if (settings.connectedAccountLimits !== undefined) {
+      this.connected = settings.connectedAccountLimits;
+    }
   }
 
   settings(): Required<RateLimitSettings> {
@@ -151,6 +178,7 @@ export class RateLimits {
         this.endpoint === STRIPE_LIMITS.endpoint &&
         this.search === STRIPE_LIMITS.search,
       rateLimitRetryAfter: this.retryAfter,
+      connectedAccountLimits: this.connected,
     };
   }
 
@@ -162,22 +190,31 @@ export class RateLimits {
   /**
    * Admits one request of `account` (id and mode) to `endpoint` (`METHOD /pattern`, or undefined
    * for an unrecognized URL, which only the global limit covers), or names the limit it broke.
+   * `platform`: the platform whose key made a request for the connected account `account`; with
+   * `account_and_platform` the request needs room under the platform's limits too, and counts
+   * against them.
    */
   admit(
     account: string,
     livemode: boolean,
     endpoint: string | undefined,
     nowMs: number,
+    platform?: string,
   ): LimitedBy | undefined {
-    const bucket = `${account}:${livemode ? 'live' : 'test'}`;
+    const mode = livemode ? 'live' : 'test';
+    const owners =
+      platform !== undefined && platform !== account && this.connected === 'account_and_platform'
+        ? [account, platform]
+        : [account];
     const globalLimit = livemode ? this.global.live : this.global.test;
     const endpointLimit = endpoint === undefined ? 0 : this.endpointLimit(endpoint);
-    const globalWindow = globalLimit > 0 ? this.window(bucket) : undefined;
-    const endpointWindow = endpointLimit > 0 ? this.window(`${bucket} ${endpoint}`) : undefined;
-    if (endpointWindow && !endpointWindow.hasRoom(endpointLimit, nowMs)) return 'endpoint';
-    if (globalWindow && !globalWindow.hasRoom(globalLimit, nowMs)) return 'global';
-    endpointWindow?.record(nowMs);
-    globalWindow?.record(nowMs);
+    const endpointWindows =
+      endpointLimit > 0 ? owners.map((owner) => this.window(`${owner}:${mode} ${endpoint}`)) : [];
+    const globalWindows =
+      globalLimit > 0 ? owners.map((owner) => this.window(`${owner}:${mode}`)) : [];
+    if (endpointWindows.some((window) => !window.hasRoom(endpointLimit, nowMs))) return 'endpoint';
+    if (globalWindows.some((window) => !window.hasRoom(globalLimit, nowMs))) return 'global';
+    for (const window of [...endpointWindows, ...globalWindows]) window.record(nowMs);
     return undefined;
   }
 

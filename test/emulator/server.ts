@@ -10,7 +10,13 @@
  *   POST /_emulator/stats/reset
  *   GET  /_emulator/faults         every runtime knob's current value
  *   POST /_emulator/faults         FaultSettings (fields left out keep their value)
- *   GET  /_emulator/account        { id } of the default account
+ *   GET  /_emulator/account        { id } of the default account (the platform)
+ *   GET  /_emulator/accounts       { data }: the connected accounts `GET /v1/accounts` lists
+ *   POST /_emulator/accounts       { id?, customers? }: connects a new account, with that many
+ *                                  seeded customers (and their events); answers the account
+ *   POST /_emulator/accounts/revoke  { account, still_listed? }: revokes the platform's access to
+ *                                  a connected account (403 account_invalid from then on); it
+ *                                  leaves `GET /v1/accounts` unless `still_listed`
  *   POST /_emulator/discounts      { customer, coupon }: attaches a discount to a test-mode customer
  *                                  of the default account (customers take no coupon since
  *                                  2025-03-31.basil), with Stripe's events (related.ts)
@@ -30,7 +36,7 @@ import { newRequestId, readBody, type ResponseMeta, sendJson, sendTruncated } fr
 import { API_VERSION } from './model.js';
 import { parseParams } from './params.js';
 import { deriveSeed } from './prng.js';
-import type { GlobalRateLimit, LimitedBy } from './rate-limits.js';
+import type { ConnectedAccountLimits, GlobalRateLimit, LimitedBy } from './rate-limits.js';
 import { type AccountSpec, Registry } from './registry.js';
 import { matchRoute } from './routes/index.js';
 import { type RateLimitCause, Stats, type StatsSnapshot } from './stats.js';
@@ -84,6 +90,18 @@ export interface EmulatorOptions {
   now?: number;
   /** Connected accounts, selected with the `Stripe-Account` header; each has its own data. */
   accounts?: Record<string, AccountSpec>;
+  /**
+   * This many more connected accounts (ids generated from the seed), each with `customers`
+   * customers and their events, listed at `GET /v1/accounts`. CLI: `--connected-accounts 300`.
+   */
+  connectedAccounts?: number;
+  /**
+   * What a request for a connected account (`Stripe-Account`) counts against: the connected
+   * account's limits and the platform's (`account_and_platform`, the default: the worst case,
+   * Stripe's docs being silent), or the connected account's only (`account`).
+   * CLI: `--connected-account-limits account`.
+   */
+  connectedAccountLimits?: ConnectedAccountLimits;
   /**
    * The accounts' default API version, which event payloads are rendered in (api-versions.ts:
    * before 2019-10-17 `account_balance` instead of `balance`, before 2020-08-27 `sources`,
@@ -151,6 +169,15 @@ export interface RunningEmulator {
    * with `customerUpdatedForRelatedChanges`.
    */
   attachDiscount(customer: string, coupon: string): void;
+  /** The connected accounts `GET /v1/accounts` lists now, newest first. */
+  connectedAccountIds(): string[];
+  /** Connects a new account now, with `customers` seeded customers; returns its id. */
+  connectAccount(options?: { id?: string; customers?: number }): string;
+  /**
+   * Revokes the platform's access to a connected account: requests for it answer 403
+   * `account_invalid`; it leaves `GET /v1/accounts` unless `stillListed`.
+   */
+  revokeAccount(id: string, options?: { stillListed?: boolean }): void;
   setFaults(f: FaultSettings): void;
   stats(): StatsSnapshot;
   resetStats(): void;
@@ -202,7 +229,12 @@ class Emulator {
       searchLagSeconds: options.searchLagSeconds,
       previousAttributesEmptyAs: options.previousAttributesEmptyAs,
       customerUpdatedForRelatedChanges: options.customerUpdatedForRelatedChanges,
+      connectedAccountLimits: options.connectedAccountLimits,
     };
+    const generated = options.connectedAccounts ?? 0;
+    if (!Number.isInteger(generated) || generated < 0) {
+      throw new TypeError(`connectedAccounts must be a whole number >= 0, got ${generated}`);
+    }
     Faults.validate(knobs);
     Behaviour.validate(knobs);
     this.behaviour = new Behaviour(knobs);
@@ -213,6 +245,7 @@ class Emulator {
       options.accounts ?? {},
       this.behaviour,
       options.sameSecondEvents,
+      generated,
       options.dense === undefined || options.dense === false
         ? undefined
         : denseAccount(options.dense === true ? {} : options.dense),
@@ -245,6 +278,10 @@ class Emulator {
           advanceClock: (seconds) => this.clock.advance(seconds),
           purgeCustomer: (id) => this.registry.defaultTestAccount().customers.purge(id),
           attachDiscount: (customer, coupon) => this.attachDiscount(customer, coupon),
+          connectedAccountIds: () =>
+            this.registry.listed(this.registry.defaultAccountId).map((account) => account.id),
+          connectAccount: (options) => this.registry.connect(options).id,
+          revokeAccount: (id, options) => this.registry.revoke(id, options),
           setFaults: (f) => this.setKnobs(f),
           stats: () => this.stats.snapshot(),
           resetStats: () => this.stats.reset(),
@@ -380,7 +417,15 @@ class Emulator {
       const key = this.keyring.authenticate(header(req, 'authorization'));
       const account = this.registry.resolve(key, header(req, 'stripe-account'));
       logUrl = `https://dashboard.stripe.com/${key.livemode ? '' : 'test/'}logs/${ctx.requestId}?t=${this.clock.now()}`;
-      limitedBy = this.faults.limits.admit(account.id, key.livemode, endpoint, performance.now());
+      // The key is always the platform's: a request for a connected account may count against
+      // its limits too (connectedAccountLimits).
+      limitedBy = this.faults.limits.admit(
+        account.id,
+        key.livemode,
+        endpoint,
+        performance.now(),
+        this.registry.defaultAccountId,
+      );
       if (limitedBy) throw rateLimited();
       if (!match) throw unrecognizedUrl(method, url.pathname);
       authorize(key, match.route.permission, account.id);
@@ -409,6 +454,7 @@ class Emulator {
         request: { requestId: ctx.requestId, idempotencyKey: ctx.idempotencyKey },
         apiVersion: ctx.apiVersion,
         now: this.clock.nowMs() / 1000,
+        connectedAccounts: () => this.registry.listed(account.id),
       });
       const json = JSON.stringify(result, null, 2);
       // Only requests that ran are replayed; validation errors are not saved (as at Stripe).
@@ -474,6 +520,21 @@ class Emulator {
           return reply(200, this.knobs());
         case 'GET /_emulator/account':
           return reply(200, { id: this.registry.defaultAccountId });
+        case 'GET /_emulator/accounts':
+          return reply(200, { data: this.registry.listed(this.registry.defaultAccountId) });
+        case 'POST /_emulator/accounts':
+          return reply(
+            200,
+            this.registry.connect({
+              ...(input.id !== undefined ? { id: String(input.id) } : {}),
+              ...(input.customers !== undefined ? { customers: Number(input.customers) } : {}),
+            }),
+          );
+        case 'POST /_emulator/accounts/revoke':
+          this.registry.revoke(String(input.account ?? ''), {
+            stillListed: input.still_listed === true,
+          });
+          return reply(200, { revoked: String(input.account) });
         case 'POST /_emulator/discounts':
           return reply(
             200,

@@ -9,7 +9,7 @@
  *   of emitting their customers again.
  */
 import { describe, expect, it } from 'vitest';
-import type { PipelineState } from '../../connector';
+import type { SingleAccountState } from '../../connector';
 import { ScriptedStripe } from '../support/scripted-stripe';
 import { ByIdDestination, configWith, idsOf, runEngine, type EngineRun } from './harness';
 
@@ -86,7 +86,7 @@ describe('a change whose events span longer than the overlap', () => {
       stopAfterCheckpoints: 1,
     });
     destination.apply(killed.items);
-    const checkpoint = killed.states.at(-1) as PipelineState;
+    const checkpoint = killed.states.at(-1) as SingleAccountState;
     // The kill came after the first batch, before the leaver's change was emitted.
     expect(killed.items).toHaveLength(CHANGE_BATCH);
     expect(killed.items.map((item) => item.record.id)).not.toContain(leaver);
@@ -116,7 +116,7 @@ describe("the overlap's first second", () => {
     stripe.advance(OVERLAP + SETTLE);
     const second = await runEngine(stripe, config(), { state: first.states.at(-1) });
     expect(second.items.map((item) => item.record.id)).toEqual(['cus_0001']);
-    const saved = second.states.at(-1) as PipelineState;
+    const saved = second.states.at(-1) as SingleAccountState;
     expect(saved.events_cursor - OVERLAP).toBe(changedAt);
     expect(saved.seen_events?.map(([second]) => second)).toContain(changedAt);
 
@@ -145,7 +145,7 @@ describe("the overlap's first second", () => {
       state: imported.states.at(-1),
       stopAfterCheckpoints: 1,
     });
-    const checkpoint = killed.states.at(-1) as PipelineState;
+    const checkpoint = killed.states.at(-1) as SingleAccountState;
     expect(killed.items).toHaveLength(CHANGE_BATCH);
     expect(checkpoint.events_cursor).toBe(firstAt + OVERLAP);
     const resumed = await runEngine(stripe, config(), { state: checkpoint });

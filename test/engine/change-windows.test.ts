@@ -6,7 +6,7 @@
  * the lookback window and a record limit.
  */
 import { describe, expect, it } from 'vitest';
-import type { PipelineState } from '../../connector';
+import type { SingleAccountState } from '../../connector';
 import { StaleCursorError } from '../../connector/stripe/errors';
 import type { EventPage } from '../../connector/stripe/port';
 import { ScriptedStripe } from '../support/scripted-stripe';
@@ -27,7 +27,7 @@ function account(count: number): ScriptedStripe {
 const id = (i: number) => `cus_${String(i).padStart(5, '0')}`;
 
 /** An incremental state whose cursor is `seconds` before now. */
-const stateAt = (cursor: number): PipelineState => ({
+const stateAt = (cursor: number): SingleAccountState => ({
   version: 1,
   phase: 'incremental',
   events_cursor: cursor,

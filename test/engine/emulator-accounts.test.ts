@@ -9,7 +9,12 @@
  */
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig, syncPipelines, type PipelineState } from '../../connector';
+import {
+  parseConfig,
+  syncPipelines,
+  type PipelineState,
+  type SingleAccountState,
+} from '../../connector';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import { mulberry32 } from '../support/prng';
 import { configFor, listAllCustomers, sdkFor } from '../support/stripe';
@@ -54,7 +59,7 @@ describe.each(ACCOUNTS)('the engine over HTTP on $name', ({ dense }) => {
     for await (const event of sync) {
       if (event.kind === 'records') result.items.push(...event.items);
       else if (event.kind === 'checkpoint') {
-        result.states.push(event.state);
+        result.states.push(event.state as SingleAccountState);
         if (result.states.length === options.stopAfter) break;
       } else if (event.kind === 'log') result.logs.push(`${event.level} ${event.message}`);
       else if (event.kind === 'pipeline_failed') result.failure = event.error;

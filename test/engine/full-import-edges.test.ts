@@ -5,7 +5,7 @@
  * customer, an empty account, a filter Stripe's list can answer itself.
  */
 import { describe, expect, it } from 'vitest';
-import type { PipelineState } from '../../connector';
+import type { SingleAccountState } from '../../connector';
 import { StaleCursorError } from '../../connector/stripe/errors';
 import type { Page } from '../../connector/stripe/port';
 import type { StripeCustomer } from '../../connector/stripe/customer-schema';
@@ -130,7 +130,7 @@ describe('full imports', () => {
     const stripe = fill(new ScriptedStripe(), 30, 1);
     // Customers are listed newest first; the slice had reached cus_00020 (and its second).
     const start = stripe.now - 400 * 86_400;
-    const state: PipelineState = {
+    const state: SingleAccountState = {
       version: 1,
       phase: 'full_import',
       events_cursor: stripe.now - 10,
@@ -147,7 +147,7 @@ describe('full imports', () => {
     const stripe = new ScriptedStripe(Math.floor(Date.now() / 1000));
     const run = await runEngine(stripe, configWith());
     expect(run.items).toEqual([]);
-    const state = run.states.at(-1) as PipelineState;
+    const state = run.states.at(-1) as SingleAccountState;
     expect(state.phase).toBe('incremental');
     expect(
       Math.abs(state.events_cursor - (Math.floor(Date.now() / 1000) - 10)),

@@ -5,7 +5,7 @@
  * leaves the list to finish alone.
  */
 import { describe, expect, it } from 'vitest';
-import type { PipelineState } from '../../connector';
+import type { PipelineState, SingleAccountState } from '../../connector';
 import { ScriptedStripe } from '../support/scripted-stripe';
 import { configWith, runEngine } from './harness';
 
@@ -47,7 +47,7 @@ describe('full imports through list and search', () => {
       expect(upper).toBeLessThan(stripe.now - 6 * HOUR);
     }
     // Change tracking starts before the horizon: whatever Search returned stale is read again.
-    const state = run.states.at(-1) as PipelineState;
+    const state = run.states.at(-1) as SingleAccountState;
     expect(state.phase).toBe('incremental');
     expect(state.events_cursor).toBeLessThanOrEqual(stripe.now - 6 * HOUR);
   });

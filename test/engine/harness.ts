@@ -8,6 +8,7 @@ import {
   type ConnectorError,
   type EmittedRecord,
   type PipelineState,
+  type SingleAccountState,
   type PipelineSummary,
   type SkippedCustomer,
   type SyncEvent,
@@ -17,8 +18,8 @@ import type { ScriptedStripe } from '../support/scripted-stripe';
 
 export interface EngineRun {
   items: EmittedRecord[];
-  /** Every checkpoint, in order. */
-  states: PipelineState[];
+  /** Every checkpoint, in order (the scripted port reads one account: its state). */
+  states: SingleAccountState[];
   logs: string[];
   skipped: SkippedCustomer[];
   summary?: PipelineSummary;
@@ -61,7 +62,7 @@ export async function runEngine(
     else if (event.kind === 'skipped') run.skipped.push(...event.customers);
     else if (event.kind === 'pipeline_finished') run.summary = event.summary;
     else if (event.kind === 'checkpoint') {
-      run.states.push(event.state);
+      run.states.push(event.state as SingleAccountState);
       if (run.states.length === options.stopAfterCheckpoints) break;
     } else if (event.kind === 'log') run.logs.push(`${event.level} ${event.message}`);
     else if (event.kind === 'pipeline_failed') run.failure = event.error;

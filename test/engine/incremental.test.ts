@@ -4,7 +4,7 @@
  * checkpoints that must not pass a pending change.
  */
 import { describe, expect, it } from 'vitest';
-import type { PipelineState } from '../../connector';
+import type { PipelineState, SingleAccountState } from '../../connector';
 import { ScriptedStripe } from '../support/scripted-stripe';
 import { ByIdDestination, configWith, idsOf, runEngine } from './harness';
 
@@ -135,7 +135,7 @@ describe('events listed late', () => {
     stripe.update('cus_0002', { name: 'B' });
     stripe.advance(20);
     const second = await runEngine(stripe, config, { state: first.states.at(-1) });
-    const state = second.states.at(-1) as PipelineState;
+    const state = second.states.at(-1) as SingleAccountState;
     const cursor = state.events_cursor;
     const seconds = (state.seen_events ?? []).map(([second]) => second);
     expect(seconds.length).toBe(1);
@@ -270,7 +270,7 @@ describe('checkpoints', () => {
     stripe.advance(30);
     const second = await runEngine(stripe, config, { state: first.states.at(-1) });
     expect(second.items.map((item) => item.record.id).sort()).toEqual(['cus_0000', 'cus_0001']);
-    const saved = second.states.at(-1) as PipelineState;
+    const saved = second.states.at(-1) as SingleAccountState;
     expect(saved.events_cursor).toBeLessThanOrEqual(heldEventAt);
     expect(second.logs.join('\n')).toMatch(/cus_0002.*held back/);
     const third = await runEngine(stripe, config, { state: saved });

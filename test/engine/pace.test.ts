@@ -46,6 +46,7 @@ function gateWith(global: number, pace: number): RequestGate {
         [ENDPOINTS.searchCustomers]: pace,
         [ENDPOINTS.retrieveCustomer]: pace,
         [ENDPOINTS.listEvents]: pace,
+        [ENDPOINTS.listAccounts]: pace,
       },
     },
     maxAttempts: 1,

@@ -5,7 +5,7 @@
  * starts a full import; one without a fingerprint (older versions) is trusted.
  */
 import { describe, expect, it } from 'vitest';
-import { isoFromSeconds as iso, type PipelineState } from '../../connector';
+import { isoFromSeconds as iso, type SingleAccountState } from '../../connector';
 import { ScriptedStripe } from '../support/scripted-stripe';
 import { configWith, runEngine } from './harness';
 
@@ -40,7 +40,7 @@ describe('a run says', () => {
     const stripe = account();
     const config = configWith({ events_overlap_seconds: 300, events_settle_seconds: 10 });
     const first = await runEngine(stripe, config);
-    const cursor = (first.states.at(-1) as PipelineState).events_cursor;
+    const cursor = (first.states.at(-1) as SingleAccountState).events_cursor;
     stripe.update('cus_1', { name: 'changed' });
     stripe.advance(30);
     const second = await runEngine(stripe, config, { state: first.states.at(-1) });
@@ -52,7 +52,7 @@ describe('a run says', () => {
     ]);
     stripe.advance(30);
     const third = await runEngine(stripe, config, { state: second.states.at(-1) });
-    const secondCursor = (second.states.at(-1) as PipelineState).events_cursor;
+    const secondCursor = (second.states.at(-1) as SingleAccountState).events_cursor;
     expect(info(third.logs)[1]).toBe(
       `INFO Pipeline "customers": 0 customer(s) changed from ${iso(secondCursor - 300)} to ${iso(stripe.now - 10)} (1 page(s) of events; 1 event(s) of the overlap were processed by an earlier run).`,
     );
@@ -86,10 +86,10 @@ describe('a saved state', () => {
   it('without a fingerprint (written by an older version) is trusted', async () => {
     const stripe = account();
     const first = await runEngine(stripe, configWith());
-    const { fingerprint: _dropped, ...old } = first.states.at(-1) as PipelineState;
+    const { fingerprint: _dropped, ...old } = first.states.at(-1) as SingleAccountState;
     stripe.update('cus_2', { name: 'changed' });
     stripe.advance(30);
-    const second = await runEngine(stripe, configWith(), { state: old as PipelineState });
+    const second = await runEngine(stripe, configWith(), { state: old as SingleAccountState });
     expect(second.logs.some((line) => /changed since the last run/.test(line))).toBe(false);
     expect(second.items.map((item) => [item.record.id, item.change])).toEqual([
       ['cus_2', 'updated'],
@@ -102,7 +102,7 @@ describe('a saved state', () => {
       syncMode: 'full_refresh',
       stopAfterCheckpoints: 1,
     });
-    const state = killed.states.at(-1) as PipelineState;
+    const state = killed.states.at(-1) as SingleAccountState;
     expect(state.phase).toBe('full_import');
     const resumed = await runEngine(stripe, configWith({ concurrency: 1 }), {
       syncMode: 'full_refresh',

@@ -9,7 +9,7 @@ import {
   isoFromSeconds,
   syncPipelines,
   type EmittedRecord,
-  type PipelineState,
+  type SingleAccountState,
   type PipelineSummary,
 } from '../../connector';
 import { ScriptedStripe } from '../support/scripted-stripe';
@@ -17,7 +17,7 @@ import { configWith } from './harness';
 
 interface Outcome {
   items: EmittedRecord[];
-  states: PipelineState[];
+  states: SingleAccountState[];
   logs: string[];
   summary?: PipelineSummary;
   error?: Error;
@@ -27,7 +27,7 @@ async function run(
   stripe: ScriptedStripe,
   config: ReturnType<typeof configWith>,
   request: {
-    state?: PipelineState;
+    state?: SingleAccountState;
     limit?: number;
     syncMode?: 'incremental' | 'full_refresh';
   } = {},
@@ -38,7 +38,7 @@ async function run(
     pipelines: [{ name: 'customers', syncMode: 'incremental', ...request }],
   })) {
     if (event.kind === 'records') outcome.items.push(...event.items);
-    else if (event.kind === 'checkpoint') outcome.states.push(event.state);
+    else if (event.kind === 'checkpoint') outcome.states.push(event.state as SingleAccountState);
     else if (event.kind === 'log') outcome.logs.push(`${event.level} ${event.message}`);
     else if (event.kind === 'pipeline_finished') outcome.summary = event.summary;
     else if (event.kind === 'pipeline_failed') outcome.error = event.error;
@@ -255,7 +255,7 @@ describe('an incremental run', () => {
     expect(first.items.find((item) => item.record._stripe_id === 'cus_001')?.record).toEqual({
       email: 'c1@x.io',
       _stripe_id: 'cus_001',
-      _stripe_updated: (first.states.at(-1) as PipelineState).events_cursor,
+      _stripe_updated: (first.states.at(-1) as SingleAccountState).events_cursor,
       _stripe_is_deleted: false,
       _ab_cdc_deleted_at: null,
     });

@@ -43,6 +43,7 @@ async function run(workers: number, requests: number, retryAfter: number): Promi
         [ENDPOINTS.searchCustomers]: 19,
         [ENDPOINTS.retrieveCustomer]: 24,
         [ENDPOINTS.listEvents]: 24,
+        [ENDPOINTS.listAccounts]: 24,
       },
     },
     maxAttempts: 3,

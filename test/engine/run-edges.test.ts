@@ -6,7 +6,7 @@
  * runs that cannot move their cursor.
  */
 import { describe, expect, it } from 'vitest';
-import { syncPipelines, type PipelineState } from '../../connector';
+import { syncPipelines, type SingleAccountState } from '../../connector';
 import type { StripeCustomer } from '../../connector/stripe/customer-schema';
 import { ScriptedStripe } from '../support/scripted-stripe';
 import { configWith, runEngine } from './harness';
@@ -70,7 +70,7 @@ describe('change tracking after a full import', () => {
 
   it('starts before the horizon when a resumed import still has old slices to read', async () => {
     const stripe = account(400, 30 * 86_400, 6_000);
-    const state: PipelineState = {
+    const state: SingleAccountState = {
       version: 1,
       phase: 'full_import',
       events_cursor: stripe.now - 10,
@@ -128,7 +128,7 @@ describe('an incremental run', () => {
     }
     stripe.advance(30);
     const items: unknown[] = [];
-    const states: PipelineState[] = [];
+    const states: SingleAccountState[] = [];
     for await (const event of syncPipelines(configWith(), {
       stripe,
       pipelines: [
@@ -136,7 +136,7 @@ describe('an incremental run', () => {
       ],
     })) {
       if (event.kind === 'records') items.push(...event.items);
-      if (event.kind === 'checkpoint') states.push(event.state);
+      if (event.kind === 'checkpoint') states.push(event.state as SingleAccountState);
     }
     // Batches of 100: the second one reaches the limit; the checkpoint after the first is kept.
     expect(items).toHaveLength(200);

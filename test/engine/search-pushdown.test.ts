@@ -5,7 +5,7 @@
  * and a Search that is not available leaves the list to do the work, with one warning.
  */
 import { describe, expect, it } from 'vitest';
-import type { PipelineState } from '../../connector';
+import type { SingleAccountState } from '../../connector';
 import { ScriptedStripe } from '../support/scripted-stripe';
 import { configWith, runEngine } from './harness';
 
@@ -61,12 +61,12 @@ describe('full imports through the Search API', () => {
     expect(stripe.calls.some((call) => call.call === 'listCustomers')).toBe(false);
     expect(run.logs.join('\n')).toMatch(/^INFO [^\n]*reading through the Search API: /m);
     // Search lags writes: the next run reads every change from lag + settle before the search.
-    const state = run.states.at(-1) as PipelineState;
+    const state = run.states.at(-1) as SingleAccountState;
     expect(state.phase).toBe('incremental');
     expect(state.events_cursor).toBe(stripe.now - 10 - 1_800);
     // Each page is checkpointed with the whole range still to do until the search is done.
     const pages = run.states.slice(0, -1) as Array<
-      Extract<PipelineState, { phase: 'full_import' }>
+      Extract<SingleAccountState, { phase: 'full_import' }>
     >;
     expect(pages.map((page) => page.remaining)).toEqual([
       ...Array.from({ length: 4 }, () => [[0, 99_999_999_999]]),
@@ -77,7 +77,7 @@ describe('full imports through the Search API', () => {
   it('resume a killed search by listing its range: nothing lost', async () => {
     const stripe = account();
     const killed = await runEngine(stripe, config(), { stopAfterCheckpoints: 2 });
-    const state = killed.states.at(-1) as PipelineState;
+    const state = killed.states.at(-1) as SingleAccountState;
     expect(state.phase).toBe('full_import');
     const resumed = await runEngine(stripe, config(), { state });
     const all = new Set([...killed.items, ...resumed.items].map((item) => String(item.record.id)));

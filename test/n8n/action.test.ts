@@ -704,7 +704,7 @@ describe('errors in the editor’s words', () => {
   /** No config path, operator id or config key of the engine's in a message the user reads. */
   function expectEditorWords(run: NodeRun): void {
     expect(run.error?.message).not.toMatch(
-      /pipelines?\[|"customers"|mappings\[|customer_model|conditions\[|api_key|account_id|case_sensitive|is_true|_one_of|Airbyte/,
+      /pipelines?\[|"customers"|mappings\[|customer_model|conditions\[|api_key|(?<!stripe_)account_id|case_sensitive|is_true|_one_of|Airbyte/,
     );
   }
 

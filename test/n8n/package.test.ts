@@ -328,7 +328,10 @@ describe('the Output and the Customer Model', () => {
     }
     const options = properties().find((property) => property.name === 'options')!;
     expect((options.options as INodeProperties[]).map((option) => option.name)).toEqual([
+      'accountShard',
+      'connectedAccounts',
       'startDate',
+      'includePlatformAccount',
       'requestsPerSecond',
       'maxShareOfRateLimits',
       'useSearchApi',

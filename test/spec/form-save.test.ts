@@ -144,10 +144,10 @@ describe('a save in Airbyte’s form, which keeps only the keys the spec declare
 });
 
 describe('the form draws what users need without opening "Optional fields"', () => {
-  it('the connection: the key, then the connected account, then the start date', () => {
+  it('the connection: the key, the connected account, the start date, the connected accounts', () => {
     expect(formLayout(spec, 'connection')).toEqual({
-      shown: ['api_key', 'account_id', 'start_date'],
-      underOptionalFields: [],
+      shown: ['api_key', 'account_id', 'start_date', 'connected_accounts'],
+      underOptionalFields: ['include_platform_account', 'on_account_removed', 'account_shard'],
     });
   });
 

@@ -50,7 +50,15 @@ describe("the connection specification follows Airbyte's form rules", () => {
         .filter(([, field]) => field.group === group)
         .sort(([, a], [, b]) => a.order - b.order)
         .map(([name]) => name);
-    expect(byGroup('connection')).toEqual(['api_key', 'account_id', 'start_date']);
+    expect(byGroup('connection')).toEqual([
+      'api_key',
+      'account_id',
+      'start_date',
+      'connected_accounts',
+      'include_platform_account',
+      'on_account_removed',
+      'account_shard',
+    ]);
     expect(byGroup('pipelines')).toEqual(['pipelines', 'customer_model']);
     expect(byGroup('advanced')).toContain('max_attempts');
     // Every top-level field sits in a group, so none floats outside the three cards.

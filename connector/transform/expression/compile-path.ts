@@ -8,7 +8,7 @@
  */
 import { JSONPath } from 'jsonpath-plus';
 import { didYouMean } from '../../model';
-import { STRIPE_CUSTOMER_SCHEMA } from '../../stripe/customer-schema';
+import { READABLE_CUSTOMER_SCHEMA } from '../../stripe/customer-schema';
 import { type Compiled, EvaluationError, type Evaluator, type Scope } from './compiled';
 import {
   IDENTIFIER,
@@ -93,7 +93,7 @@ export function compilePath(node: Extract<Node, { kind: 'path' }>, scope: Scope)
         node.pos,
       );
     }
-    type = fromSchema(STRIPE_CUSTOMER_SCHEMA);
+    type = fromSchema(READABLE_CUSTOMER_SCHEMA);
     shown = '';
     segments = [node.root, ...node.segments];
   }
@@ -130,7 +130,7 @@ function simpleJsonPath(path: string): PathSegment[] | undefined {
 export function compileJsonPath(node: Extract<Node, { kind: 'jsonpath' }>): Compiled {
   const simple = simpleJsonPath(node.path);
   if (simple) {
-    let type = fromSchema(STRIPE_CUSTOMER_SCHEMA);
+    let type = fromSchema(READABLE_CUSTOMER_SCHEMA);
     let shown = '$';
     for (const segment of simple) {
       type = step(type, segment, shown === '$' ? '' : shown, node.pos);

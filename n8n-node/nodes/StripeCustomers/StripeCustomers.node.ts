@@ -32,6 +32,21 @@ function hintSkips(context: IExecuteFunctions, afterErrors: number): void {
   });
 }
 
+/** Connected accounts that failed have no items: the output pane names them and why. */
+function hintFailedAccounts(
+  context: { addExecutionHints: IExecuteFunctions['addExecutionHints'] },
+  failed: ReadonlyArray<{ account: string; message: string }>,
+): void {
+  if (failed.length === 0) return;
+  context.addExecutionHints({
+    message: `${failed.length} connected account(s) failed and have no items (the other accounts' customers are here): ${failed
+      .map((failure) => `${failure.account}: ${failure.message}`)
+      .join(' ')}`,
+    type: 'warning',
+    location: 'outputPane',
+  });
+}
+
 /**
  * Imports Stripe customers now: every matching customer (up to a limit), or with "Only Changed
  * Since Last Run" the customers created, updated or deleted since this node last ran (its cursor
@@ -110,6 +125,7 @@ export class StripeCustomers implements INodeType {
           if (result.state && !manual)
             staticData[STATE_KEY] = CustomerImport.toStaticData(result.state);
           hintSkips(this, result.skipped.afterErrors);
+          hintFailedAccounts(this, result.failedAccounts);
           const emitted =
             previewLimit === undefined ? result.items : result.items.slice(0, previewLimit);
           output.push(...session.items(emitted, itemIndex));
@@ -130,6 +146,7 @@ export class StripeCustomers implements INodeType {
           ...(signal ? { signal } : {}),
         });
         hintSkips(this, result.skipped.afterErrors);
+        hintFailedAccounts(this, result.failedAccounts);
         const emitted = limit === undefined ? result.items : result.items.slice(0, limit);
         output.push(...session.items(emitted, itemIndex));
       } catch (error) {

@@ -35,6 +35,32 @@ export const sharedOptions: INodeProperties[] = [
       'Each Stripe endpoint is read at most at this share of its limit (25 requests/s each, Search 20/s; per account 100/s live, 25/s test), leaving the rest to your own integrations',
   },
   {
+    displayName: 'Connected Accounts',
+    name: 'connectedAccounts',
+    type: 'string',
+    default: '',
+    placeholder: 'all',
+    description:
+      'Stripe Connect platforms: read the customers of these connected accounts with the platform’s key, separated by commas (acct_..., acct_...), or "all" for every account connected to the platform (looked up at each run; an account connected since comes in full). Every item then carries its stripe_account_id. Not together with the credential’s Connected Account ID.',
+  },
+  {
+    displayName: 'Include the Platform’s Own Customers',
+    name: 'includePlatformAccount',
+    type: 'boolean',
+    default: false,
+    description:
+      'Whether to read the platform account’s own customers too, beside the connected accounts’ (their stripe_account_id is "platform")',
+  },
+  {
+    displayName: 'Account Shard',
+    name: 'accountShard',
+    type: 'string',
+    default: '',
+    placeholder: '1/4',
+    description:
+      'I/N: read only the connected accounts whose id hashes to shard I of N, so N copies of this workflow (shards 1/N to N/N) read disjoint accounts that together are every account. Empty: every account.',
+  },
+  {
     displayName: 'Use Search API for Filters',
     name: 'useSearchApi',
     type: 'boolean',

@@ -1,4 +1,5 @@
 /** Maps `METHOD /path` to a route; literal segments win over `:params` by declaration order. */
+import { accountRoutes } from './accounts.js';
 import { customerRoutes } from './customers.js';
 import { eventRoutes } from './events.js';
 import { relatedRoutes } from './related.js';
@@ -6,12 +7,14 @@ import type { Route } from './types.js';
 
 export type { Route, RouteContext } from './types.js';
 
-const compiled = [...customerRoutes, ...relatedRoutes, ...eventRoutes].map((route) => ({
-  route,
-  regex: new RegExp(
-    '^' + route.pattern.replace(/:(\w+)/g, (_m, name: string) => `(?<${name}>[^/]+)`) + '$',
-  ),
-}));
+const compiled = [...customerRoutes, ...relatedRoutes, ...eventRoutes, ...accountRoutes].map(
+  (route) => ({
+    route,
+    regex: new RegExp(
+      '^' + route.pattern.replace(/:(\w+)/g, (_m, name: string) => `(?<${name}>[^/]+)`) + '$',
+    ),
+  }),
+);
 
 export function matchRoute(
   method: string,

@@ -1,6 +1,7 @@
 import type { Account, RequestContext } from '../account.js';
 import type { Permission } from '../auth.js';
 import type { ParamTree } from '../params.js';
+import type { ConnectedAccount } from '../registry.js';
 
 export interface RouteContext {
   account: Account;
@@ -13,6 +14,8 @@ export interface RouteContext {
   apiVersion: string;
   /** Emulator clock, unix seconds with a fraction (late events are listed from a fraction on). */
   now: number;
+  /** The accounts connected to the request's account, newest first (none unless it is the platform). */
+  connectedAccounts: () => ConnectedAccount[];
 }
 
 export interface Route {
