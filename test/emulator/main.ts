@@ -17,8 +17,15 @@
  *   --previous-attributes-empty-as null|empty_string
  *   --event-api-version VERSION           event payloads in this API version (e.g. 2019-09-09)
  *   --same-second-events newest_first|oldest_first
+ *   --webhook-url URL                     POST every event there, signed (repeatable)
+ *   --webhook-secret whsec_…              the endpoints' signing secret (default whsec_emulator)
+ *   --webhook-drop-share 0..1             share of deliveries that never arrive
+ *   --webhook-duplicate-share 0..1        share of events delivered twice
+ *   --webhook-delay-max-ms MS             each delivery waits (0, max] ms: they arrive reordered
+ *   --webhook-retry-scale FACTOR          multiplies Stripe's retry intervals (0.001: seconds)
  *
- * Every one of them except the last can be changed at runtime: `POST /_emulator/faults`.
+ * Every one of them except --same-second-events can be changed at runtime:
+ * `POST /_emulator/faults` (`webhookUrls`, `webhookSecret`, `webhookDropShare`, ...).
  */
 import { parseArgs } from 'node:util';
 import type { EmptyPreviousValue } from './behaviour.js';
@@ -51,6 +58,12 @@ function parseOptions(argv: string[]): EmulatorOptions {
       'event-delay-max-seconds': { type: 'string' },
       'search-lag-seconds': { type: 'string' },
       'previous-attributes-empty-as': { type: 'string' },
+      'webhook-url': { type: 'string', multiple: true },
+      'webhook-secret': { type: 'string' },
+      'webhook-drop-share': { type: 'string' },
+      'webhook-duplicate-share': { type: 'string' },
+      'webhook-delay-max-ms': { type: 'string' },
+      'webhook-retry-scale': { type: 'string' },
     },
     strict: true,
   });
@@ -120,6 +133,12 @@ function parseOptions(argv: string[]): EmulatorOptions {
       values['previous-attributes-empty-as'],
       ['null', 'empty_string'],
     ),
+    webhookUrls: values['webhook-url'],
+    webhookSecret: values['webhook-secret'],
+    webhookDropShare: num('webhook-drop-share', values['webhook-drop-share']),
+    webhookDuplicateShare: num('webhook-duplicate-share', values['webhook-duplicate-share']),
+    webhookDelayMaxMs: num('webhook-delay-max-ms', values['webhook-delay-max-ms']),
+    webhookRetryScale: num('webhook-retry-scale', values['webhook-retry-scale']),
   };
 }
 

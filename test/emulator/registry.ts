@@ -11,6 +11,7 @@ import { maskKey } from './auth.js';
 import type { Behaviour } from './behaviour.js';
 import type { Clock } from './clock.js';
 import { accountInvalid } from './errors.js';
+import type { StripeEvent } from './model.js';
 import { deriveSeed, Rng } from './prng.js';
 import type { SameSecondEventOrder } from './store.js';
 
@@ -23,6 +24,8 @@ export class Registry {
   readonly defaultAccountId: string;
   private readonly specs = new Map<string, { customers: number; seed: number }>();
   private readonly built = new Map<string, Account>();
+  /** Told of every event of the default account, in either mode (its webhook endpoints). */
+  onDefaultAccountEvent: ((event: StripeEvent) => void) | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -69,6 +72,9 @@ export class Registry {
         this.behaviour,
         this.sameSecondOrder,
       );
+      if (id === this.defaultAccountId) {
+        account.onEvent = (event) => this.onDefaultAccountEvent?.(event);
+      }
       this.built.set(bucket, account);
     }
     return account;

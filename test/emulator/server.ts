@@ -11,6 +11,7 @@
  *   GET  /_emulator/faults         every runtime knob's current value
  *   POST /_emulator/faults         FaultSettings (fields left out keep their value)
  *   GET  /_emulator/account        { id } of the default account
+ *   GET  /_emulator/webhooks       WebhookLog: every event's deliveries (attempts, drops, pending)
  *
  * Every knob defaults to the old behaviour (no limits, no delays, no lag); see `EmulatorOptions`.
  */
@@ -32,6 +33,7 @@ import { type AccountSpec, Registry } from './registry.js';
 import { matchRoute } from './routes/index.js';
 import { type RateLimitCause, Stats, type StatsSnapshot } from './stats.js';
 import type { SameSecondEventOrder } from './store.js';
+import { type WebhookLog, WebhookSender } from './webhooks.js';
 
 export interface EmulatorOptions {
   /** Default 127.0.0.1. */
@@ -111,6 +113,27 @@ export interface EmulatorOptions {
    * is reported to send. CLI: `--previous-attributes-empty-as empty_string`.
    */
   previousAttributesEmptyAs?: EmptyPreviousValue;
+  /**
+   * Endpoints every event of the default account is POSTed to, signed as Stripe signs
+   * (webhooks.ts); default none. CLI: `--webhook-url URL`, repeatable.
+   */
+  webhookUrls?: string[];
+  /** The endpoints' signing secret; default `whsec_emulator`. CLI: `--webhook-secret whsec_…`. */
+  webhookSecret?: string;
+  /** 0..1: share of deliveries that never arrive; default 0. CLI: `--webhook-drop-share`. */
+  webhookDropShare?: number;
+  /** 0..1: share of events delivered twice; default 0. CLI: `--webhook-duplicate-share`. */
+  webhookDuplicateShare?: number;
+  /**
+   * Each delivery waits a uniform (0, max] ms, so deliveries arrive out of order; default 0.
+   * CLI: `--webhook-delay-max-ms`.
+   */
+  webhookDelayMaxMs?: number;
+  /**
+   * Multiplies the retry intervals (webhooks.ts RETRY_SCHEDULE: minutes to hours); default 1.
+   * CLI: `--webhook-retry-scale 0.001`.
+   */
+  webhookRetryScale?: number;
 }
 
 export interface RunningEmulator {
@@ -130,6 +153,8 @@ export interface RunningEmulator {
   setFaults(f: FaultSettings): void;
   stats(): StatsSnapshot;
   resetStats(): void;
+  /** Every event's webhook deliveries so far (`GET /_emulator/webhooks`). */
+  webhooks(): WebhookLog;
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
@@ -143,6 +168,7 @@ class Emulator {
   private readonly registry: Registry;
   private readonly faults: Faults;
   private readonly behaviour: Behaviour;
+  private readonly webhooks: WebhookSender;
   private readonly stats = new Stats();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly server: Server;
@@ -177,10 +203,22 @@ class Emulator {
       eventDelayMaxSeconds: options.eventDelayMaxSeconds,
       searchLagSeconds: options.searchLagSeconds,
       previousAttributesEmptyAs: options.previousAttributesEmptyAs,
+      webhookUrls: options.webhookUrls,
+      webhookSecret: options.webhookSecret,
+      webhookDropShare: options.webhookDropShare,
+      webhookDuplicateShare: options.webhookDuplicateShare,
+      webhookDelayMaxMs: options.webhookDelayMaxMs,
+      webhookRetryScale: options.webhookRetryScale,
     };
     Faults.validate(knobs);
     Behaviour.validate(knobs);
+    WebhookSender.validate(knobs);
     this.behaviour = new Behaviour(knobs);
+    this.webhooks = new WebhookSender(
+      deriveSeed(seed, 'webhooks'),
+      () => this.clock.nowMs(),
+      knobs,
+    );
     this.registry = new Registry(
       this.clock,
       seed,
@@ -189,6 +227,7 @@ class Emulator {
       this.behaviour,
       options.sameSecondEvents,
     );
+    this.registry.onDefaultAccountEvent = (event) => this.webhooks.eventHappened(event);
     this.registry.warm();
     this.faults = new Faults(deriveSeed(seed, 'faults'), knobs);
     this.server = createServer((req, res) => {
@@ -219,6 +258,7 @@ class Emulator {
           setFaults: (f) => this.setKnobs(f),
           stats: () => this.stats.snapshot(),
           resetStats: () => this.stats.reset(),
+          webhooks: () => this.webhooks.snapshot(),
         });
       });
     });
@@ -228,15 +268,18 @@ class Emulator {
   private setKnobs(settings: FaultSettings): void {
     Faults.validate(settings);
     Behaviour.validate(settings);
+    WebhookSender.validate(settings);
     this.faults.set(settings);
     this.behaviour.set(settings);
+    this.webhooks.set(settings);
   }
 
   private knobs(): Required<FaultSettings> {
-    return { ...this.faults.settings(), ...this.behaviour.settings() };
+    return { ...this.faults.settings(), ...this.behaviour.settings(), ...this.webhooks.settings() };
   }
 
   private close(): Promise<void> {
+    this.webhooks.close();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     return new Promise((resolve) => {
@@ -438,6 +481,8 @@ class Emulator {
           return reply(200, this.knobs());
         case 'GET /_emulator/account':
           return reply(200, { id: this.registry.defaultAccountId });
+        case 'GET /_emulator/webhooks':
+          return reply(200, this.webhooks.snapshot());
         default:
           return reply(404, {
             error: {
