@@ -47,3 +47,10 @@ export { MissingPermissionError } from './stripe/errors';
 export { redactSecrets } from './stripe/redact';
 export { OPERATORS, listFilterableProperties, resolveOperator } from './filter';
 export { MODEL_TYPES } from './model';
+export {
+  WebhookApplier,
+  type LeftToRun,
+  type WebhookOutcome,
+  type WebhookPipelineRequest,
+} from './webhooks/apply';
+export { foreignEventReason, readWebhookEvent, type WebhookEventFacts } from './webhooks/event';

@@ -260,6 +260,8 @@ class WindowCollector {
   private alreadyProcessed = 0;
   /** Ids absorbed so far: a page re-read after a stale cursor absorbs nothing twice. */
   private readonly absorbed = new Set<string>();
+  /** Per customer, the latest second of an event of it processed before (by a run or a webhook). */
+  private readonly processedAt = new Map<string, number>();
 
   constructor(
     readonly bounds: [from: number, until: number],
@@ -277,14 +279,25 @@ class WindowCollector {
       this.events++;
       if (this.absorbed.has(event.id)) continue;
       this.absorbed.add(event.id);
-      if (this.seen.has(event)) this.alreadyProcessed++;
-      else if (!isWellFormedCustomer(event.object)) this.malformed++;
+      if (this.seen.has(event)) {
+        this.alreadyProcessed++;
+        const id = (event.object as { id?: unknown } | null)?.id;
+        if (typeof id === 'string') {
+          this.processedAt.set(id, Math.max(this.processedAt.get(id) ?? 0, event.created));
+        }
+      } else if (!isWellFormedCustomer(event.object)) this.malformed++;
       else absorb(this.byId, event, this.pinnedVersion, this.selection);
     }
     return this;
   }
 
   result(): ChangeWindow {
+    // A change whose latest second also holds an event processed before: which of that second's
+    // states is the latest is unknown, and what was written for the other one carries the same
+    // version. The customer is re-fetched, as for two new events of one second.
+    for (const change of this.byId.values()) {
+      if (this.processedAt.get(change.id) === change.lastEventAt) change.latest = undefined;
+    }
     const changes = [...this.byId.values()].sort(
       (a, b) => a.firstEventAt - b.firstEventAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     );
