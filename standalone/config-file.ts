@@ -3,12 +3,18 @@ import { readFile } from 'node:fs/promises';
 import { ConfigError, parseConfig, type ConnectorConfig, type PipelineConfig } from '../connector';
 import { readJsonFile } from '../protocol/files';
 import { parseAlerts, type AlertsConfig } from './alerts-config';
+import { parseWebhookSecret } from './webhooks/secret';
 
 /** The config as the standalone tool uses it: parsed by the engine, plus what only it reads. */
 export interface StandaloneConfig {
   config: ConnectorConfig;
   /** Where run failures, recoveries and stale pipelines are announced (`alerts`), if anywhere. */
   alerts?: AlertsConfig;
+  /**
+   * The signing secret of the Stripe webhook endpoint `serve` takes deliveries for
+   * (`webhook_secret`, or `STRIPE_WEBHOOK_SECRET`); without it, serve takes none.
+   */
+  webhookSecret?: string;
   /**
    * The file's JSON as written (its `api_key`, its `alerts`, fields the tool does not know):
    * what the pipelines page edits, and writes back with everything it did not edit kept.
@@ -19,7 +25,7 @@ export interface StandaloneConfig {
 }
 
 /** The fields only the standalone tool reads, taken out before the engine sees the config. */
-const STANDALONE_FIELDS = ['alerts'] as const;
+const STANDALONE_FIELDS = ['alerts', 'webhook_secret'] as const;
 
 /**
  * Reads the config file. The API key may stay out of it: without `api_key`, `STRIPE_API_KEY`
@@ -83,8 +89,15 @@ export function parseStandaloneConfig(
     );
   }
   const alerts = parseAlerts(document.alerts);
+  const webhookSecret = parseWebhookSecret(document.webhook_secret, env.STRIPE_WEBHOOK_SECRET);
   const config = parseConfig(engine);
-  return { config, ...(alerts ? { alerts } : {}), document, version };
+  return {
+    config,
+    ...(alerts ? { alerts } : {}),
+    ...(webhookSecret ? { webhookSecret } : {}),
+    document,
+    version,
+  };
 }
 
 /**
