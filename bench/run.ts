@@ -7,7 +7,7 @@
  *
  * `BENCH_ONLY=share-1` runs just the two full reads at the whole of Stripe's limits (list only,
  * and list and search) and their ratio: the figures of the list-and-search issue, in a third of
- * the time.
+ * the time. `BENCH_ONLY=freshness` runs just the webhook freshness run (bench/freshness.ts).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Stripe from 'stripe';
 import { ENDPOINTS, rateBudgets } from '../connector';
+import { benchFreshness } from './freshness';
 import { benchPushDown } from './pushdown';
 import { benchTransformations } from './transformations';
 import { benchWarehouse } from './warehouse';
@@ -29,6 +30,8 @@ const CONCURRENCY = process.env.BENCH_CONCURRENCY
 const PAGE = 100;
 /** `share-1`: only the full reads at a share of 1, nothing after them. */
 const ONLY_SHARE_1 = process.env.BENCH_ONLY === 'share-1';
+/** `freshness`: only the webhook freshness run. */
+const ONLY_FRESHNESS = process.env.BENCH_ONLY === 'freshness';
 /** Stripe's per-endpoint limit: one endpoint reads at most 25 pages of 100 customers a second. */
 const ONE_ENDPOINT_CEILING = 25 * PAGE;
 
@@ -49,6 +52,7 @@ async function main(): Promise<void> {
     [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
     { stdio: 'inherit' },
   );
+  if (ONLY_FRESHNESS) return print(await benchFreshness());
   const seedStarted = Date.now();
   // The emulator runs in a process of its own, as Stripe would: it must not share an event loop
   // with the code that reads the connector's output.
@@ -188,6 +192,7 @@ async function main(): Promise<void> {
     }
     rows.push(...(await benchPushDown(20_000)));
     rows.push(...(await benchWarehouse()));
+    rows.push(...(await benchFreshness()));
     print(rows);
   } finally {
     emulator.stop();
