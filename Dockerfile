@@ -16,8 +16,10 @@ RUN mkdir -p node_modules/@types && cp -r /tools/node_modules/@types/. node_modu
 COPY tsconfig.json tsconfig.build.json ./
 COPY spec ./spec
 COPY connector ./connector
+COPY command-line ./command-line
 COPY protocol ./protocol
 COPY standalone ./standalone
+COPY cli ./cli
 RUN node /tools/node_modules/typescript/bin/tsc -p tsconfig.build.json
 
 # Stage 3: what the runtime needs of the dependencies: no type declarations, no ES-module copies
@@ -35,7 +37,7 @@ COPY --from=runtime-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 USER node
-ENV AIRBYTE_ENTRYPOINT="node /airbyte/integration_code/dist/protocol/main.js"
-ENTRYPOINT ["node", "/airbyte/integration_code/dist/protocol/main.js"]
+ENV AIRBYTE_ENTRYPOINT="node /airbyte/integration_code/dist/cli/main.js"
+ENTRYPOINT ["node", "/airbyte/integration_code/dist/cli/main.js"]
 LABEL io.airbyte.name="airbyte/source-stripe-customers" \
       io.airbyte.version="0.1.0"

@@ -304,7 +304,7 @@ function readOnce(config: string, catalog: string, state?: string): Promise<Read
     const args = [
       '--require',
       join(__dirname, 'max-rss.cjs'),
-      join(ROOT, 'dist/protocol/main.js'),
+      join(ROOT, 'dist/cli/main.js'),
       'read',
       '--config',
       config,

@@ -7,7 +7,7 @@ export const EVENTS_PERMISSION_STEPS =
 
 /** What the configured key may do. Customers must be readable, or nothing works at all. */
 export interface StripeAccess {
-  /** Whether GET /v1/events works: incremental imports and the n8n trigger need it. */
+  /** Whether GET /v1/events works: incremental imports need it. */
   events: { readable: true } | { readable: false; reason: string };
   /** Stripe's clock at the probe (unix seconds). */
   serverTime: number;
@@ -44,7 +44,7 @@ export async function probeEvents(
 export function eventsPermissionAdvice(): string {
   return (
     'This API key may not read events, so only full imports are possible: incremental imports ' +
-    '(and the n8n trigger) read changes from Stripe\'s event log and need the "Events: Read" ' +
+    'read changes from Stripe\'s event log and need the "Events: Read" ' +
     `permission. To enable them: ${EVENTS_PERMISSION_STEPS}.`
   );
 }

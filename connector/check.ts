@@ -7,7 +7,9 @@ import { StripeApi } from './stripe/api';
 import type { StripePort } from './stripe/port';
 
 export type CheckResult =
-  { ok: true; message: string; access: StripeAccess } | { ok: false; message: string };
+  | { ok: true; message: string; access: StripeAccess }
+  /** `error`: what failed, for a shell to say in its own words (`describeError`). */
+  | { ok: false; message: string; error: ConnectorError };
 
 /**
  * Proves the config works end to end without importing anything: every enabled pipeline's
@@ -29,11 +31,13 @@ export async function checkConnection(
     return { ok: true, message: `${describeAccess(config, access)}${notes}`, access };
   } catch (error) {
     if (error instanceof ConnectorError && error.kind !== 'system')
-      return { ok: false, message: `${error.message}${notes}` };
-    return {
-      ok: false,
-      message: `Unexpected error while checking the connection: ${errorMessage(error)}${notes}`,
-    };
+      return { ok: false, message: `${error.message}${notes}`, error };
+    const unexpected = new ConnectorError(
+      'system',
+      `Unexpected error while checking the connection: ${errorMessage(error)}`,
+      { cause: error },
+    );
+    return { ok: false, message: `${unexpected.message}${notes}`, error: unexpected };
   }
 }
 

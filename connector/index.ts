@@ -4,8 +4,9 @@
  * Stripe's API, and import the engine only through this module.
  */
 export { parseConfig, DEFAULT_PIPELINE_NAME, isLiveKey } from './config/config';
+export { pipelineKey } from './config/pipeline-key';
 export type { ConnectorConfig, PipelineConfig, ReadSettings } from './config/config';
-export { CONNECTION_SPECIFICATION } from './config/validate-json';
+export { CONNECTION_SPECIFICATION } from './config/specification';
 export { checkConnection, describeAccess, type CheckResult } from './check';
 export {
   probeAccess,
@@ -26,7 +27,7 @@ export {
   type SkippedCustomer,
   type LogTopic,
 } from './sync';
-export type { ChangeKind, EmittedRecord, PipelineSummary } from './pipeline/run';
+export type { ChangeKind, EmittedRecord, PipelineSummary, StripeChangeKind } from './pipeline/run';
 export { SkipTally, LISTED_SKIPS } from './pipeline/skip-tally';
 export { parsePipelineState, type PipelineState } from './pipeline/state';
 export { stateStartingNow } from './pipeline/start-now';
@@ -39,10 +40,23 @@ export {
   ConfigError,
   DataError,
   TransientError,
+  describeError,
   errorMessage,
+  type ConfigIssue,
   type FailureKind,
   type FailureOrigin,
 } from './errors';
+export {
+  configPathText,
+  configWording,
+  namesIn,
+  type ConfigPath,
+  type NameLookup,
+  type PathSegment,
+  type Term,
+  type Wording,
+  type Words,
+} from './words';
 export { MissingPermissionError } from './stripe/errors';
 export { redactSecrets } from './stripe/redact';
 export { OPERATORS, listFilterableProperties, resolveOperator } from './filter';
@@ -54,3 +68,4 @@ export {
   type WebhookPipelineRequest,
 } from './webhooks/apply';
 export { foreignEventReason, readWebhookEvent, type WebhookEventFacts } from './webhooks/event';
+export { isoFromMillis, isoFromSeconds } from './util/unix-time';

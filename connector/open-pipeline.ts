@@ -1,4 +1,4 @@
-import type { ConnectorConfig, PipelineConfig } from './config/config';
+import { configNames, type ConnectorConfig, type PipelineConfig } from './config/config';
 import type { PipelineDefinition } from './pipeline/definition';
 import { createTransformer } from './transform';
 import { layoutOf } from './streams';
@@ -12,11 +12,17 @@ export async function openPipeline(
   config: ConnectorConfig,
   pipeline: PipelineConfig,
 ): Promise<PipelineDefinition> {
+  const names = configNames(config);
   const transformer = pipeline.transformation
-    ? await createTransformer(pipeline.transformation, config.model, pipeline.where)
+    ? await createTransformer(pipeline.transformation, config.model, {
+        at: [...pipeline.at, 'transformation'],
+        names,
+      })
     : undefined;
   return {
     name: pipeline.name,
+    at: pipeline.at,
+    names,
     selector: pipeline.filter,
     transformer,
     converter: transformer ? config.model : undefined,

@@ -107,7 +107,8 @@ function engineSchema(
   // Without a model, a mapping still names and types its columns, so typed destinations get
   // them as columns; code transformations stay open (their columns are only known at run time).
   const columns =
-    model?.properties ?? transformationColumns(pipeline.transformation, pipeline.where);
+    model?.properties ??
+    transformationColumns(pipeline.transformation, [...pipeline.at, 'transformation']);
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     type: 'object',

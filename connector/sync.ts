@@ -8,7 +8,7 @@ import { eventsPermissionAdvice, probeEvents } from './access';
 import type { ConnectorConfig, PipelineConfig } from './config/config';
 import { ConfigError, ConnectorError, errorMessage } from './errors';
 import { closePipeline, openPipeline } from './open-pipeline';
-import type { SyncMode } from './pipeline/definition';
+import type { PipelineDefinition, SyncMode } from './pipeline/definition';
 import {
   runPipeline,
   type EmittedRecord,
@@ -51,6 +51,14 @@ export interface SyncOptions {
    * warehouse).
    */
   whenEventsUnreadable?: 'fail' | 'full_refresh';
+  /**
+   * After a pipeline's full import, read the changes made in Stripe while it ran from the event
+   * log (`catch_up_*` events), so the destination ends the run equal to Stripe. Only where events
+   * are readable, and not for filters with relative dates: time alone moves customers across
+   * those, which a full import handles and changes do not. Default: off (Airbyte and n8n read
+   * those changes with their next run).
+   */
+  catchUp?: boolean;
 }
 
 export type { SkippedCustomer };
@@ -82,6 +90,14 @@ export type SyncEvent =
   | { kind: 'pipeline_finished'; pipeline: string; summary: PipelineSummary }
   /** The pipeline stopped; the others still run. Its last checkpoint is where a rerun continues. */
   | { kind: 'pipeline_failed'; pipeline: string; error: ConnectorError }
+  /**
+   * With `catchUp`, after a full import's `pipeline_finished`: the changes made meanwhile follow
+   * (records, skips, checkpoints, logs), then `catch_up_finished`, or `catch_up_failed` (the
+   * import stays done; the next run reads them).
+   */
+  | { kind: 'catch_up_started'; pipeline: string }
+  | { kind: 'catch_up_finished'; pipeline: string; summary: PipelineSummary }
+  | { kind: 'catch_up_failed'; pipeline: string; error: ConnectorError }
   /** The last event of a sync that ran to its end: what it cost. */
   | { kind: 'sync_finished'; stats: RequestStats };
 
@@ -134,6 +150,8 @@ export async function* syncPipelines(
   // pipeline already past its full import reads events first anyway, so only a first run (or a
   // shell that can fall back) pays the one-request probe.
   let eventsUnreadable: string | undefined;
+  /** Whether the key may read events, once a probe found out (catch-ups need them). */
+  let eventsReadable: boolean | undefined;
   const incremental = planned.filter((plan) => plan.syncMode === 'incremental');
   const mustProbe =
     options.whenEventsUnreadable === 'full_refresh'
@@ -141,12 +159,13 @@ export async function* syncPipelines(
       : incremental.some((plan) => !isPastFullImport(plan.request.state, fingerprintsOf(plan)));
   if (mustProbe) {
     const events = await probeEvents(stripe);
+    eventsReadable = events.readable;
     if (!events.readable) {
       eventsUnreadable = eventsPermissionAdvice();
       if (options.whenEventsUnreadable !== 'full_refresh') {
         const names = incremental.map((plan) => `"${plan.pipeline.name}"`);
         throw new ConfigError(
-          `Incremental sync was asked for ${names.join(', ')}, but the API key may not read events (403 permission_error). ${eventsUnreadable} ` +
+          `Incremental sync was asked for ${names.join(', ')}, but the API key may not read events (HTTP 403, invalid_request_error). ${eventsUnreadable} ` +
             'Or sync these streams in full refresh mode.',
           { origin: 'stripe', httpStatus: 403 },
         );
@@ -169,43 +188,28 @@ export async function* syncPipelines(
     } else {
       yield { kind: 'pipeline_started', pipeline: name, syncMode };
     }
-    let recordsSinceLast = 0;
     try {
       const state = parsePipelineState(request.state, name);
       const definition = await openPipeline(config, pipeline);
+      const phase = { definition, stripe, config, pending, fingerprints: fingerprintsOf(plan) };
       try {
-        const run = runPipeline(definition, {
-          api: stripe,
+        const imported = yield* runPhase(phase, {
           syncMode,
           state,
-          ...fingerprintsOf(plan),
-          settings: config.reading,
           ...(request.limit !== undefined ? { limit: request.limit } : {}),
         });
-        for (let step = await run.next(); ; step = await run.next()) {
-          yield* pending.splice(0);
-          if (step.done) {
-            yield { kind: 'pipeline_finished', pipeline: name, summary: step.value };
-            break;
-          }
-          const event = step.value;
-          if (event.kind === 'records') {
-            recordsSinceLast += event.items.length;
-            yield { kind: 'records', pipeline: name, items: event.items };
-          } else if (event.kind === 'checkpoint') {
-            const records = recordsSinceLast;
-            recordsSinceLast = 0;
-            yield {
-              kind: 'checkpoint',
-              pipeline: name,
-              state: event.state,
-              recordsSinceLast: records,
-            };
-          } else if (event.kind === 'skipped') {
-            yield { kind: 'skipped', pipeline: name, customers: event.customers };
-          } else {
-            yield { ...event, pipeline: name };
-          }
+        yield { kind: 'pipeline_finished', pipeline: name, summary: imported.summary };
+        const from = imported.lastState;
+        if (
+          options.catchUp &&
+          imported.summary.mode === 'full_import' &&
+          from?.phase === 'incremental' &&
+          !pipeline.filter.relativeDates &&
+          !eventsUnreadable &&
+          request.limit === undefined
+        ) {
+          const readable = async () => (eventsReadable ??= (await probeEvents(stripe)).readable);
+          yield* catchUp(phase, name, from, readable);
         }
       } finally {
         await closePipeline(definition);
@@ -221,6 +225,84 @@ export async function* syncPipelines(
     kind: 'sync_finished',
     stats: { requests: stats.requests, retries: stats.retries, rateLimited: stats.rateLimited },
   };
+}
+
+/** What a phase of one pipeline's run (its run proper, then its catch-up) works with. */
+interface Phase {
+  definition: PipelineDefinition;
+  stripe: StripePort;
+  config: ConnectorConfig;
+  /** Warnings raised meanwhile (rate limits), yielded between the phase's own events. */
+  pending: SyncEvent[];
+  fingerprints: { fingerprint: string; formerFingerprints: readonly string[] };
+}
+
+/**
+ * Runs the pipeline once, yielding its events as sync events; returns its summary and the last
+ * state it checkpointed.
+ */
+async function* runPhase(
+  phase: Phase,
+  how: { syncMode: SyncMode; state: PipelineState | undefined; limit?: number },
+): AsyncGenerator<SyncEvent, { summary: PipelineSummary; lastState?: PipelineState }> {
+  const name = phase.definition.name;
+  const run = runPipeline(phase.definition, {
+    api: phase.stripe,
+    ...how,
+    ...phase.fingerprints,
+    settings: phase.config.reading,
+  });
+  let recordsSinceLast = 0;
+  let lastState: PipelineState | undefined;
+  for (let step = await run.next(); ; step = await run.next()) {
+    yield* phase.pending.splice(0);
+    if (step.done) return { summary: step.value, ...(lastState ? { lastState } : {}) };
+    const event = step.value;
+    if (event.kind === 'records') {
+      recordsSinceLast += event.items.length;
+      yield { kind: 'records', pipeline: name, items: event.items };
+    } else if (event.kind === 'checkpoint') {
+      lastState = event.state;
+      const records = recordsSinceLast;
+      recordsSinceLast = 0;
+      yield { kind: 'checkpoint', pipeline: name, state: event.state, recordsSinceLast: records };
+    } else if (event.kind === 'skipped') {
+      yield { kind: 'skipped', pipeline: name, customers: event.customers };
+    } else {
+      yield { ...event, pipeline: name };
+    }
+  }
+}
+
+/**
+ * After a full import: the changes made in Stripe while it ran (or between the runs of a resumed
+ * import), read from the event log from where the import's state starts, so the destination
+ * ends the run equal to Stripe. A failure here leaves the import done: the next run reads them.
+ */
+async function* catchUp(
+  phase: Phase,
+  name: string,
+  from: PipelineState,
+  eventsReadable: () => Promise<boolean>,
+): AsyncGenerator<SyncEvent> {
+  let readable: boolean;
+  try {
+    readable = await eventsReadable();
+  } catch (error) {
+    yield { kind: 'catch_up_started', pipeline: name };
+    yield { kind: 'catch_up_failed', pipeline: name, error: asConnectorError(error) };
+    return;
+  }
+  // A key that may not read events has nothing to catch up with: its next run compares again.
+  if (!readable) return;
+  yield { kind: 'catch_up_started', pipeline: name };
+  try {
+    const caught = yield* runPhase(phase, { syncMode: 'incremental', state: from });
+    yield { kind: 'catch_up_finished', pipeline: name, summary: caught.summary };
+  } catch (error) {
+    yield* phase.pending.splice(0);
+    yield { kind: 'catch_up_failed', pipeline: name, error: asConnectorError(error) };
+  }
 }
 
 /**

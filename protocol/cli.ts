@@ -1,34 +1,22 @@
 import { Command, CommanderError } from 'commander';
 import { checkCommand, discoverCommand, readCommand, specCommand, traceError } from './commands';
-import { EXIT, exitCodeFor, failureKindOf } from './exit-codes';
+import { EXIT, exitCodeFor, failureKindOf } from '../command-line/exit-codes';
+import { COMMANDS, OTHER_COMMANDS } from '../command-line/usage';
 import { MessageWriter } from './output';
-import { COMMANDS, OTHER_COMMANDS, USAGE } from './usage';
+
+/** The Airbyte protocol's commands; the standalone tool's are its own (standalone/cli.ts). */
+export const AIRBYTE_COMMANDS: readonly string[] = ['spec', 'check', 'discover', 'read'];
 
 /**
  * The connector's command line, as the Airbyte platform calls it:
  *   spec | check --config F | discover --config F | read --config F --catalog F [--state F]
- * Everything it prints on stdout is an Airbyte message; failures end as a TRACE ERROR. Help
- * (`--help`, `help [COMMAND]`, no arguments) is for people: plain text listing every command,
- * the standalone tool's `sync` and `serve` included. Exit statuses: protocol/exit-codes.ts.
+ * Everything it prints on stdout is an Airbyte message; failures end as a TRACE ERROR. Help of
+ * a command (`check --help`) is for people: plain text. Exit statuses: command-line/exit-codes.ts.
  */
-export async function runCli(
+export async function runAirbyteCli(
   argv: string[],
   stdout: NodeJS.WritableStream & import('node:stream').Writable,
 ): Promise<number> {
-  const [first, ...rest] = argv;
-  if (first === undefined) {
-    process.stderr.write(USAGE);
-    return EXIT.usage;
-  }
-  if (first === '--help' || first === '-h' || (first === 'help' && rest.length === 0)) {
-    stdout.write(USAGE);
-    return EXIT.ok;
-  }
-  if (first === 'help') return runCli([...rest, '--help'], stdout);
-  // The standalone tool's commands print for people, not Airbyte messages: they have their own CLI.
-  if (first === 'sync' || first === 'serve') {
-    return (await import('../standalone/cli.js')).runStandaloneCli(argv);
-  }
   const out = new MessageWriter(stdout, secretsFromEnvironment());
   let stopRequested = false;
   const onTerm = () => {

@@ -3,19 +3,23 @@ import {
   ConnectorError,
   SkipTally,
   checkConnection,
+  configWording,
   connect,
+  describeError,
   describeStreams,
-  errorMessage,
   parseConfig,
   probeAccess,
   syncPipelines,
   type ConnectorConfig,
   type FailureKind,
   type LogTopic,
+  type Wording,
 } from '../connector';
 import { parseConfiguredCatalog, parseInputState, toAirbyteStream } from './catalog';
-import { EXIT, exitCodeFor } from './exit-codes';
-import { readJsonFile } from './files';
+import { EXIT, exitCodeFor, failureKindOf } from '../command-line/exit-codes';
+import { readJsonFile } from '../command-line/json-file';
+import { WordedFailure, unworded } from '../command-line/worded-failure';
+import { formWording } from './form-words';
 import type { FailureType } from './messages';
 import type { MessageWriter } from './output';
 
@@ -50,18 +54,27 @@ export async function specCommand(out: MessageWriter): Promise<number> {
   return 0;
 }
 
-/** A bad key or config is a FAILED status (exit 0), as the platform expects from check. */
+/**
+ * A bad key or config is a FAILED status (exit 0), as the platform expects from check, saying
+ * what is wrong in the form's words.
+ */
 export async function checkCommand(out: MessageWriter, configPath: string): Promise<number> {
-  let result: { ok: boolean; message: string };
+  let status: { ok: boolean; message: string };
+  let wording = configWording();
   try {
-    const config = await loadConfig(out, configPath);
-    result = await checkConnection(config);
+    const loaded = await loadConfig(out, configPath);
+    wording = loaded.wording;
+    const result = await checkConnection(loaded.config);
+    const notes = loaded.config.warnings.map((warning) => ` ${warning}`).join('');
+    status = result.ok
+      ? result
+      : { ok: false, message: `${describeError(result.error, wording)}${notes}` };
   } catch (error) {
-    result = { ok: false, message: errorMessage(error) };
+    status = { ok: false, message: describeError(error, wording) };
   }
   await out.write({
     type: 'CONNECTION_STATUS',
-    connectionStatus: { status: result.ok ? 'SUCCEEDED' : 'FAILED', message: result.message },
+    connectionStatus: { status: status.ok ? 'SUCCEEDED' : 'FAILED', message: status.message },
   });
   return 0;
 }
@@ -71,20 +84,34 @@ export async function checkCommand(out: MessageWriter, configPath: string): Prom
  * say why. A key that cannot be used at all fails discover with its reason.
  */
 export async function discoverCommand(out: MessageWriter, configPath: string): Promise<number> {
-  const config = await loadConfig(out, configPath);
-  const access = await probeAccess(connect(config));
-  await out.write({
-    type: 'CATALOG',
-    catalog: { streams: describeStreams(config, access).map(toAirbyteStream) },
-  });
-  return 0;
+  const { config, wording } = await loadConfig(out, configPath);
+  try {
+    const access = await probeAccess(connect(config));
+    await out.write({
+      type: 'CATALOG',
+      catalog: { streams: describeStreams(config, access).map(toAirbyteStream) },
+    });
+    return 0;
+  } catch (error) {
+    await traceError(out, error, { wording });
+    return exitCodeFor([failureKindOf(error)]);
+  }
 }
 
-async function loadConfig(out: MessageWriter, path: string): Promise<ConnectorConfig> {
+/** The config file's config, as written and as parsed, and the form's words for it. */
+async function loadConfig(
+  out: MessageWriter,
+  path: string,
+): Promise<{ config: ConnectorConfig; raw: unknown; wording: Wording }> {
   const raw = await readJsonFile(path, '--config');
   const apiKey = (raw as { api_key?: unknown } | null)?.api_key;
   if (typeof apiKey === 'string') out.addSecret(apiKey);
-  return parseConfig(raw);
+  const wording = formWording(raw);
+  try {
+    return { config: parseConfig(raw), raw, wording };
+  } catch (error) {
+    throw new WordedFailure(error, wording);
+  }
 }
 
 export interface ReadOptions {
@@ -101,7 +128,14 @@ export interface ReadOptions {
  * any failed. SIGTERM stops the read at its next checkpoint.
  */
 export async function readCommand(out: MessageWriter, options: ReadOptions): Promise<number> {
-  const config = await loadConfig(out, options.configPath);
+  const { config, raw, wording } = await loadConfig(out, options.configPath);
+  /** A stream's errors in the form's words, without naming the stream's pipeline again. */
+  const streamWording = (name: string): Wording => {
+    const pipeline = config.pipelines.find((candidate) => candidate.name === name);
+    return pipeline ? formWording(raw, pipeline.at) : wording;
+  };
+  // The catalog and the state are files of the platform's, not the form's: their errors stand as
+  // they are (they name the flag and the file).
   const catalog = parseConfiguredCatalog(await readJsonFile(options.catalogPath, '--catalog'));
   const states = options.statePath
     ? parseInputState(await readJsonFile(options.statePath, '--state'))
@@ -113,6 +147,26 @@ export async function readCommand(out: MessageWriter, options: ReadOptions): Pro
       state: states.get(configured.stream.name),
     })),
   });
+  try {
+    return await readStreams(out, sync, { config, options, streamWording });
+  } catch (error) {
+    // Before any stream runs (the key, the account, events it may not read): the form's words.
+    await traceError(out, error, { wording });
+    return exitCodeFor([failureKindOf(error)]);
+  }
+}
+
+/** Writes what the engine's loop yields as Airbyte messages; the exit status of the read. */
+async function readStreams(
+  out: MessageWriter,
+  sync: ReturnType<typeof syncPipelines>,
+  context: {
+    config: ConnectorConfig;
+    options: ReadOptions;
+    streamWording: (name: string) => Wording;
+  },
+): Promise<number> {
+  const { config, options, streamWording } = context;
   const failures: FailureKind[] = [];
   const running = new Set<string>();
   const skips = new Map<string, SkipTally>();
@@ -182,6 +236,7 @@ export async function readCommand(out: MessageWriter, options: ReadOptions): Pro
         await traceError(out, event.error, {
           prefix: `Stream "${event.pipeline}": `,
           stream: { name: event.pipeline },
+          wording: streamWording(event.pipeline),
         });
         break;
       case 'sync_finished':
@@ -218,14 +273,20 @@ function failureTypeOf(error: unknown): FailureType {
   return FAILURE_TYPES[error instanceof ConnectorError ? error.kind : 'system'];
 }
 
-/** Reports a failure as a TRACE ERROR; only system errors (our bugs) carry their stack. */
+/**
+ * Reports a failure as a TRACE ERROR, in the form's words (`wording`; a refused config carries
+ * its own); only system errors (our bugs) carry their stack.
+ */
 export function traceError(
   out: MessageWriter,
-  error: unknown,
-  context: { prefix?: string; stream?: { name: string } } = {},
+  failure: unknown,
+  context: { prefix?: string; stream?: { name: string }; wording?: Wording } = {},
 ): Promise<void> {
+  const error = unworded(failure);
+  const wording =
+    failure instanceof WordedFailure ? failure.wording : (context.wording ?? configWording());
   const failureType = failureTypeOf(error);
-  return out.error(`${context.prefix ?? ''}${errorMessage(error)}`, failureType, {
+  return out.error(`${context.prefix ?? ''}${describeError(error, wording)}`, failureType, {
     stream: context.stream,
     internal: failureType === 'system_error' && error instanceof Error ? error.stack : undefined,
   });

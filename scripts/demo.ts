@@ -183,7 +183,7 @@ function sync(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(ROOT, 'protocol', 'main.ts'), 'sync', ...args],
+      ['--import', 'tsx', join(ROOT, 'cli', 'main.ts'), 'sync', ...args],
       { cwd: ROOT, stdio: 'inherit' },
     );
     child.on('error', reject);

@@ -1,7 +1,14 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { ConfigError, errorMessage, redactSecrets } from '../connector';
-import { EXIT, exitCodeFor, failureKindOf } from '../protocol/exit-codes';
-import { COMMANDS, OTHER_COMMANDS } from '../protocol/usage';
+import {
+  ConfigError,
+  configWording,
+  describeError,
+  errorMessage,
+  redactSecrets,
+} from '../connector';
+import { EXIT, exitCodeFor, failureKindOf } from '../command-line/exit-codes';
+import { COMMANDS, OTHER_COMMANDS } from '../command-line/usage';
+import { WordedFailure } from '../command-line/worded-failure';
 import { webhookSecrets } from './alerts-config';
 import { Alerter } from './alerts';
 import { loadConfigFile, withEnabledOverrides, type StandaloneConfig } from './config-file';
@@ -19,9 +26,6 @@ import { formatSummary, TerminalProgress } from './sync/terminal';
 import { Warehouse } from './warehouse';
 import { WEBHOOK_PATH } from './webhooks/receiver';
 import { WebhookService } from './webhooks/service';
-
-/** The commands of the standalone tool; every other command is the Airbyte protocol's. */
-export const STANDALONE_COMMANDS: readonly string[] = ['sync', 'serve'];
 
 interface SyncFlags {
   config: string;
@@ -47,7 +51,7 @@ interface ServeFlags {
 /**
  * `sync` and `serve`: the connector on its own, writing into DuckDB or PostgreSQL. Human output:
  * progress and logs on stderr, the summary on stdout (`--json` makes it JSON, for scripts).
- * Exit status (protocol/exit-codes.ts): 0 done, 1 a pipeline failed on its data or code, 2 wrong
+ * Exit status (command-line/exit-codes.ts): 0 done, 1 a pipeline failed on its data or code, 2 wrong
  * command line or config, 3 transient (safe to retry), 143 stopped by SIGTERM.
  */
 export async function runStandaloneCli(argv: string[]): Promise<number> {
@@ -55,7 +59,9 @@ export async function runStandaloneCli(argv: string[]): Promise<number> {
   const secrets: string[] = [];
   // One line, never a stack trace: what failed, and (by the exit status) what to do about it.
   const fail = (error: unknown) => {
-    const message = redactSecrets(redactPassword(errorMessage(error)), secrets);
+    const text =
+      error instanceof WordedFailure ? error.message : describeError(error, configWording());
+    const message = redactSecrets(redactPassword(text), secrets);
     process.stderr.write(`error: ${message}\n`);
     return exitCodeFor([failureKindOf(error)]);
   };

@@ -1,8 +1,16 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { ConfigError, parseConfig, type ConnectorConfig, type PipelineConfig } from '../connector';
-import { readJsonFile } from '../protocol/files';
+import {
+  ConfigError,
+  parseConfig,
+  type ConnectorConfig,
+  type PipelineConfig,
+  type Wording,
+} from '../connector';
+import { readJsonFile } from '../command-line/json-file';
+import { WordedFailure } from '../command-line/worded-failure';
 import { parseAlerts, type AlertsConfig } from './alerts-config';
+import { configFileWording } from './config-words';
 import { parseWebhookSecret } from './webhooks/secret';
 
 /** The config as the standalone tool uses it: parsed by the engine, plus what only it reads. */
@@ -22,6 +30,8 @@ export interface StandaloneConfig {
   document: Record<string, unknown>;
   /** A hash of the file's bytes: the version a form was read at. */
   version: string;
+  /** How the tool names the file's fields in messages (config paths with the entries' names). */
+  wording: Wording;
 }
 
 /** The fields only the standalone tool reads, taken out before the engine sees the config. */
@@ -90,13 +100,20 @@ export function parseStandaloneConfig(
   }
   const alerts = parseAlerts(document.alerts);
   const webhookSecret = parseWebhookSecret(document.webhook_secret, env.STRIPE_WEBHOOK_SECRET);
-  const config = parseConfig(engine);
+  const wording = configFileWording(engine);
+  let config: ConnectorConfig;
+  try {
+    config = parseConfig(engine);
+  } catch (error) {
+    throw new WordedFailure(error, wording);
+  }
   return {
     config,
     ...(alerts ? { alerts } : {}),
     ...(webhookSecret ? { webhookSecret } : {}),
     document,
     version,
+    wording,
   };
 }
 

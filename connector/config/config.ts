@@ -9,17 +9,15 @@ import {
 import { compileCustomerModel, type CustomerModel } from '../model';
 import type { StripeConnection } from '../stripe/api';
 import type { OnError } from '../pipeline/definition';
-import {
-  canonicalFilter,
-  canonicalModel,
-  canonicalTransformation,
-  renameFilterPositions,
-  renameModelPositions,
-  unknownPipelineKeys,
-  writtenByForm,
-} from './form-shape';
-import type { RawConfig } from './raw-config';
+import { canonicalFilter, filterFieldPath } from './filter-shape';
+import { pipelineKey } from './pipeline-key';
+import { canonicalTransformation, writtenByForm } from './form-shape';
+import { canonicalModel, modelFieldPath } from './model-shape';
+import type { RawConfig, RawPipeline } from './raw-config';
+import { CONNECTION_SPECIFICATION } from './specification';
 import { validateConfigJson } from './validate-json';
+import { didYouMean } from '../model';
+import { configPathText, field, namesIn, words, type ConfigPath, type NameLookup } from '../words';
 
 /** One pipeline as configured: compiled where compiling is cheap, raw where it needs a sandbox. */
 export interface PipelineConfig {
@@ -31,7 +29,9 @@ export interface PipelineConfig {
   /** Raw transformation spec; loaded (and syntax-checked) by openPipeline. */
   transformation?: unknown;
   onError: OnError;
-  /** Where this pipeline sits in the config, for error messages. */
+  /** Where this pipeline sits in the config (`["pipelines", 2]`): its problems are placed there. */
+  at: ConfigPath;
+  /** The same as text (`pipelines[2] ("eu_pro")`), for messages. */
   where: string;
   /**
    * Identifies what the pipeline emits: its filter, transformation, `start_date` and, when it has
@@ -98,48 +98,66 @@ export const DEFAULT_PIPELINE_NAME = 'customers';
  * the connection specification, which also fills in its defaults, and compiles what can be
  * compiled without a sandbox: filters and the Customer Model. The form's shape and the JSON
  * shape of earlier versions both work (see form-shape.ts). Every mistake becomes a ConfigError
- * naming the field and the fix, before any request is made.
+ * placed at the field it is about, with the fix, before any request is made.
  */
 export function parseConfig(raw: unknown, now: Date = new Date()): ConnectorConfig {
   const defaulted = withDefaultPipeline(raw);
+  const names = namesIn(defaulted ?? raw);
+  try {
+    return parseValidated(raw, defaulted, names, now);
+  } catch (error) {
+    throw error instanceof ConfigError ? error.named(names) : error;
+  }
+}
+
+function parseValidated(
+  raw: unknown,
+  defaulted: Record<string, unknown> | undefined,
+  names: NameLookup,
+  now: Date,
+): ConnectorConfig {
   const { config, warnings } = validateConfigJson(defaulted ?? raw);
-  const unknownKeys = config.pipelines?.flatMap(unknownPipelineKeys) ?? [];
-  if (unknownKeys.length > 0) throw new ConfigError(`Invalid config: ${unknownKeys.join('; ')}.`);
+  const unknownKeys = (config.pipelines ?? []).flatMap(unknownPipelineKeys);
+  if (unknownKeys.length > 0) throw new ConfigError({ at: ['pipelines'], issues: unknownKeys });
   const inReadmeOrder = writtenByForm(raw);
-  const model = canonicalModel(config.customer_model, inReadmeOrder);
+  const model = canonicalModel(config.customer_model, inReadmeOrder, names);
+  warnings.push(...model.warnings);
   let compiledModel: CustomerModel | undefined;
   try {
     compiledModel = model.rows ? compileCustomerModel(model.rows) : undefined;
   } catch (error) {
-    throw renameModelPositions(error, model);
+    throw error instanceof ConfigError ? error.moved(modelFieldPath(model)) : error;
   }
   const rawPipelines = config.pipelines ?? [];
   const startDate = config.start_date ? parseStartDate(config.start_date, now) : undefined;
-  // Keyed by lower case: stream names become warehouse table names, and most warehouses fold
-  // case, so "Customers" and "customers" would land in one table.
+  // Keyed as destinations key them: "Customers" and "customers" would land in one table.
   const seen = new Map<string, number>();
   const pipelines = rawPipelines.map((pipeline, index): PipelineConfig => {
-    const where = defaulted ? 'the default pipeline' : `pipelines[${index}] ("${pipeline.name}")`;
-    const key = pipeline.name.toLowerCase();
+    const at: ConfigPath = ['pipelines', index];
+    const where = defaulted ? 'the default pipeline' : configPathText(at, names);
+    const key = pipelineKey(pipeline.name);
     const previous = seen.get(key);
     if (previous !== undefined) {
       const first = rawPipelines[previous]?.name ?? pipeline.name;
-      const clash =
-        first === pipeline.name
-          ? `is already used by pipelines[${previous}]`
-          : `clashes with pipelines[${previous}] ("${first}"), which differs only in upper/lower case`;
-      throw new ConfigError(
-        `${where}: the name "${pipeline.name}" ${clash}; every pipeline needs its own name, whatever its case (it names the stream and the destination table). Rename one of them.`,
-      );
+      const other = field(['pipelines', previous]);
+      throw new ConfigError({
+        at: [...at, 'name'],
+        problem:
+          first === pipeline.name
+            ? words`"${pipeline.name}" is already used by ${other}`
+            : words`"${pipeline.name}" clashes with ${other}, which differs only in upper/lower case`,
+        fix: 'rename one of them: every pipeline needs its own name, whatever its case (it names the stream and the destination table)',
+      });
     }
     seen.set(key, index);
-    const { filter, source } = canonicalFilter(pipeline, where);
+    const { filter, source, warning } = canonicalFilter(pipeline, at, names);
+    if (warning) warnings.push(warning);
     const transformation = canonicalTransformation(pipeline.transformation, inReadmeOrder);
     let compiledFilter: CompiledFilter;
     try {
-      compiledFilter = compileFilter(filter, { pipeline: pipeline.name, now });
+      compiledFilter = compileFilter(filter, { at: [...at, 'filter'], now });
     } catch (error) {
-      throw renameFilterPositions(error, pipeline.name, source);
+      throw error instanceof ConfigError ? error.moved(filterFieldPath(source, at)) : error;
     }
     return {
       name: pipeline.name,
@@ -150,6 +168,7 @@ export function parseConfig(raw: unknown, now: Date = new Date()): ConnectorConf
       transformation,
       onError: pipeline.on_error,
       ...(pipeline.schedule ? { schedule: pipeline.schedule } : {}),
+      at,
       where,
       ...definitionFingerprints(filter, transformation, model.rows, config.start_date),
     };
@@ -184,6 +203,30 @@ export function parseConfig(raw: unknown, now: Date = new Date()): ConnectorConf
   };
 }
 
+const PIPELINE_KEYS = Object.keys(CONNECTION_SPECIFICATION.properties.pipelines.items.properties);
+
+/**
+ * Unknown pipeline keys are refused: a misspelt `filtr` would otherwise import every customer.
+ * (The spec keeps `additionalProperties: true` for Airbyte, where a retired field must not make
+ * saved configs invalid; a retired field then stays in the spec, hidden.)
+ */
+function unknownPipelineKeys(pipeline: RawPipeline, index: number) {
+  return Object.keys(pipeline)
+    .filter((key) => !PIPELINE_KEYS.includes(key))
+    .map((key) => ({
+      at: ['pipelines', index, key],
+      problem: `not a known field${didYouMean(key, PIPELINE_KEYS) || ' (check its spelling)'}`,
+    }));
+}
+
+/** The names of a parsed config's pipelines and model properties, for messages about them. */
+export function configNames(config: ConnectorConfig): NameLookup {
+  return namesIn({
+    pipelines: config.pipelines.map((pipeline) => ({ name: pipeline.name })),
+    customer_model: config.model?.properties,
+  });
+}
+
 /**
  * A config without pipelines gets the default one before validation, so it gets the pipeline
  * defaults too. undefined when the config names its own pipelines (or is not an object at all).
@@ -204,9 +247,11 @@ function withDefaultPipeline(raw: unknown): Record<string, unknown> | undefined 
 function parseStartDate(value: string, now: Date): number {
   const parsed = parseTimeValue(value, now);
   if (!parsed.ok) {
-    throw new ConfigError(
-      `\`start_date\` is not a real date: write a UTC date like 2024-01-01 or a date-time like 2024-01-01T00:00:00Z.`,
-    );
+    throw new ConfigError({
+      at: ['start_date'],
+      problem: 'not a real date',
+      fix: 'write a UTC date like 2024-01-01 or a date-time like 2024-01-01T00:00:00Z',
+    });
   }
   return Math.floor(parsed.range.start);
 }

@@ -1,9 +1,9 @@
 /**
  * The config as it stands after validation against the connection specification (defaults
  * filled in), typed from the spec itself: a field is declared once, in
- * `spec/connection-specification.ts`.
+ * `specification.ts`.
  */
-import type { CONNECTION_SPECIFICATION } from '../../spec/connection-specification';
+import type { CONNECTION_SPECIFICATION } from './specification';
 import type { FromSpec } from './schema-type';
 
 export type RawConfig = FromSpec<typeof CONNECTION_SPECIFICATION>;

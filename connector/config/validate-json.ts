@@ -1,14 +1,12 @@
 import Ajv, { type AnySchema, type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
-import { CONNECTION_SPECIFICATION } from '../../spec/connection-specification';
-import { ConfigError } from '../errors';
+import { CONNECTION_SPECIFICATION } from './specification';
+import { ConfigError, type IssueInput } from '../errors';
 import { filterTooDeep } from '../filter';
 import { closest, didYouMean, modelTooDeep } from '../model';
 import { MAX_CONFIG_DEPTH, pathBeyondDepth } from '../util/nesting';
-import type { PathSegment } from '../util/value-path';
+import type { ConfigPath } from '../words';
 import type { RawConfig } from './raw-config';
-
-export { CONNECTION_SPECIFICATION };
 
 /** Keywords Airbyte's form reads; they carry no validation. */
 const AIRBYTE_KEYWORDS = [
@@ -47,7 +45,7 @@ export interface ValidatedConfig {
 
 /**
  * Checks a raw config against the connection specification (filling defaults) and throws one
- * ConfigError listing every problem by field path, with what was expected. Values are never
+ * ConfigError listing every problem at its field, with what was expected. Values are never
  * quoted back: a misplaced secret must not end up in an error message.
  *
  * The spec allows unknown top-level fields (Airbyte requires `additionalProperties: true`), the
@@ -60,12 +58,12 @@ export function validateConfigJson(raw: unknown): ValidatedConfig {
     throw new ConfigError('The config must be a JSON object such as {"api_key": "sk_test_..."}.');
   }
   refuseDeepNesting(raw as Record<string, unknown>);
-  const problems: string[] = [];
+  const problems: IssueInput[] = [];
   const warnings: string[] = [];
   for (const key of Object.keys(raw).filter((key) => !TOP_LEVEL_FIELDS.includes(key))) {
     const meant = closest(key, TOP_LEVEL_FIELDS);
     if (meant !== undefined)
-      problems.push(`\`${key}\` is not a known field (did you mean "${meant}"?)`);
+      problems.push({ at: [key], problem: `not a known field (did you mean "${meant}"?)` });
     else
       warnings.push(
         `The config's \`${key}\` is not a known field, so it is ignored: remove it, or check its spelling.`,
@@ -73,9 +71,7 @@ export function validateConfigJson(raw: unknown): ValidatedConfig {
   }
   const config: unknown = structuredClone(raw);
   if (!validateSpec(config)) problems.push(...(validateSpec.errors ?? []).map(describeError));
-  if (problems.length > 0) {
-    throw new ConfigError(`Invalid config: ${[...new Set(problems)].join('; ')}.`);
-  }
+  if (problems.length > 0) throw new ConfigError({ at: [], issues: distinct(problems) });
   return { config: config as RawConfig, warnings };
 }
 
@@ -88,38 +84,38 @@ function refuseDeepNesting(raw: Record<string, unknown>): void {
   const path = pathBeyondDepth(raw, MAX_CONFIG_DEPTH);
   if (!path) return;
   const [field, index, inner] = path;
-  if (field === 'pipelines' && typeof index === 'number' && inner === 'filter') {
-    const pipeline = (raw.pipelines as Array<{ name?: unknown }>)[index];
-    const name = typeof pipeline?.name === 'string' ? pipeline.name : `pipelines[${index}]`;
-    throw filterTooDeep(name);
+  if (field === 'pipelines' && typeof index === 'number' && typeof inner === 'string') {
+    if (inner.startsWith('filter')) throw filterTooDeep([field, index, inner]);
   }
   if (field === 'customer_model' && typeof index === 'number') {
-    throw modelTooDeep(`customer_model[${index}]`);
+    throw modelTooDeep([field, index]);
   }
-  throw new ConfigError(
-    `Invalid config: \`${showPath(path.slice(0, 3))}\` nests more than ${MAX_CONFIG_DEPTH} levels deep, deeper than any field of the config goes: check what wrote it.`,
-  );
+  throw new ConfigError({
+    at: path.slice(0, 3),
+    problem: `nests more than ${MAX_CONFIG_DEPTH} levels deep, deeper than any field of the config goes`,
+    fix: 'check what wrote it',
+  });
 }
 
-const showPath = (path: PathSegment[]): string =>
-  path.reduce<string>(
-    (shown, segment) =>
-      typeof segment === 'number'
-        ? `${shown}[${segment}]`
-        : shown
-          ? `${shown}.${segment}`
-          : segment,
-    '',
-  );
+/** The same problem reported twice (ajv repeats some through `oneOf`) counts once. */
+function distinct(issues: IssueInput[]): IssueInput[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = JSON.stringify(issue);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
 
-export function fieldPath(instancePath: string, extra?: string): string {
-  const segments = instancePath.split('/').filter(Boolean);
-  if (extra) segments.push(extra);
-  return segments.reduce(
-    (path, segment) =>
-      /^\d+$/.test(segment) ? `${path}[${segment}]` : path ? `${path}.${segment}` : segment,
-    '',
-  );
+/** ajv's JSON pointer (`/pipelines/0/name`) as a config path, with `extra` after it. */
+function pathOf(instancePath: string, extra?: string): ConfigPath {
+  const segments: Array<string | number> = instancePath
+    .split('/')
+    .filter(Boolean)
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
+  return extra === undefined ? segments : [...segments, extra];
 }
 
 /**
@@ -149,23 +145,40 @@ function constProperty(variants: unknown[]): string | undefined {
   );
 }
 
-function describeError(error: ErrorObject): string {
+function describeError(error: ErrorObject): IssueInput {
   const schema = error.parentSchema as
-    { title?: string; description?: string; oneOf?: Array<{ properties?: object }> } | undefined;
+    | {
+        title?: string;
+        description?: string;
+        oneOf?: Array<{ properties?: object }>;
+        items?: { title?: string };
+      }
+    | undefined;
   switch (error.keyword) {
     case 'required': {
       const missing = (error.params as { missingProperty: string }).missingProperty;
-      const hint =
-        missing === 'api_key' ? ' (a Stripe secret or restricted key, sk_... or rk_...)' : '';
-      return `\`${fieldPath(error.instancePath, missing)}\` is required${hint}`;
+      return {
+        at: pathOf(error.instancePath, missing),
+        problem: 'missing (required)',
+        ...(missing === 'api_key'
+          ? { fix: 'give a Stripe secret or restricted key (sk_... or rk_...)' }
+          : {}),
+      };
     }
     case 'additionalProperties': {
       const extra = (error.params as { additionalProperty: string }).additionalProperty;
-      return `\`${fieldPath(error.instancePath, extra)}\` is not a known field (check its spelling)`;
+      return {
+        at: pathOf(error.instancePath, extra),
+        problem: 'not a known field (check its spelling)',
+      };
     }
     case 'pattern':
     case 'format':
-      return `\`${fieldPath(error.instancePath)}\` is malformed: ${(schema?.description ?? schema?.title ?? error.message ?? '').replace(/\.$/, '')}`;
+      return {
+        at: pathOf(error.instancePath),
+        problem: 'malformed',
+        fix: schema?.description ?? schema?.title ?? error.message ?? '',
+      };
     case 'enum': {
       const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
       const given = error.data;
@@ -176,7 +189,10 @@ function describeError(error: ErrorObject): string {
               allowed.filter((v): v is string => typeof v === 'string'),
             )
           : '';
-      return `\`${fieldPath(error.instancePath)}\` must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}${hint}`;
+      return {
+        at: pathOf(error.instancePath),
+        problem: `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}${hint}`,
+      };
     }
     case 'discriminator': {
       const { tag } = error.params as { tag: string };
@@ -191,9 +207,21 @@ function describeError(error: ErrorObject): string {
               variants.filter((v): v is string => typeof v === 'string'),
             )
           : '';
-      return `\`${fieldPath(error.instancePath, tag)}\` must be one of ${variants.map((v) => JSON.stringify(v)).join(', ')}${hint}`;
+      return {
+        at: pathOf(error.instancePath, tag),
+        problem: `must be one of ${variants.map((v) => JSON.stringify(v)).join(', ')}${hint}`,
+      };
+    }
+    case 'minItems': {
+      const { limit } = error.params as { limit: number };
+      const item = (schema?.items?.title ?? 'entry').toLowerCase();
+      return {
+        at: pathOf(error.instancePath),
+        problem: `needs at least ${limit === 1 ? `one ${item}` : `${limit} ${item}s`}`,
+        fix: `add ${limit === 1 ? 'one' : 'them'}`,
+      };
     }
     default:
-      return `\`${fieldPath(error.instancePath) || 'config'}\` ${error.message ?? 'is invalid'}`;
+      return { at: pathOf(error.instancePath), problem: error.message ?? 'is invalid' };
   }
 }

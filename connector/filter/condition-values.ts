@@ -4,6 +4,7 @@
  * ranges for timestamps (see dates.ts). Form fields often hold every value as text, hence the
  * coercions; anything else is a problem naming the value, the property and the fix.
  */
+import { operator as op, propertyType, words, type ConfigPath, type Words } from '../words.js';
 import { TIME_VALUE_HELP, type TimeRange, parseTimeValue } from './dates.js';
 import type { OperatorInfo } from './operators.js';
 import type { Operand } from './predicates.js';
@@ -13,8 +14,14 @@ import type { PropertyInfo } from './properties.js';
 export type CoercedValues =
   /** `relative`: some date is relative ("30 days ago"), so the filter moves with time. */
   | { ok: true; operands: Operand[]; relative: boolean }
-  /** Every problem, each a complete sentence for the condition's position. */
-  | { ok: false; problems: string[] };
+  /** Every problem, each placed within the condition (`["values", 1]`). */
+  | { ok: false; problems: ValueProblem[] };
+
+export interface ValueProblem {
+  at: ConfigPath;
+  problem: Words;
+  fix?: Words;
+}
 
 const NUMERIC_TEXT = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
 
@@ -26,10 +33,10 @@ export function coerceValues(
   now: Date,
 ): CoercedValues {
   const operands: Operand[] = [];
-  const problems: string[] = [];
+  const problems: ValueProblem[] = [];
   let relative = false;
-  const fail = (index: number, text: string): void => {
-    problems.push(`values[${index}] ${text}`);
+  const fail = (index: number, problem: Words, fix?: Words): void => {
+    problems.push({ at: ['values', index], problem, ...(fix ? { fix } : {}) });
   };
   const { type, path } = property;
   rawValues.forEach((raw, index) => {
@@ -44,14 +51,20 @@ export function coerceValues(
         if (text === undefined) {
           fail(
             index,
-            `must be text for ${type === 'array' ? 'list' : 'text'} property "${path}", got ${raw === null ? 'null' : shown}.${raw === null ? ' To match missing values use is_null / is_empty.' : ''}`,
+            [
+              `must be text for ${type === 'array' ? 'list' : 'text'} property "${path}", got ${raw === null ? 'null' : shown}`,
+            ],
+            raw === null
+              ? words`To match missing values use ${op('is_null', false)} / ${op('is_empty', false)}`
+              : undefined,
           );
           return;
         }
         if (text === '') {
           fail(
             index,
-            `is empty text. To match empty or missing values use is_empty (or is_not_empty for the opposite).`,
+            ['empty text'],
+            words`To match empty or missing values use ${op('is_empty', false)} (or ${op('is_not_empty', false)} for the opposite)`,
           );
           return;
         }
@@ -59,9 +72,11 @@ export function coerceValues(
         if (enumValues && ['is', 'is_not', 'is_one_of', 'is_not_one_of'].includes(operator.id)) {
           const fold = caseSensitive ? (s: string) => s : (s: string) => s.toLowerCase();
           if (!enumValues.some((e) => fold(e) === fold(text))) {
+            const hint = didYouMean(text, enumValues).trim();
             fail(
               index,
-              `${shown} is not a possible value of "${path}".${didYouMean(text, enumValues)} Possible values: ${enumValues.join(', ')}.`,
+              [`${shown} is not a possible value of "${path}"`],
+              [`${hint ? `${hint} ` : ''}Possible values: ${enumValues.join(', ')}`],
             );
             return;
           }
@@ -76,7 +91,8 @@ export function coerceValues(
         if (n === undefined) {
           fail(
             index,
-            `must be a number for number property "${path}", got ${shown}.${raw === null ? ' To match missing values use is_null.' : ''}`,
+            words`must be a number for ${propertyType('number')} property "${path}", got ${shown}`,
+            raw === null ? words`To match missing values use ${op('is_null', false)}` : undefined,
           );
           return;
         }
@@ -91,7 +107,8 @@ export function coerceValues(
         if (b === undefined) {
           fail(
             index,
-            `must be true or false for boolean property "${path}", got ${shown}. Or use is_true / is_false without values.`,
+            words`must be true or false for ${propertyType('boolean')} property "${path}", got ${shown}`,
+            words`Or use ${op('is_true', false)} / ${op('is_false', false)} without values`,
           );
           return;
         }
@@ -101,7 +118,7 @@ export function coerceValues(
       case 'timestamp': {
         const parsed = parseTimeValue(raw, now);
         if (!parsed.ok) {
-          fail(index, `is not a valid date for "${path}": ${parsed.problem}. ${TIME_VALUE_HELP}.`);
+          fail(index, [`not a valid date for "${path}": ${parsed.problem}`], [TIME_VALUE_HELP]);
           return;
         }
         if (parsed.relative) relative = true;
@@ -109,7 +126,7 @@ export function coerceValues(
         return;
       }
       default:
-        fail(index, `cannot be compared with ${type} property "${path}".`);
+        fail(index, words`cannot be compared with ${propertyType(type)} property "${path}"`);
     }
   });
   if (problems.length > 0) return { ok: false, problems };
@@ -122,7 +139,11 @@ export function coerceValues(
       return {
         ok: false,
         problems: [
-          `operator "${operator.id}" needs values in the order [low, high], got [${describeValue(rawValues[0])}, ${describeValue(rawValues[1])}] where low is after high. Swap them.`,
+          {
+            at: ['values'],
+            problem: words`operator ${op(operator.id)} needs values in the order [low, high], got [${describeValue(rawValues[0])}, ${describeValue(rawValues[1])}] where low is after high`,
+            fix: ['Swap them'],
+          },
         ],
       };
     }

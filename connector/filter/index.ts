@@ -1,7 +1,7 @@
 /**
  * The filter language that picks which Stripe customers a pipeline imports.
  *
- *     compileFilter(pipeline.filter, { pipeline: 'eu_pro', now: new Date() })
+ *     compileFilter(pipeline.filter, { at: ['pipelines', 1, 'filter'], now: new Date() })
  *       .matches(customer)  // local, exact
  *       .pushDown           // what Stripe can pre-filter (always looser or equal)
  *
@@ -9,13 +9,13 @@
  * name), operators.ts (operator/type table), predicates.ts (evaluation, null semantics), dates.ts
  * (date values), matcher.ts (local matching), pushdown.ts (what is sent to Stripe).
  */
+import type { ConfigPath } from '../words.js';
 import { toMatcher } from './matcher.js';
 import { parseFilter } from './parse.js';
 import { type PushDown, derivePushDown, withStartDate } from './pushdown.js';
 import type { CompileContext, ConditionSpec, FilterNode, FilterSpec, Logical } from './tree.js';
 
 export type { CompileContext, ConditionSpec, FilterSpec, Logical, PushDown };
-export { FilterConfigError, type FilterIssue } from './issues.js';
 export { filterTooDeep } from './parse.js';
 export {
   OPERATORS,
@@ -77,14 +77,17 @@ export function restrictToCreatedFrom(
 }
 
 /**
- * Validates and compiles a pipeline's filter. Throws FilterConfigError (a ConfigError) listing
- * every problem, before any request is made.
+ * Validates and compiles a pipeline's filter. Throws a ConfigError listing every problem, each
+ * placed under `context.at` (default `["filter"]`), before any request is made.
  */
 export function compileFilter(
   spec: unknown,
-  context: { pipeline: string; now: Date },
+  context: { at?: ConfigPath; now: Date },
 ): CompiledFilter {
-  const { root, relativeDates } = parseFilter(spec, context);
+  const { root, relativeDates } = parseFilter(spec, {
+    at: context.at ?? ['filter'],
+    now: context.now,
+  });
   if (!root) {
     return {
       matches: () => true,

@@ -3,8 +3,24 @@
  * their items) and the number of values given. Each check answers with the problem to report,
  * naming what would fit instead, or undefined.
  */
+import { list, operator as op, propertyType, words, type Words } from '../words.js';
+import { operatorsFor } from './operator-names.js';
 import { type OperatorInfo, operatorsForType } from './operators.js';
 import type { PropertyInfo, PropertyType } from './properties.js';
+
+/** A problem with the condition and, after it, how to fix it. */
+export interface Misfit {
+  problem: Words;
+  fix: Words;
+}
+
+/** Operators as terms, unquoted, in a sentence: `is_empty, is_not_empty, exists or is_null`. */
+function operatorList(ids: readonly string[], last = ' or '): Words {
+  const terms = ids.map((id) => op(id, false));
+  const final = terms.pop();
+  if (!final) return [];
+  return terms.length === 0 ? [final] : [...list(terms), last, final];
+}
 
 const VALUE_EXAMPLES: Record<PropertyType, { one: string; two: string; many: string }> = {
   string: { one: '["pro"]', two: '["a", "b"]', many: '["pro", "team"]' },
@@ -27,36 +43,45 @@ function plural(n: number, word: string): string {
 export function propertyMismatch(
   operator: OperatorInfo,
   property: PropertyInfo,
-): string | undefined {
+): Misfit | undefined {
   const { type, path } = property;
   if (!operator.types.includes(type)) {
-    const allowed = operatorsForType(type).map((o) => o.id);
-    const hints: string[] = [];
+    const hints: Words[] = [];
     if (
       type === 'number' &&
       ['is_before', 'is_after', 'is_on_or_before', 'is_on_or_after'].includes(operator.id)
     ) {
       hints.push(
-        'is_before/is_after only apply to timestamps (created, discount.start, discount.end); for numbers use less_than/greater_than.',
+        words`${op('is_before', false)}/${op('is_after', false)} only apply to timestamps (created, discount.start, discount.end); for numbers use ${op('less_than', false)}/${op('greater_than', false)}.`,
       );
     }
     if (type === 'boolean' && operator.id !== 'is_true' && operator.id !== 'is_false') {
-      hints.push('For yes/no fields use is_true, is_false, or is with true/false.');
+      hints.push(
+        words`For yes/no fields use ${op('is_true', false)}, ${op('is_false', false)}, or ${op('is', false)} with true/false.`,
+      );
     }
     if (type === 'timestamp' && ['contains', 'starts_with', 'ends_with'].includes(operator.id)) {
-      hints.push('Dates are compared with is_before, is_after, is_between, ...');
+      hints.push(
+        words`Dates are compared with ${list(['is_before', 'is_after', 'is_between'].map((id) => op(id, false)))}, ...`,
+      );
     }
     if (type === 'object') {
-      hints.push(`To test a field inside it, name the field, e.g. "${path}.<field>".`);
+      hints.push([`To test a field inside it, name the field, e.g. "${path}.<field>".`]);
     }
-    return `operator "${operator.id}" does not apply to ${type} property "${path}". Operators for ${type} properties: ${allowed.join(', ')}.${hints.length ? ` ${hints.join(' ')}` : ''}`;
+    return {
+      problem: words`operator ${op(operator.id)} does not apply to ${propertyType(type)} property "${path}"`,
+      fix: [...operatorsFor(type), ...hints.flatMap((hint) => [' ', ...hint])],
+    };
   }
   if (
     type === 'array' &&
     property.itemType !== 'string' &&
     (operator.id === 'contains' || operator.id === 'does_not_contain')
   ) {
-    return `operator "${operator.id}" needs a list of text, but "${path}" is a list of objects. Use is_empty, is_not_empty, exists or is_null on it.`;
+    return {
+      problem: words`operator ${op(operator.id)} needs a list of text, but "${path}" is a list of objects`,
+      fix: words`Use ${operatorList(['is_empty', 'is_not_empty', 'exists', 'is_null'])} on it`,
+    };
   }
   return undefined;
 }
@@ -66,21 +91,41 @@ export function valueCountMismatch(
   operator: OperatorInfo,
   type: PropertyType,
   count: number,
-): string | undefined {
+): Misfit | undefined {
   const example = VALUE_EXAMPLES[type];
   const got = `got ${plural(count, 'value')}`;
+  const named = op(operator.id);
   switch (operator.values) {
     case 'none':
       if (count === 0) return undefined;
-      return `operator "${operator.id}" takes no values, ${got}. Remove "values" (or leave it empty).`;
-    case 'one':
+      return {
+        problem: words`operator ${named} takes no values, ${got}`,
+        fix: ['Remove "values" (or leave it empty)'],
+      };
+    case 'one': {
       if (count === 1) return undefined;
-      return `operator "${operator.id}" needs exactly 1 value, ${got}. Example: "values": ${example.one}.${count > 1 && operatorsForType(type).some((o) => o.id === 'is_one_of') && operator.id === 'is' ? ' To match any of several values use is_one_of.' : ''}`;
+      const several =
+        count > 1 &&
+        operator.id === 'is' &&
+        operatorsForType(type).some((o) => o.id === 'is_one_of');
+      return {
+        problem: words`operator ${named} needs exactly 1 value, ${got}`,
+        fix: several
+          ? words`Example: "values": ${example.one}. To match any of several values use ${op('is_one_of', false)}`
+          : words`Example: "values": ${example.one}`,
+      };
+    }
     case 'two':
       if (count === 2) return undefined;
-      return `operator "${operator.id}" needs exactly 2 values [low, high] (both included), ${got}. Example: "values": ${example.two}.`;
+      return {
+        problem: words`operator ${named} needs exactly 2 values [low, high] (both included), ${got}`,
+        fix: [`Example: "values": ${example.two}`],
+      };
     case 'many':
       if (count >= 1) return undefined;
-      return `operator "${operator.id}" needs at least 1 value, ${got}. Example: "values": ${example.many}.`;
+      return {
+        problem: words`operator ${named} needs at least 1 value, ${got}`,
+        fix: [`Example: "values": ${example.many}`],
+      };
   }
 }

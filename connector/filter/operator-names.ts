@@ -13,12 +13,13 @@ import {
   getOperator,
   operatorsForType,
 } from './operators.js';
+import { list, operator, propertyType, words, type Words } from '../words.js';
 import {
   closestMatches,
   describeKind,
   describeValue,
   didYouMean,
-  formatSuggestions,
+  suggestOperators,
 } from './suggest.js';
 import type { Logical } from './tree.js';
 import type { PropertyType } from './properties.js';
@@ -101,33 +102,46 @@ export function resolveOperator(raw: unknown): OperatorInfo | undefined {
   return getOperator(raw) ?? getOperator(normalizeOperator(raw));
 }
 
+/** The operators of `type` (every operator without one), as a sentence of terms. */
+export function operatorsFor(type: PropertyType | undefined): Words {
+  const ids = type ? operatorsForType(type).map((o) => o.id) : [...OPERATOR_IDS];
+  const named = list(ids.map((id) => operator(id, false)));
+  return type
+    ? words`Operators for ${propertyType(type)} properties: ${named}.`
+    : words`Operators: ${named}.`;
+}
+
 /** What is wrong with a condition's `operator` (naming those of `type`), or undefined. */
 export function operatorProblem(
   rawOperator: unknown,
   type: PropertyType | undefined,
-): string | undefined {
+): { problem: Words; fix: Words } | undefined {
   if (resolveOperator(rawOperator)) return undefined;
   const allowed = type ? operatorsForType(type).map((o) => o.id) : [...OPERATOR_IDS];
-  const allowedText = type
-    ? `Operators for ${type} properties: ${allowed.join(', ')}.`
-    : `Operators: ${allowed.join(', ')}.`;
+  const fix = operatorsFor(type);
   if (rawOperator === undefined || rawOperator === null) {
-    return `"operator" is missing. ${allowedText}`;
+    return { problem: ['"operator" is missing'], fix };
   }
   if (typeof rawOperator !== 'string') {
-    return `"operator" must be text, got ${describeKind(rawOperator)}. ${allowedText}`;
+    return { problem: [`"operator" must be text, got ${describeKind(rawOperator)}`], fix };
   }
   const normalized = normalizeOperator(rawOperator);
   const alias = OPERATOR_ALIASES.get(normalized);
   const suggestion = alias ? [alias] : closestMatches(normalized, allowed);
-  return `unknown operator ${JSON.stringify(rawOperator)}.${formatSuggestions(suggestion)} ${allowedText}`;
+  return {
+    problem: [`unknown operator ${JSON.stringify(rawOperator)}`],
+    fix: [...suggestOperators(suggestion), ...fix],
+  };
 }
 
 /**
  * A group's `logical` ("all" when absent) and what is wrong with it, if anything. An invalid one
  * is read as "all" so that the rest of the group is still checked and reported.
  */
-export function resolveLogical(raw: unknown): { logical: Logical; problem?: string } {
+export function resolveLogical(raw: unknown): {
+  logical: Logical;
+  problem?: { problem: string; fix: string };
+} {
   if (raw === undefined || raw === null) return { logical: 'all' };
   if (raw === 'all' || raw === 'any') return { logical: raw };
   const alias = typeof raw === 'string' ? LOGICAL_ALIASES.get(raw.trim().toLowerCase()) : undefined;
@@ -138,6 +152,9 @@ export function resolveLogical(raw: unknown): { logical: Logical; problem?: stri
       : '';
   return {
     logical: 'all',
-    problem: `logical ${describeValue(raw)} is not valid.${hint} Use "all" (every condition must match) or "any" (at least one must match).`,
+    problem: {
+      problem: `logical ${describeValue(raw)} is not valid`,
+      fix: `${hint ? `${hint.trim()} ` : ''}Use "all" (every condition must match) or "any" (at least one must match)`,
+    },
   };
 }

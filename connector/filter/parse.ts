@@ -4,15 +4,16 @@
  * - An absent/null filter, an empty string, or a group with no conditions matches everything.
  *   Empty nested groups are dropped (they add no constraint), whatever their `logical`.
  * - A filter given as a JSON string is parsed first (form fields often hold JSON text).
- * - Every problem is collected and thrown as one FilterConfigError (a ConfigError) before any
- *   request is made; each message names the pipeline, the position
- *   (`filter.conditions[1].conditions[0]`), what is wrong and how to fix it.
+ * - Every problem is collected and thrown as one ConfigError before any request is made; each
+ *   issue is placed at the key it is about (`[...at, "conditions", 1, "operator"]`, `at` being
+ *   where the filter sits in the config), says what is wrong and how to fix it.
  * - Relative dates ("30 days ago") are resolved here, once, against `context.now`.
  */
+import { ConfigError, type IssueInput } from '../errors.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 import { MAX_NESTING } from '../util/nesting.js';
+import type { ConfigPath, Words } from '../words.js';
 import { coerceValues } from './condition-values.js';
-import { type FilterIssue, FilterConfigError } from './issues.js';
 import { propertyMismatch, valueCountMismatch } from './operator-fit.js';
 import { operatorProblem, resolveLogical, resolveOperator } from './operator-names.js';
 import { describeKind, describeValue, didYouMean } from './suggest.js';
@@ -25,39 +26,39 @@ const SHAPE_HINT =
   'Expected {"logical": "all" | "any", "conditions": [{"property": "...", "operator": "...", "values": [...]}, ...]}';
 
 class Validator {
-  readonly issues: FilterIssue[] = [];
+  readonly issues: IssueInput[] = [];
   /** Some date value is relative ("30 days ago"): the filter's meaning moves with time. */
   relativeDates = false;
 
   constructor(private readonly context: CompileContext) {}
 
-  report(position: string, text: string): void {
-    this.issues.push({
-      position,
-      message: `pipeline ${JSON.stringify(this.context.pipeline)} ${position}: ${text}`,
-    });
+  /** A problem at `at` (a path within the filter), with how to fix it. */
+  report(at: ConfigPath, problem: string | Words, fix?: string | Words): void {
+    this.issues.push({ at: [...this.context.at, ...at], problem, ...(fix ? { fix } : {}) });
   }
 
   private unknownKeys(
     raw: Record<string, unknown>,
     allowed: readonly string[],
-    position: string,
+    at: ConfigPath,
     what: string,
   ): void {
     for (const key of Object.keys(raw)) {
       if (allowed.includes(key)) continue;
+      const hint = didYouMean(key, allowed).trim();
       this.report(
-        position,
-        `unknown key ${JSON.stringify(key)}.${didYouMean(key, allowed)} A ${what} has: ${allowed.join(', ')}.`,
+        [...at, key],
+        `unknown key ${JSON.stringify(key)}`,
+        `${hint ? `${hint} ` : ''}A ${what} has: ${allowed.join(', ')}`,
       );
     }
   }
 
-  node(raw: unknown, position: string): FilterNode | undefined {
+  node(raw: unknown, at: ConfigPath): FilterNode | undefined {
     if (!isPlainObject(raw)) {
       this.report(
-        position,
-        `expected a condition {"property", "operator", "values"} or a group {"logical", "conditions"}, got ${describeKind(raw)}.`,
+        at,
+        `expected a condition {"property", "operator", "values"} or a group {"logical", "conditions"}, got ${describeKind(raw)}`,
       );
       return undefined;
     }
@@ -65,76 +66,89 @@ class Validator {
     const groupish = 'conditions' in raw || 'logical' in raw;
     if (conditionish && groupish) {
       this.report(
-        position,
-        'mixes condition keys (property, operator, values) with group keys (logical, conditions). Put the condition inside the group\'s "conditions" list.',
+        at,
+        'mixes condition keys (property, operator, values) with group keys (logical, conditions)',
+        'Put the condition inside the group\'s "conditions" list',
       );
       return undefined;
     }
-    if (conditionish) return this.condition(raw, position);
-    if (groupish) return this.group(raw, position);
-    this.report(
-      position,
-      Object.keys(raw).length === 0
-        ? `is an empty object. Give a condition {"property": "email", "operator": "is", "values": ["a@b.com"]} or remove it.`
-        : `is neither a condition nor a group: unknown keys ${Object.keys(raw)
-            .map((k) => JSON.stringify(k))
-            .join(
-              ', ',
-            )}. A condition has ${CONDITION_KEYS.join(', ')}; a group has ${GROUP_KEYS.join(', ')}.`,
-    );
+    if (conditionish) return this.condition(raw, at);
+    if (groupish) return this.group(raw, at);
+    if (Object.keys(raw).length === 0) {
+      this.report(
+        at,
+        'an empty object',
+        'Give a condition {"property": "email", "operator": "is", "values": ["a@b.com"]} or remove it',
+      );
+    } else {
+      this.report(
+        at,
+        `neither a condition nor a group: unknown keys ${Object.keys(raw)
+          .map((k) => JSON.stringify(k))
+          .join(', ')}`,
+        `A condition has ${CONDITION_KEYS.join(', ')}; a group has ${GROUP_KEYS.join(', ')}`,
+      );
+    }
     return undefined;
   }
 
-  group(raw: Record<string, unknown>, position: string): GroupNode | undefined {
-    this.unknownKeys(raw, GROUP_KEYS, position, 'group');
+  group(raw: Record<string, unknown>, at: ConfigPath): GroupNode | undefined {
+    this.unknownKeys(raw, GROUP_KEYS, at, 'group');
     const { logical, problem } = resolveLogical(raw.logical);
-    if (problem) this.report(position, problem);
+    if (problem) this.report([...at, 'logical'], problem.problem, problem.fix);
     const rawConditions = raw.conditions;
     if (rawConditions === undefined || rawConditions === null) {
-      return { kind: 'group', position, logical, children: [] };
+      return { kind: 'group', at, logical, children: [] };
     }
     if (!Array.isArray(rawConditions)) {
       this.report(
-        position,
-        `"conditions" must be a list, got ${describeKind(rawConditions)}. ${SHAPE_HINT}.`,
+        [...at, 'conditions'],
+        `"conditions" must be a list, got ${describeKind(rawConditions)}`,
+        SHAPE_HINT,
       );
       return undefined;
     }
     const children: FilterNode[] = [];
     rawConditions.forEach((child, index) => {
-      const node = this.node(child, `${position}.conditions[${index}]`);
+      const node = this.node(child, [...at, 'conditions', index]);
       if (node) children.push(node);
     });
-    return { kind: 'group', position, logical, children };
+    return { kind: 'group', at, logical, children };
   }
 
-  condition(raw: Record<string, unknown>, position: string): ConditionNode | undefined {
+  condition(raw: Record<string, unknown>, at: ConfigPath): ConditionNode | undefined {
     const before = this.issues.length;
-    this.unknownKeys(raw, CONDITION_KEYS, position, 'condition');
+    this.unknownKeys(raw, CONDITION_KEYS, at, 'condition');
 
     // property
     let property: PropertyInfo | undefined;
     const rawProperty = raw.property;
     if (typeof rawProperty !== 'string' || rawProperty.trim() === '') {
-      this.report(
-        position,
-        rawProperty === undefined || rawProperty === null || rawProperty === ''
-          ? '"property" is missing. Name a customer field, e.g. "email", "address.country", "metadata.plan", "created".'
-          : `"property" must be a path like "metadata.plan", got ${describeKind(rawProperty)}.`,
-      );
+      if (rawProperty === undefined || rawProperty === null || rawProperty === '') {
+        this.report(
+          [...at, 'property'],
+          '"property" is missing',
+          'Name a customer field, e.g. "email", "address.country", "metadata.plan", "created"',
+        );
+      } else {
+        this.report(
+          [...at, 'property'],
+          `"property" must be a path like "metadata.plan", got ${describeKind(rawProperty)}`,
+        );
+      }
     } else {
       const resolved = resolveProperty(rawProperty);
       if (resolved.ok) property = resolved.info;
       else
         this.report(
-          position,
-          `property ${JSON.stringify(rawProperty)} is not valid: ${resolved.problem}`,
+          [...at, 'property'],
+          [`property ${JSON.stringify(rawProperty)} is not valid: `, ...resolved.problem],
         );
     }
 
     // operator
     const badOperator = operatorProblem(raw.operator, property?.type);
-    if (badOperator) this.report(position, badOperator);
+    if (badOperator) this.report([...at, 'operator'], badOperator.problem, badOperator.fix);
     const operator = badOperator ? undefined : resolveOperator(raw.operator);
 
     // case_sensitive
@@ -144,8 +158,8 @@ class Validator {
       if (typeof rawCase === 'boolean') caseSensitive = rawCase;
       else
         this.report(
-          position,
-          `"case_sensitive" must be true or false, got ${describeValue(rawCase)}.`,
+          [...at, 'case_sensitive'],
+          `"case_sensitive" must be true or false, got ${describeValue(rawCase)}`,
         );
     }
 
@@ -156,32 +170,38 @@ class Validator {
         rawValues = raw.values;
       } else {
         this.report(
-          position,
-          `"values" must be a list, got ${describeKind(raw.values)}. Wrap it in brackets: "values": [${describeValue(raw.values)}].`,
+          [...at, 'values'],
+          `"values" must be a list, got ${describeKind(raw.values)}`,
+          `Wrap it in brackets: "values": [${describeValue(raw.values)}]`,
         );
         return undefined;
       }
     }
 
     if (!property || !operator) return undefined;
-    const mismatch =
-      propertyMismatch(operator, property) ??
-      valueCountMismatch(operator, property.type, rawValues.length);
-    if (mismatch) {
-      this.report(position, mismatch);
+    const misfit = propertyMismatch(operator, property);
+    if (misfit) {
+      this.report([...at, 'operator'], misfit.problem, misfit.fix);
+      return undefined;
+    }
+    const miscount = valueCountMismatch(operator, property.type, rawValues.length);
+    if (miscount) {
+      this.report([...at, 'values'], miscount.problem, miscount.fix);
       return undefined;
     }
 
     const coerced = coerceValues(operator, property, rawValues, caseSensitive, this.context.now);
     if (!coerced.ok) {
-      for (const problem of coerced.problems) this.report(position, problem);
+      for (const { at: within, problem, fix } of coerced.problems) {
+        this.report([...at, ...within], problem, fix);
+      }
       return undefined;
     }
     if (coerced.relative) this.relativeDates = true;
     if (this.issues.length > before) return undefined;
     return {
       kind: 'condition',
-      position,
+      at,
       property,
       operator: operator.id,
       operands: coerced.operands,
@@ -224,50 +244,49 @@ function nestsGroupsBeyond(raw: unknown, limit: number): boolean {
   return false;
 }
 
-/** The error for a filter whose groups nest deeper than MAX_NESTING. */
-export function filterTooDeep(pipeline: string): FilterConfigError {
-  return new FilterConfigError(pipeline, [
-    {
-      position: 'filter',
-      message: `pipeline ${JSON.stringify(pipeline)} filter: its groups nest more than ${MAX_NESTING} levels deep, the most a filter may: flatten it (a group inside a group with the same "logical" can be merged into that group).`,
-    },
-  ]);
+/** The error for a filter at `at` whose groups nest deeper than MAX_NESTING. */
+export function filterTooDeep(at: ConfigPath): ConfigError {
+  return new ConfigError({
+    at,
+    problem: `its groups nest more than ${MAX_NESTING} levels deep, the most a filter may`,
+    fix: 'flatten it (a group inside a group with the same "logical" can be merged into that group)',
+  });
 }
 
-/** Parses and validates a raw filter config; throws FilterConfigError with every problem found. */
+/** Parses and validates a raw filter config; throws a ConfigError with every problem found. */
 export function parseFilter(spec: unknown, context: CompileContext): ParsedFilter {
-  if (typeof context?.pipeline !== 'string')
-    throw new TypeError('compileFilter: context.pipeline must be a string');
   if (!(context.now instanceof Date) || Number.isNaN(context.now.getTime())) {
     throw new TypeError('compileFilter: context.now must be a valid Date');
   }
   const validator = new Validator(context);
+  const failed = () => new ConfigError({ at: context.at, issues: validator.issues });
   let raw = spec;
   if (typeof raw === 'string') {
     if (raw.trim() === '') return { root: undefined, relativeDates: false };
     try {
       raw = JSON.parse(raw) as unknown;
     } catch (error) {
-      validator.report('filter', `is not valid JSON (${(error as Error).message}). ${SHAPE_HINT}.`);
-      throw new FilterConfigError(context.pipeline, validator.issues);
+      validator.report([], `not valid JSON (${(error as Error).message})`, SHAPE_HINT);
+      throw failed();
     }
   }
   if (raw === undefined || raw === null) return { root: undefined, relativeDates: false };
-  if (nestsGroupsBeyond(raw, MAX_NESTING)) throw filterTooDeep(context.pipeline);
+  if (nestsGroupsBeyond(raw, MAX_NESTING)) throw filterTooDeep(context.at);
   let root: FilterNode | undefined;
   if (Array.isArray(raw)) {
     validator.report(
-      'filter',
-      `must be an object, got a list. Wrap the conditions: {"logical": "all", "conditions": [...]}.`,
+      [],
+      'must be an object, got a list',
+      'Wrap the conditions: {"logical": "all", "conditions": [...]}',
     );
   } else if (!isPlainObject(raw)) {
-    validator.report('filter', `must be an object, got ${describeKind(raw)}. ${SHAPE_HINT}.`);
+    validator.report([], `must be an object, got ${describeKind(raw)}`, SHAPE_HINT);
   } else {
     // The root is a group even when it has no keys ({} matches everything); a bare condition
     // is accepted as a one-condition filter.
     const conditionish = 'property' in raw || 'operator' in raw || 'values' in raw;
-    root = conditionish ? validator.node(raw, 'filter') : validator.group(raw, 'filter');
+    root = conditionish ? validator.node(raw, []) : validator.group(raw, []);
   }
-  if (validator.issues.length > 0) throw new FilterConfigError(context.pipeline, validator.issues);
+  if (validator.issues.length > 0) throw failed();
   return { root: root ? simplify(root) : undefined, relativeDates: validator.relativeDates };
 }

@@ -17,6 +17,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { STRIPE_CUSTOMER_SCHEMA, type JsonSchema } from '../stripe/customer-schema.js';
+import { list, operator, words, type Words } from '../words.js';
 import { formatPath, parsePath } from './path.js';
 import { closestMatches, formatSuggestions } from './suggest.js';
 
@@ -53,7 +54,11 @@ export interface PropertyInfo {
   readonly description?: string;
 }
 
-export type PropertyResolution = { ok: true; info: PropertyInfo } | { ok: false; problem: string };
+export type PropertyResolution = { ok: true; info: PropertyInfo } | { ok: false; problem: Words };
+
+/** `(exists, is_empty, ...)`: what a filter can do with a value it cannot look inside. */
+const whole = (...ids: string[]): Words =>
+  words`(${list(ids.map((id) => operator(id, false)))}, ...)`;
 
 function schemaTypes(schema: JsonSchema): string[] {
   const raw = schema.type;
@@ -104,7 +109,7 @@ function child(
   parentSegments: readonly string[],
   key: string,
   rest: readonly string[],
-): { schema: JsonSchema; viaMap?: boolean } | { problem: string } {
+): { schema: JsonSchema; viaMap?: boolean } | { problem: Words } {
   const isRoot = parentSegments.length === 0;
   const parentPath = formatPath(parentSegments);
   const properties = parent.properties ?? {};
@@ -118,7 +123,7 @@ function child(
   const known = Object.keys(properties);
   if (known.length === 0) {
     return {
-      problem: `"${parentPath}" has no typed sub-fields in the schema, so "${formatPath([...parentSegments, key, ...rest])}" can't be checked; filter on "${parentPath}" itself (exists, is_empty, ...).`,
+      problem: words`"${parentPath}" has no typed sub-fields in the schema, so "${formatPath([...parentSegments, key, ...rest])}" can't be checked; filter on "${parentPath}" itself ${whole('exists', 'is_empty')}.`,
     };
   }
   const close = closestMatches(key, known).map((name) =>
@@ -136,13 +141,13 @@ function child(
     ? `Customer fields: ${known.join(', ')}.`
     : `Fields of ${parentPath}: ${known.join(', ')}.`;
   return {
-    problem: `${where} ${JSON.stringify(key)}.${formatSuggestions(close.slice(0, 3))} ${listing}`,
+    problem: [`${where} ${JSON.stringify(key)}.${formatSuggestions(close.slice(0, 3))} ${listing}`],
   };
 }
 
 /** Resolves parsed path segments against the customer schema. */
 export function resolveSegments(segments: readonly string[]): PropertyResolution {
-  if (segments.length === 0) return { ok: false, problem: 'the property path is empty.' };
+  if (segments.length === 0) return { ok: false, problem: ['the property path is empty.'] };
   let schema: JsonSchema = STRIPE_CUSTOMER_SCHEMA;
   /** Index of the first segment that was an arbitrary key of a map (metadata.<key>). */
   let mapKeyIndex: number | undefined;
@@ -153,22 +158,25 @@ export function resolveSegments(segments: readonly string[]): PropertyResolution
       const parentInfo = classify(schema, parentSegments);
       if (parentInfo?.type !== 'object') {
         const parentPath = formatPath(parentSegments);
-        let problem: string;
+        let problem: Words;
         if (parentInfo?.type === 'array') {
-          problem = `"${parentPath}" is a list and has no fields; filter the list itself (contains, is_empty, ...).`;
+          problem = words`"${parentPath}" is a list and has no fields; filter the list itself ${whole('contains', 'is_empty')}.`;
         } else if (parentInfo?.expandable) {
-          problem = `"${parentPath}" is an ID (text); the connector never expands it into an object, so filter on "${parentPath}" itself.`;
+          problem = [
+            `"${parentPath}" is an ID (text); the connector never expands it into an object, so filter on "${parentPath}" itself.`,
+          ];
         } else {
-          problem = `"${parentPath}" is a ${parentInfo?.type ?? 'value'} and has no fields.`;
+          let text = `"${parentPath}" is a ${parentInfo?.type ?? 'value'} and has no fields.`;
           if (mapKeyIndex !== undefined) {
             const quoted = formatPath([
               ...segments.slice(0, mapKeyIndex),
               segments.slice(mapKeyIndex).join('.'),
             ]);
-            problem += ` If the key contains dots, quote it: ${quoted}.`;
+            text += ` If the key contains dots, quote it: ${quoted}.`;
           } else {
-            problem += ` Filter on "${parentPath}" itself.`;
+            text += ` Filter on "${parentPath}" itself.`;
           }
+          problem = [text];
         }
         return { ok: false, problem };
       }
@@ -180,7 +188,7 @@ export function resolveSegments(segments: readonly string[]): PropertyResolution
   }
   const info = classify(schema, segments);
   if (!info) {
-    return { ok: false, problem: `"${formatPath(segments)}" has no usable type in the schema.` };
+    return { ok: false, problem: [`"${formatPath(segments)}" has no usable type in the schema.`] };
   }
   return { ok: true, info: { ...info, segments: [...segments], path: formatPath(segments) } };
 }
@@ -189,7 +197,7 @@ export function resolveSegments(segments: readonly string[]): PropertyResolution
 export function resolveProperty(path: string | readonly string[]): PropertyResolution {
   if (typeof path === 'string') {
     const parsed = parsePath(path);
-    if (!parsed.ok) return { ok: false, problem: parsed.problem };
+    if (!parsed.ok) return { ok: false, problem: [parsed.problem] };
     return resolveSegments(parsed.segments);
   }
   return resolveSegments(path);
@@ -200,7 +208,9 @@ export function resolvePropertyType(path: string | readonly string[]): PropertyT
   const resolved = resolveProperty(path);
   if (!resolved.ok) {
     const shown = typeof path === 'string' ? path : formatPath(path);
-    throw new ConfigError(`Unknown filter property ${JSON.stringify(shown)}: ${resolved.problem}`);
+    throw new ConfigError(
+      words`Unknown filter property ${JSON.stringify(shown)}: ${resolved.problem}`,
+    );
   }
   return resolved.info.type;
 }

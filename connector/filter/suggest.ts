@@ -1,5 +1,6 @@
 /** "Did you mean" and value descriptions for the filter's error messages. */
 import { editDistance } from '../util/edit-distance.js';
+import { list, operator, words, type Words } from '../words.js';
 
 /**
  * The candidates closest to `input` (case-insensitive), best first: those within a small edit
@@ -30,6 +31,16 @@ export function didYouMean(input: string, candidates: readonly string[], limit =
 export function formatSuggestions(suggestions: readonly string[]): string {
   if (suggestions.length === 0) return '';
   return ` Did you mean ${orList(suggestions.map((s) => JSON.stringify(s)))}?`;
+}
+
+/** `Did you mean "is" or "is_not"? ` with each operator a term, or nothing. */
+export function suggestOperators(ids: readonly string[]): Words {
+  if (ids.length === 0) return [];
+  const named = ids.map((id) => operator(id));
+  const last = named.pop() as ReturnType<typeof operator>;
+  return named.length === 0
+    ? words`Did you mean ${last}? `
+    : words`Did you mean ${list(named)} or ${last}? `;
 }
 
 /** "a", "a or b", "a, b or c". */

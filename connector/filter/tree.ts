@@ -12,6 +12,7 @@
  *         { "logical": "any", "conditions": [...] }   // nested group
  *       ] }
  */
+import type { ConfigPath } from '../words.js';
 import type { OperatorId } from './operators.js';
 import type { Operand } from './predicates.js';
 import type { PropertyInfo } from './properties.js';
@@ -35,7 +36,8 @@ export interface FilterSpec {
 /** A validated condition: property resolved, operator checked, values coerced. */
 export interface ConditionNode {
   readonly kind: 'condition';
-  readonly position: string;
+  /** Where it is written in the config. */
+  readonly at: ConfigPath;
   readonly property: PropertyInfo;
   readonly operator: OperatorId;
   readonly operands: readonly Operand[];
@@ -44,7 +46,8 @@ export interface ConditionNode {
 
 export interface GroupNode {
   readonly kind: 'group';
-  readonly position: string;
+  /** Where it is written in the config. */
+  readonly at: ConfigPath;
   readonly logical: Logical;
   readonly children: readonly FilterNode[];
 }
@@ -52,8 +55,8 @@ export interface GroupNode {
 export type FilterNode = ConditionNode | GroupNode;
 
 export interface CompileContext {
-  /** The pipeline's name, for error messages. */
-  pipeline: string;
+  /** Where the filter is in the config (`["pipelines", 0, "filter"]`): its problems are placed there. */
+  at: ConfigPath;
   /** The instant relative dates are resolved against. */
   now: Date;
 }

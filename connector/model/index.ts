@@ -5,6 +5,7 @@
  */
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
+import type { ConfigPath } from '../words';
 import { ConversionFailure, type Converter, typeConverter } from './convert';
 import { modelJsonSchema } from './json-schema';
 import { parseModelConfig } from './parse';
@@ -42,10 +43,14 @@ function ajv(): Ajv {
 }
 
 /**
- * Validates the raw `customer_model` config (ConfigError naming e.g. `customer_model[3].name`
- * and the fix) and compiles its converters and JSON Schema validator once.
+ * Validates the raw `customer_model` config (a ConfigError placed at e.g.
+ * `["customer_model", 3, "name"]`, with the fix) and compiles its converters and JSON Schema
+ * validator once.
  */
-export function compileCustomerModel(raw: unknown, path = 'customer_model'): CustomerModel {
+export function compileCustomerModel(
+  raw: unknown,
+  path: ConfigPath = ['customer_model'],
+): CustomerModel {
   const properties = parseModelConfig(raw, path);
   const names = properties.map((p) => p.name);
   const byName = new Map<string, ModelProperty>(properties.map((p) => [p.name, p]));
@@ -70,7 +75,7 @@ export function compileCustomerModel(raw: unknown, path = 'customer_model'): Cus
       const shown = unknown.slice(0, 10).map((k) => JSON.stringify(k));
       if (unknown.length > 10) shown.push(`and ${unknown.length - 10} more`);
       errors.push(
-        `unknown ${unknown.length === 1 ? 'property' : 'properties'} ${shown.join(', ')}: the customer_model has no such ${unknown.length === 1 ? 'column' : 'columns'} (add ${unknown.length === 1 ? 'it' : 'them'} to customer_model or stop returning ${unknown.length === 1 ? 'it' : 'them'})`,
+        `unknown ${unknown.length === 1 ? 'property' : 'properties'} ${shown.join(', ')}: the Customer Model has no such ${unknown.length === 1 ? 'column' : 'columns'} (add ${unknown.length === 1 ? 'it' : 'them'} to the Customer Model or stop returning ${unknown.length === 1 ? 'it' : 'them'})`,
       );
     }
     const record: Record<string, unknown> = {};
@@ -96,7 +101,7 @@ export function compileCustomerModel(raw: unknown, path = 'customer_model'): Cus
         : 'record';
       return {
         ok: false,
-        error: `${where}: does not match the customer_model schema (${first?.message ?? 'invalid'})`,
+        error: `${where}: does not match the Customer Model's schema (${first?.message ?? 'invalid'})`,
       };
     }
     return { ok: true, record };
@@ -104,7 +109,7 @@ export function compileCustomerModel(raw: unknown, path = 'customer_model'): Cus
 
   const convertValue = (name: string, value: unknown): ValueResult => {
     const converter = converters.get(name);
-    if (!converter) return { ok: false, error: `${name}: not a customer_model property` };
+    if (!converter) return { ok: false, error: `${name}: not a property of the Customer Model` };
     try {
       return { ok: true, value: converter(value, name) };
     } catch (error) {

@@ -1,5 +1,6 @@
 /** Validation of the raw `customer_model` config into compiled `ModelProperty` objects. */
 import { ConfigError } from '../errors';
+import { field, words, type ConfigPath } from '../words';
 import { isPlainObject } from '../util/is-plain-object';
 import { MAX_NESTING } from '../util/nesting';
 import { isWholeNumberIn } from '../util/whole-number';
@@ -48,27 +49,37 @@ export function columnNameProblem(name: unknown): string | undefined {
   return undefined;
 }
 
-function checkKeys(raw: Record<string, unknown>, allowed: readonly string[], path: string): void {
+function checkKeys(
+  raw: Record<string, unknown>,
+  allowed: readonly string[],
+  path: ConfigPath,
+): void {
   for (const key of Object.keys(raw)) {
     if (allowed.includes(key)) continue;
     const type = typeof raw.type === 'string' ? raw.type : undefined;
     if (ALL_SPECIFIC_KEYS.includes(key)) {
       const owner = Object.entries(TYPE_SPECIFIC_KEYS).find(([, keys]) => keys.includes(key))?.[0];
-      throw new ConfigError(
-        `${path}.${key}: "${key}" only applies to type "${owner}"${type ? `, not "${type}"` : ''}: remove it or change the type`,
-      );
+      throw new ConfigError({
+        at: [...path, key],
+        problem: `"${key}" only applies to type "${owner}"${type ? `, not "${type}"` : ''}`,
+        fix: 'remove it or change the type',
+      });
     }
-    throw new ConfigError(
-      `${path}.${key}: unknown key "${key}"${didYouMean(key, allowed)}; allowed keys are ${allowed.join(', ')}`,
-    );
+    throw new ConfigError({
+      at: [...path, key],
+      problem: `unknown key "${key}"${didYouMean(key, allowed)}`,
+      fix: `allowed keys are ${allowed.join(', ')}`,
+    });
   }
 }
 
 /** The error for a model whose types nest deeper than MAX_NESTING; `path` names the row. */
-export function modelTooDeep(path: string): ConfigError {
-  return new ConfigError(
-    `${path}: its types nest more than ${MAX_NESTING} levels deep (arrays, maps and objects inside one another), the most the Customer Model allows: use type "json" for the deeper part`,
-  );
+export function modelTooDeep(path: ConfigPath): ConfigError {
+  return new ConfigError({
+    at: path,
+    problem: `its types nest more than ${MAX_NESTING} levels deep (arrays, maps and objects inside one another), the most the Customer Model allows`,
+    fix: 'use type "json" for the deeper part',
+  });
 }
 
 /**
@@ -77,25 +88,31 @@ export function modelTooDeep(path: string): ConfigError {
  */
 function parseType(
   raw: Record<string, unknown>,
-  path: string,
+  path: ConfigPath,
   defaultNullable: boolean,
   depth: number,
+  /** The model row this type belongs to, named when the types nest too deep. */
+  row: ConfigPath,
 ): ModelType & { description?: string } {
-  if (depth > MAX_NESTING) throw modelTooDeep(path.replace(/^(customer_model\[\d+\]).*/, '$1'));
+  if (depth > MAX_NESTING) throw modelTooDeep(row);
   const type = raw.type;
   if (typeof type !== 'string' || !(MODEL_TYPES as readonly string[]).includes(type)) {
-    const shown = typeof type === 'string' ? `"${type}" is not a type` : 'is required';
-    throw new ConfigError(
-      `${path}.type: ${shown}${typeof type === 'string' ? didYouMean(type, MODEL_TYPES) : ''}; use one of ${MODEL_TYPES.join(', ')}`,
-    );
+    throw new ConfigError({
+      at: [...path, 'type'],
+      problem:
+        typeof type === 'string'
+          ? `"${type}" is not a type${didYouMean(type, MODEL_TYPES)}`
+          : 'missing (required)',
+      fix: `use one of ${MODEL_TYPES.join(', ')}`,
+    });
   }
   const nullable = raw.nullable ?? defaultNullable;
   if (typeof nullable !== 'boolean') {
-    throw new ConfigError(`${path}.nullable: must be true or false`);
+    throw new ConfigError({ at: [...path, 'nullable'], problem: 'must be true or false' });
   }
   const description = raw.description;
   if (description !== undefined && typeof description !== 'string') {
-    throw new ConfigError(`${path}.description: must be a string`);
+    throw new ConfigError({ at: [...path, 'description'], problem: 'must be a string' });
   }
   const extra = description === undefined ? {} : { description };
   const typeName = type as ModelTypeName;
@@ -103,41 +120,48 @@ function parseType(
     case 'decimal': {
       const precision = raw.precision;
       if (!isWholeNumberIn(precision, 1, MAX_DECIMAL_PRECISION)) {
-        throw new ConfigError(
-          `${path}.precision: a decimal needs "precision", the total number of digits, an integer from 1 to ${MAX_DECIMAL_PRECISION} (JSON numbers carry at most ${MAX_DECIMAL_PRECISION} exact digits; use type "string" for wider values)`,
-        );
+        throw new ConfigError({
+          at: [...path, 'precision'],
+          problem: `a decimal needs "precision", the total number of digits, an integer from 1 to ${MAX_DECIMAL_PRECISION}`,
+          fix: `JSON numbers carry at most ${MAX_DECIMAL_PRECISION} exact digits; use type "string" for wider values`,
+        });
       }
       const scale = raw.scale ?? 0;
       if (!isWholeNumberIn(scale, 0, precision)) {
-        throw new ConfigError(
-          `${path}.scale: must be an integer from 0 to precision (${precision}), the digits after the decimal point`,
-        );
+        throw new ConfigError({
+          at: [...path, 'scale'],
+          problem: `must be an integer from 0 to precision (${precision}), the digits after the decimal point`,
+        });
       }
       return { type: 'decimal', nullable, precision, scale, ...extra };
     }
     case 'array': {
       if (!isPlainObject(raw.items)) {
-        throw new ConfigError(
-          `${path}.items: an array needs "items", the type of its elements, e.g. { "type": "string" }`,
-        );
+        throw new ConfigError({
+          at: [...path, 'items'],
+          problem: 'an array needs "items", the type of its elements',
+          fix: 'give it, e.g. { "type": "string" }',
+        });
       }
       return {
         type: 'array',
         nullable,
-        items: parseElement(raw.items, `${path}.items`, depth),
+        items: parseElement(raw.items, [...path, 'items'], depth, row),
         ...extra,
       };
     }
     case 'map': {
       if (!isPlainObject(raw.values)) {
-        throw new ConfigError(
-          `${path}.values: a map needs "values", the type of its values, e.g. { "type": "string" }`,
-        );
+        throw new ConfigError({
+          at: [...path, 'values'],
+          problem: 'a map needs "values", the type of its values',
+          fix: 'give it, e.g. { "type": "string" }',
+        });
       }
       return {
         type: 'map',
         nullable,
-        values: parseElement(raw.values, `${path}.values`, depth),
+        values: parseElement(raw.values, [...path, 'values'], depth, row),
         ...extra,
       };
     }
@@ -148,7 +172,7 @@ function parseType(
       return {
         type: 'object',
         nullable,
-        properties: parsePropertyList(raw.properties, `${path}.properties`, depth),
+        properties: parsePropertyList(raw.properties, [...path, 'properties'], depth, row),
         ...extra,
       };
     }
@@ -158,51 +182,73 @@ function parseType(
 }
 
 /** `depth`: the depth of the type that holds this element. */
-function parseElement(raw: Record<string, unknown>, path: string, depth: number): ModelType {
+function parseElement(
+  raw: Record<string, unknown>,
+  path: ConfigPath,
+  depth: number,
+  row: ConfigPath,
+): ModelType {
   const type = typeof raw.type === 'string' ? (raw.type as ModelTypeName) : undefined;
   checkKeys(raw, [...COMMON_ELEMENT_KEYS, ...((type && TYPE_SPECIFIC_KEYS[type]) ?? [])], path);
-  return parseType(raw, path, false, depth + 1);
+  return parseType(raw, path, false, depth + 1, row);
 }
 
 /** `depth`: the depth of the object type that lists this property (0 for the model). */
-function parseProperty(raw: unknown, path: string, depth: number): ModelProperty {
+function parseProperty(
+  raw: unknown,
+  path: ConfigPath,
+  depth: number,
+  row: ConfigPath | undefined,
+): ModelProperty {
   if (!isPlainObject(raw)) {
-    throw new ConfigError(
-      `${path}: each property must be an object like { "name": "email", "type": "string" }`,
-    );
+    throw new ConfigError({
+      at: path,
+      problem: 'each property must be an object like { "name": "email", "type": "string" }',
+    });
   }
   const nameProblem = columnNameProblem(raw.name);
-  if (nameProblem) throw new ConfigError(`${path}.name: ${nameProblem}`);
+  if (nameProblem) throw new ConfigError({ at: [...path, 'name'], problem: nameProblem });
   const type = typeof raw.type === 'string' ? (raw.type as ModelTypeName) : undefined;
   checkKeys(raw, [...COMMON_PROPERTY_KEYS, ...((type && TYPE_SPECIFIC_KEYS[type]) ?? [])], path);
-  return { name: raw.name as string, ...parseType(raw, path, true, depth + 1) };
+  return { name: raw.name as string, ...parseType(raw, path, true, depth + 1, row ?? path) };
 }
 
-function parsePropertyList(raw: unknown, path: string, depth: number): ModelProperty[] {
+function parsePropertyList(
+  raw: unknown,
+  path: ConfigPath,
+  depth: number,
+  row?: ConfigPath,
+): ModelProperty[] {
   if (!Array.isArray(raw)) {
-    throw new ConfigError(
-      `${path}: must be a list of properties like [{ "name": "email", "type": "string" }]`,
-    );
+    throw new ConfigError({
+      at: path,
+      problem: 'must be a list of properties like [{ "name": "email", "type": "string" }]',
+    });
   }
   if (raw.length === 0) {
-    throw new ConfigError(`${path}: list at least one property`);
+    throw new ConfigError({ at: path, problem: 'no property listed', fix: 'list at least one' });
   }
   const seen = new Map<string, number>();
   return raw.map((entry, index) => {
-    const property = parseProperty(entry, `${path}[${index}]`, depth);
+    const property = parseProperty(entry, [...path, index], depth, row);
     const key = property.name.toLowerCase();
     const first = seen.get(key);
     if (first !== undefined) {
-      throw new ConfigError(
-        `${path}[${index}].name: "${property.name}" is already used by ${path}[${first}] (column names are compared case-insensitively, as warehouses do): rename one of them`,
-      );
+      throw new ConfigError({
+        at: [...path, index, 'name'],
+        problem: words`"${property.name}" is already used by ${field([...path, first])} (column names are compared case-insensitively, as warehouses do)`,
+        fix: 'rename one of them',
+      });
     }
     seen.set(key, index);
     return property;
   });
 }
 
-/** Validates the raw config list; throws ConfigError naming `path[i].field` and the fix. */
-export function parseModelConfig(raw: unknown, path = 'customer_model'): ModelProperty[] {
+/** Validates the raw config list; throws a ConfigError placed at `[...path, i, field]`. */
+export function parseModelConfig(
+  raw: unknown,
+  path: ConfigPath = ['customer_model'],
+): ModelProperty[] {
   return parsePropertyList(raw, path, 0);
 }

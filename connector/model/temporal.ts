@@ -15,6 +15,7 @@ import {
   utcMilliseconds,
   zoneOffsetMinutes,
 } from '../util/iso-date-time';
+import { isoFromMillis } from '../util/unix-time';
 
 const MIN_MS = -62_135_596_800_000; // 0001-01-01T00:00:00Z
 const MAX_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
@@ -75,9 +76,7 @@ function parts(ms: number): { date: string; time: string; year: number } {
 /** `YYYY-MM-DDTHH:MM:SS[.sss]Z` */
 export function toDateTime(value: unknown): string | undefined {
   const ms = toEpochMs(value);
-  if (ms === undefined) return undefined;
-  const { date, time } = parts(ms);
-  return `${date}T${time}Z`;
+  return ms === undefined ? undefined : isoFromMillis(ms);
 }
 
 /** `YYYY-MM-DD` (UTC). */

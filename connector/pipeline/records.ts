@@ -1,4 +1,5 @@
 import type { StripeCustomer } from '../stripe/customer-schema';
+import { isoFromSeconds } from '../util/unix-time';
 
 /**
  * Bookkeeping fields every record carries, so warehouses can dedupe and delete:
@@ -58,6 +59,6 @@ export function deletionRecord(layout: RecordLayout, id: string, deletedAt: numb
     [layout.primaryKey]: id,
     [layout.cursorField]: deletedAt,
     [layout.deletedFlag]: true,
-    [CDC_DELETED_AT]: new Date(deletedAt * 1000).toISOString(),
+    [CDC_DELETED_AT]: isoFromSeconds(deletedAt),
   };
 }

@@ -1,4 +1,5 @@
 import type { ReadSettings } from '../config/config';
+import { isoFromSeconds } from '../util/unix-time';
 import type { StripePort } from '../stripe/port';
 import { collectCustomerChanges, type CustomerChange } from '../stripe/customer-changes';
 import { OPEN_END, readCustomerSlices, type SlicePage } from '../stripe/customer-slices';
@@ -17,12 +18,22 @@ import {
   type PipelineState,
 } from './state';
 
-/** How a record came to be emitted; n8n items carry it, Airbyte ignores it. */
+/**
+ * How a record came to be emitted, from the pipeline's point of view: `listed` by an import;
+ * `created` when it is new to the pipeline (created in Stripe, or it starts matching the filter);
+ * `updated` when the pipeline had it and it changed; `deleted` when the pipeline must drop it
+ * (deleted in Stripe, or it stops matching the filter). n8n items carry it, Airbyte ignores it.
+ */
 export type ChangeKind = 'listed' | 'created' | 'updated' | 'deleted';
+
+/** What happened to the customer in Stripe, whatever it means for the pipeline. */
+export type StripeChangeKind = 'created' | 'updated' | 'deleted';
 
 export interface EmittedRecord {
   record: OutputRecord;
   change: ChangeKind;
+  /** For a change read from events (not for `listed`): what Stripe's events say happened. */
+  stripeChange?: StripeChangeKind;
 }
 
 /**
@@ -406,6 +417,7 @@ async function* emitChanges(
       deletions.push({
         record: deletionRecord(pipeline.layout, change.id, change.lastEventAt),
         change: 'deleted',
+        stripeChange: stripeChangeOf(change),
       });
     } else {
       summary.filteredOut++;
@@ -416,13 +428,17 @@ async function* emitChanges(
     toShape,
     (customer) => versionOf.get(customer.id) ?? 0,
   );
-  const created = new Set(
-    batch.filter((change) => change.createdInWindow).map((change) => change.id),
-  );
-  const items: EmittedRecord[] = shaped.records.map((record) => ({
-    record,
-    change: created.has(String(record[pipeline.layout.primaryKey])) ? 'created' : 'updated',
-  }));
+  const byId = new Map(batch.map((change) => [change.id, change]));
+  const items: EmittedRecord[] = shaped.records.map((record) => {
+    const change = byId.get(String(record[pipeline.layout.primaryKey]));
+    // New to the pipeline: created in Stripe, or not selected before (it starts matching).
+    const isNew = !change || change.createdInWindow || !change.selectedBefore;
+    return {
+      record,
+      change: isNew ? 'created' : 'updated',
+      ...(change ? { stripeChange: stripeChangeOf(change) } : {}),
+    };
+  });
   summary.deletions += deletions.length;
   yield* report(pipeline, summary, shaped, [...items, ...deletions]);
   return {
@@ -430,6 +446,11 @@ async function* emitChanges(
     heldAt: Math.min(Infinity, ...malformed.map((change) => change.firstEventAt)),
     emitted: batch.filter((_, index) => current[index] !== 'malformed'),
   };
+}
+
+function stripeChangeOf(change: CustomerChange): StripeChangeKind {
+  if (change.deleted) return 'deleted';
+  return change.createdInWindow ? 'created' : 'updated';
 }
 
 async function* report(
@@ -475,4 +496,4 @@ function describe(summary: PipelineSummary): string {
   return parts.join(', ');
 }
 
-const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
+const iso = isoFromSeconds;

@@ -1,4 +1,5 @@
 import { DataError } from '../errors';
+import { field, value, words } from '../words';
 import type { StripeCustomer } from '../stripe/customer-schema';
 import type { PipelineDefinition } from './definition';
 import { liveRecord, type OutputRecord } from './records';
@@ -58,9 +59,14 @@ export async function shapeCustomers(
       reason = `transformation failed: ${outcome.message}`;
     }
     if (pipeline.onError === 'fail') {
+      const onError = [...pipeline.at, 'on_error'];
       throw new DataError(
-        `Pipeline "${pipeline.name}": customer ${customer.id} ${reason}. ` +
-          'Fix the transformation or the Customer Model, or set the pipeline\'s `on_error` to "skip" to import the other customers.',
+        {
+          at: pipeline.at,
+          problem: `customer ${customer.id} ${reason}`,
+          fix: words`fix the transformation or the Customer Model, or set ${field(onError)} to ${value(onError, 'skip')} to import the other customers`,
+        },
+        pipeline.names ? { names: pipeline.names } : {},
       );
     }
     result.skipped.push({ id: customer.id, cause: 'error', reason });

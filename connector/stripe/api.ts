@@ -152,7 +152,7 @@ export class StripeApi implements StripePort {
     };
   }
 
-  /** One page of customer.created/updated/deleted events, newest first. */
+  /** One page of the events a customer change can come with (CUSTOMER_EVENT_TYPES), newest first. */
   async listCustomerEvents(params: {
     created: CreatedRange;
     startingAfter?: string;
@@ -244,12 +244,13 @@ function parseBaseUrl(apiBaseUrl: string | undefined): {
   try {
     url = new URL(apiBaseUrl);
   } catch {
-    throw new ConfigError(
-      `\`api_base_url\` is not a URL: expected something like https://api.stripe.com, got "${apiBaseUrl}".`,
-    );
+    throw new ConfigError({
+      at: ['api_base_url'],
+      problem: `not a URL: expected something like https://api.stripe.com, got "${apiBaseUrl}"`,
+    });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError('`api_base_url` must start with http:// or https://.');
+    throw new ConfigError({ at: ['api_base_url'], problem: 'must start with http:// or https://' });
   }
   const protocol = url.protocol === 'http:' ? 'http' : 'https';
   return {

@@ -1,4 +1,9 @@
-import type { CustomerEvent, EventPage, StripePort } from './port';
+import {
+  CUSTOMER_OBJECT_EVENT_TYPES,
+  type CustomerEvent,
+  type EventPage,
+  type StripePort,
+} from './port';
 import { isWellFormedCustomer, type StripeCustomer } from './customer-schema';
 import { TransientError } from '../errors';
 import { StaleCursorError } from './errors';
@@ -30,6 +35,13 @@ export interface CustomerChange {
    * reported as deleted when the warehouse may hold it.
    */
   everSelected: boolean;
+  /**
+   * Whether the customer as it was before its first event of the window satisfied the selection,
+   * or may have (a payload that cannot be judged): what the destination holds of it. A customer
+   * selected now that was not selected before is new to the pipeline, whatever Stripe calls the
+   * change. False when the window's first event created it.
+   */
+  selectedBefore: boolean;
 }
 
 /** Which customers a pipeline keeps, as the change reader needs to know it. */
@@ -120,8 +132,9 @@ const MIN_WINDOW_SECONDS = 60;
 const MAX_WINDOW_GROWTH = 8;
 
 /**
- * Opens the customer.created/updated/deleted events since the cursor. The first page (newest
- * first, as Stripe lists them) gives Stripe's clock, which decides whether the cursor is usable;
+ * Opens the customer events since the cursor (the customer's own, and those of objects that
+ * change its fields: relatedCustomer below). The first page (newest first, as Stripe lists them)
+ * gives Stripe's clock, which decides whether the cursor is usable;
  * a window that fits that page is the only one, so a quiet account costs one request. A backlog
  * is read oldest window first, each collapsed to one change per customer. Events rendered in the
  * API version the connector pins carry a complete, current object; others are left for the
@@ -281,12 +294,18 @@ class WindowCollector {
       this.absorbed.add(event.id);
       if (this.seen.has(event)) {
         this.alreadyProcessed++;
-        const id = (event.object as { id?: unknown } | null)?.id;
-        if (typeof id === 'string') {
-          this.processedAt.set(id, Math.max(this.processedAt.get(id) ?? 0, event.created));
+        const customerId = changedCustomerId(event);
+        if (customerId !== undefined) {
+          this.processedAt.set(
+            customerId,
+            Math.max(this.processedAt.get(customerId) ?? 0, event.created),
+          );
         }
-      } else if (!isWellFormedCustomer(event.object)) this.malformed++;
-      else absorb(this.byId, event, this.pinnedVersion, this.selection);
+        continue;
+      }
+      const observed = observe(event, this.pinnedVersion, this.selection);
+      if (observed === 'malformed') this.malformed++;
+      else if (observed !== 'irrelevant') absorb(this.byId, event, observed, this.pinnedVersion);
     }
     return this;
   }
@@ -313,35 +332,50 @@ class WindowCollector {
   }
 }
 
+/**
+ * What one event says about a customer, whatever kind of event it is:
+ * - `payload`: the customer after the event (for a deletion: just before it), when the event
+ *   carries one that can stand for a fresh retrieve;
+ * - `selected`: whether a state of the customer it shows satisfied the selection, or may have;
+ * - `before`: whether the customer as it was before the event satisfied the selection, or may
+ *   have; undefined when the event cannot change whether it does (so the states around it say).
+ */
+interface Observation {
+  customerId: string;
+  payload: StripeCustomer | undefined;
+  selected: boolean;
+  before: boolean | undefined;
+  created: boolean;
+  deleted: boolean;
+}
+
+/** Time of the event that decided a change's `selectedBefore` (the oldest one that could). */
+const judgedAt = new WeakMap<CustomerChange, number>();
+
 function absorb(
   byId: Map<string, CustomerChange>,
   event: CustomerEvent,
+  observed: Observation,
   pinnedVersion: string,
-  selection: Selection,
 ): void {
-  const customer = event.object;
-  // The state after this event (for a deletion: just before it), and the state before an update.
-  // A payload of another API version may name or shape fields differently: it is only judged
-  // when it holds every field the filter reads; otherwise the customer may have been selected.
-  const judgeable =
-    event.apiVersion === pinnedVersion ||
-    (selection.fieldsRead !== undefined &&
-      [...selection.fieldsRead].every((field) => field in customer));
-  const selected =
-    !judgeable ||
-    selection.matches(customer) ||
-    (event.type === 'customer.updated' &&
-      selection.matches(applyPrevious(customer, event.previousAttributes)));
-  const deleted = event.type === 'customer.deleted';
   const processed = { id: event.id, created: event.created };
-  const known = byId.get(customer.id);
+  const known = byId.get(observed.customerId);
   if (known) {
     known.events.push(processed);
     // Stripe lists newest first, but leaves the order within one second undocumented: nothing
     // here may depend on which of two same-second events comes first.
-    known.everSelected ||= selected;
-    known.createdInWindow ||= event.type === 'customer.created';
-    known.deleted ||= deleted;
+    known.everSelected ||= observed.selected;
+    known.createdInWindow ||= observed.created;
+    known.deleted ||= observed.deleted;
+    // The state before the window is the one before its oldest event that could change whether
+    // the customer is selected; events of that same second come in no documented order, so any
+    // of them may be the first.
+    if (observed.before !== undefined) {
+      const at = judgedAt.get(known) ?? Infinity;
+      if (event.created < at) known.selectedBefore = observed.before;
+      else if (event.created === at) known.selectedBefore ||= observed.before;
+      judgedAt.set(known, Math.min(at, event.created));
+    }
     known.firstEventAt = Math.min(known.firstEventAt, event.created);
     // Which payload is the latest is unknown when events share the latest second: re-fetch.
     if (event.created >= known.lastEventAt || known.deleted) known.latest = undefined;
@@ -349,16 +383,147 @@ function absorb(
     return;
   }
   const keepPayload = event.apiVersion === pinnedVersion && byId.size < MAX_KEPT_PAYLOADS;
-  byId.set(customer.id, {
-    id: customer.id,
+  const change: CustomerChange = {
+    id: observed.customerId,
     firstEventAt: event.created,
     lastEventAt: event.created,
     events: [processed],
-    deleted,
-    createdInWindow: event.type === 'customer.created',
-    latest: !deleted && keepPayload ? customer : undefined,
-    everSelected: selected,
-  });
+    deleted: observed.deleted,
+    createdInWindow: observed.created,
+    latest: !observed.deleted && keepPayload ? observed.payload : undefined,
+    everSelected: observed.selected,
+    // Nothing in the window could change whether it is selected: as it is now.
+    selectedBefore: observed.before ?? true,
+  };
+  if (observed.before !== undefined) judgedAt.set(change, event.created);
+  byId.set(observed.customerId, change);
+}
+
+/** What a customer.created/updated/deleted event says. */
+function observeCustomerEvent(
+  event: CustomerEvent,
+  customer: StripeCustomer,
+  pinnedVersion: string,
+  selection: Selection,
+): Observation {
+  // The state after this event (for a deletion: just before it), and the state before an update.
+  // A payload of another API version may name or shape fields differently: it is only judged
+  // when it holds every field the filter reads; otherwise the customer may have been selected.
+  const judgeable =
+    event.apiVersion === pinnedVersion ||
+    (selection.fieldsRead !== undefined &&
+      [...selection.fieldsRead].every((field) => field in customer));
+  // Before a creation the customer did not exist; a deletion's payload is the customer just
+  // before it; an update's is after it, with the old values in previous_attributes.
+  const before =
+    event.type !== 'customer.created' &&
+    (!judgeable ||
+      selection.matches(
+        event.type === 'customer.updated'
+          ? applyPrevious(customer, event.previousAttributes)
+          : customer,
+      ));
+  return {
+    customerId: customer.id,
+    payload: customer,
+    selected: !judgeable || selection.matches(customer) || before,
+    before,
+    created: event.type === 'customer.created',
+    deleted: event.type === 'customer.deleted',
+  };
+}
+
+/**
+ * What an event of another object says about a customer: that its `fields` may have changed,
+ * with no customer payload (it is read again). Whether it was selected before cannot be judged
+ * when the filter reads one of those fields: it may have been. When the filter reads none of
+ * them, the event changed nothing about the selection: the states around it decide.
+ */
+function observeRelatedChange(
+  customerId: string,
+  fields: readonly string[],
+  selection: Selection,
+): Observation {
+  const filterReads =
+    selection.fieldsRead === undefined || fields.some((field) => selection.fieldsRead?.has(field));
+  return {
+    customerId,
+    payload: undefined,
+    selected: filterReads,
+    before: filterReads ? true : undefined,
+    created: false,
+    deleted: false,
+  };
+}
+
+/**
+ * Customer fields that change through other objects, and the event that does come then. Stripe
+ * documents `customer.updated` for "any property of a customer", but not that it accompanies
+ * these paths (see docs/guarantees.md for the sources), so each is read from its own event and
+ * the customer is retrieved again:
+ * - `discount`: a coupon attached, switched or removed (`customer.discount.*`; one with
+ *   `subscription` set is a subscription's discount, which leaves the customer's alone);
+ * - `default_source`: the first source becomes it, deleting it moves or clears it
+ *   (`customer.source.created` / `.deleted`);
+ * - `invoice_settings.default_payment_method`: detaching that payment method clears it
+ *   (`payment_method.detached`, whose customer is in `previous_attributes`).
+ */
+function relatedCustomer(
+  event: CustomerEvent,
+): { customerId: string; fields: readonly string[] } | 'irrelevant' | 'malformed' {
+  const object = isPlainObject(event.object) ? event.object : undefined;
+  if (!object) return 'malformed';
+  const customerOf = (value: unknown) =>
+    typeof value === 'string' && value.startsWith('cus_') ? value : undefined;
+  switch (event.type) {
+    case 'customer.discount.created':
+    case 'customer.discount.updated':
+    case 'customer.discount.deleted': {
+      if (object.subscription) return 'irrelevant';
+      const customerId = customerOf(object.customer);
+      return customerId ? { customerId, fields: ['discount'] } : 'malformed';
+    }
+    case 'customer.source.created':
+    case 'customer.source.deleted': {
+      const customerId = customerOf(object.customer);
+      return customerId ? { customerId, fields: ['default_source'] } : 'malformed';
+    }
+    case 'payment_method.detached': {
+      const customerId = customerOf(event.previousAttributes?.customer);
+      return customerId ? { customerId, fields: ['invoice_settings'] } : 'irrelevant';
+    }
+    default:
+      return 'malformed';
+  }
+}
+
+/** The customer an event changes, if it names one. */
+function changedCustomerId(event: CustomerEvent): string | undefined {
+  if ((CUSTOMER_OBJECT_EVENT_TYPES as readonly string[]).includes(event.type)) {
+    const id = (event.object as { id?: unknown } | null)?.id;
+    return typeof id === 'string' ? id : undefined;
+  }
+  const related = relatedCustomer(event);
+  return typeof related === 'string' ? undefined : related.customerId;
+}
+
+/**
+ * What an event says about a customer, or why it is left out: `malformed` (no customer to key),
+ * `irrelevant` (it changes no customer field).
+ */
+function observe(
+  event: CustomerEvent,
+  pinnedVersion: string,
+  selection: Selection,
+): Observation | 'irrelevant' | 'malformed' {
+  if ((CUSTOMER_OBJECT_EVENT_TYPES as readonly string[]).includes(event.type)) {
+    return isWellFormedCustomer(event.object)
+      ? observeCustomerEvent(event, event.object, pinnedVersion, selection)
+      : 'malformed';
+  }
+  const related = relatedCustomer(event);
+  if (typeof related === 'string') return related;
+  return observeRelatedChange(related.customerId, related.fields, selection);
 }
 
 /**

@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { ConfigError, ConnectorError, TransientError, errorMessage } from '../errors';
 import { redactSecrets } from './redact';
+import { field, words } from '../words';
 
 /** Permissions a restricted key may lack, named as Stripe's dashboard names them. */
 const PERMISSION_HINTS: Record<string, string> = {
@@ -16,7 +17,10 @@ export class StaleCursorError extends ConnectorError {
   }
 }
 
-/** The key lacks a permission (403 permission_error): which resource it may not read. */
+/**
+ * The key lacks a permission (HTTP 403; Stripe's body says `invalid_request_error`, v1 has no
+ * permission type): which resource it may not read.
+ */
 export class MissingPermissionError extends ConfigError {
   constructor(
     readonly resource: 'customers' | 'events',
@@ -74,6 +78,23 @@ function parseRetryAfter(value: string | undefined): number | undefined {
   return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, 60_000) : undefined;
 }
 
+/**
+ * What Stripe answered, as its body names it: the HTTP status and the error `type` of the body
+ * ("HTTP 403, invalid_request_error"). Stripe's v1 bodies use `invalid_request_error` for a
+ * rejected key (401) and a missing permission (403) alike; the SDK's class names
+ * (StripeAuthenticationError, StripePermissionError) are its own, not Stripe's, so they are not
+ * quoted. Without a status (a network failure) there is nothing to quote.
+ */
+function stripeAnswer(error: unknown): string {
+  const status = (error as { statusCode?: unknown }).statusCode;
+  const rawType = (error as { rawType?: unknown }).rawType;
+  const code = (error as { code?: unknown }).code;
+  const parts = [typeof status === 'number' ? `HTTP ${status}` : 'no HTTP status'];
+  if (typeof rawType === 'string' && rawType !== '') parts.push(rawType);
+  if (typeof code === 'string' && code !== '') parts.push(code);
+  return parts.join(', ');
+}
+
 /** What Stripe (or the network) answered, for errors built from an SDK failure. */
 function fromStripe(error: unknown): { cause: unknown; origin: 'stripe'; httpStatus?: number } {
   const status = (error as { statusCode?: unknown }).statusCode;
@@ -98,9 +119,7 @@ export function toConnectorError(
   const details = fromStripe(error);
   if (error instanceof Stripe.errors.StripeAuthenticationError) {
     return new ConfigError(
-      `Stripe rejected the API key (401 authentication_error): ${stripeMessage} ` +
-        'Check `api_key`: use a secret key (sk_live_/sk_test_) or a restricted key (rk_live_/rk_test_) ' +
-        'from Dashboard > Developers > API keys, and make sure it has not been rolled or deleted.',
+      words`Stripe rejected the API key (${stripeAnswer(error)}): ${stripeMessage} Check ${field(['api_key'])}: use a secret key (sk_live_/sk_test_) or a restricted key (rk_live_/rk_test_) from Dashboard > Developers > API keys, and make sure it has not been rolled or deleted.`,
       details,
     );
   }
@@ -108,10 +127,9 @@ export function toConnectorError(
   // `account_id`'s problem, not a missing permission.
   const code = (error as { code?: unknown }).code;
   if (code === 'account_invalid') {
+    const account = field(['account_id']);
     return new ConfigError(
-      `Stripe refused the connected account (${error instanceof Stripe.errors.StripeError ? `${error.statusCode ?? ''} ` : ''}account_invalid): ${stripeMessage} ` +
-        'Check `account_id` (acct_...): it must be an account connected to the platform that owns the key, ' +
-        "and the key must be the platform's (leave `account_id` empty to read the key's own account).",
+      words`Stripe refused the connected account (${stripeAnswer(error)}): ${stripeMessage} Check ${account} (acct_...): it must be an account connected to the platform that owns the key, and the key must be the platform's (leave ${account} empty to read the key's own account).`,
       details,
     );
   }
@@ -119,7 +137,7 @@ export function toConnectorError(
     const hint = PERMISSION_HINTS[resource];
     return new MissingPermissionError(
       resource,
-      `The API key may not read ${resource} (403 permission_error): ${stripeMessage} ` +
+      `The API key may not read ${resource} (${stripeAnswer(error)}): ${stripeMessage} ` +
         `If it is a restricted key, enable the "${hint}" permission for it in ` +
         'Dashboard > Developers > API keys > (your restricted key) > Edit, or use a secret key.',
       details,
@@ -133,8 +151,7 @@ export function toConnectorError(
     const param = error.param ? ` (parameter \`${error.param}\`)` : '';
     if (/account/i.test(error.param ?? '')) {
       return new ConfigError(
-        `Stripe refused the connected account${param}: ${stripeMessage} ` +
-          'Check `account_id` (acct_...): it must be an account connected to the platform that owns the key.',
+        words`Stripe refused the connected account${param}: ${stripeMessage} Check ${field(['account_id'])} (acct_...): it must be an account connected to the platform that owns the key.`,
         details,
       );
     }
@@ -146,23 +163,18 @@ export function toConnectorError(
   }
   if (error instanceof Stripe.errors.StripeConnectionError) {
     return new TransientError(
-      `Could not reach the Stripe API: ${stripeMessage} Check network access to the API ` +
-        '(and `api_base_url` if set); the read can be retried.',
+      words`Could not reach the Stripe API: ${stripeMessage} Check network access to the API (and ${field(['api_base_url'])} if set); the read can be retried.`,
       details,
     );
   }
   if (error instanceof Stripe.errors.StripeRateLimitError) {
     return new TransientError(
-      `Stripe kept answering 429 (rate limit) after all retries: ${stripeMessage} ` +
-        'Lower `max_share_of_rate_limits` or `requests_per_second`, or run when other integrations on this account are quieter.',
+      words`Stripe kept answering 429 (rate limit) after all retries: ${stripeMessage} Lower ${field(['max_share_of_rate_limits'])} or ${field(['requests_per_second'])}, or run when other integrations on this account are quieter.`,
       details,
     );
   }
   if (error instanceof Stripe.errors.StripeError) {
-    return new TransientError(
-      `Stripe failed with ${error.statusCode ?? 'no status'} ${error.type}: ${stripeMessage}`,
-      details,
-    );
+    return new TransientError(`Stripe failed (${stripeAnswer(error)}): ${stripeMessage}`, details);
   }
   return new ConnectorError('system', stripeMessage, { cause: error });
 }

@@ -6,11 +6,29 @@
 import type { DeletedStripeCustomer, StripeCustomer } from './customer-schema';
 import type { Endpoint } from './rate-budgets';
 
-export const CUSTOMER_EVENT_TYPES = [
+/** Events whose object is the customer itself. */
+export const CUSTOMER_OBJECT_EVENT_TYPES = [
   'customer.created',
   'customer.updated',
   'customer.deleted',
 ] as const;
+
+/**
+ * Events of other objects that change a customer field, which Stripe may send without
+ * `customer.updated` (customer-changes.ts says which field each one changes, and why). Stripe
+ * takes at most 20 names in `types[]`: these and the customer's own are 9.
+ */
+export const RELATED_EVENT_TYPES = [
+  'customer.discount.created',
+  'customer.discount.updated',
+  'customer.discount.deleted',
+  'customer.source.created',
+  'customer.source.deleted',
+  'payment_method.detached',
+] as const;
+
+/** Every event the engine reads, asked for by exact name. */
+export const CUSTOMER_EVENT_TYPES = [...CUSTOMER_OBJECT_EVENT_TYPES, ...RELATED_EVENT_TYPES];
 export type CustomerEventType = (typeof CUSTOMER_EVENT_TYPES)[number];
 
 /** The parts of a Stripe event the engine reads. */
@@ -19,7 +37,11 @@ export interface CustomerEvent {
   type: CustomerEventType;
   created: number;
   apiVersion: string | null;
-  object: StripeCustomer;
+  /**
+   * The event's object as Stripe sent it: the customer for CUSTOMER_OBJECT_EVENT_TYPES, the
+   * discount, source or payment method for the others. The events reader checks it.
+   */
+  object: unknown;
   previousAttributes: Record<string, unknown> | undefined;
 }
 
@@ -88,7 +110,7 @@ export interface StripePort {
   retrieveCustomer(
     id: string,
   ): Promise<{ customer: StripeCustomer | DeletedStripeCustomer; serverTime: number }>;
-  /** One page of customer.created/updated/deleted events, newest first. */
+  /** One page of the events of CUSTOMER_EVENT_TYPES, newest first. */
   listCustomerEvents(params: {
     created: CreatedRange;
     startingAfter?: string;

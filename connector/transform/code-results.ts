@@ -1,5 +1,5 @@
 /** Shared handling of what the code sandboxes (JavaScript and Python) hand back. */
-import type { TransformOutcome } from './types';
+import type { TransformOutcome, Transformer } from './types';
 
 const MAX_MESSAGE = 500;
 
@@ -44,4 +44,63 @@ export function parseBatchOutput(json: string, expected: number): TransformOutco
       message: 'the sandbox returned an unexpected result for this customer',
     };
   });
+}
+
+const LISTED_NAMES = 10;
+
+function quoted(names: readonly string[]): string {
+  const shown = names.slice(0, LISTED_NAMES).map((name) => JSON.stringify(name));
+  if (names.length > LISTED_NAMES) shown.push(`and ${names.length - LISTED_NAMES} more`);
+  return shown.join(', ');
+}
+
+/**
+ * Why a record from code does not have exactly the Customer Model's columns, or undefined when
+ * it does. Both directions are the same mistake (the code and the model disagree), so both stop
+ * the customer alike; a missing column is not quietly made null, since a typo in a key would
+ * otherwise empty a column for every customer. (A mapping is not affected: it names its columns
+ * in the config, and unmapped ones are null by design.)
+ */
+export function columnMismatch(
+  record: Record<string, unknown>,
+  columns: readonly string[],
+): string | undefined {
+  const wanted = new Set(columns);
+  const missing = columns.filter((column) => !Object.prototype.hasOwnProperty.call(record, column));
+  const extra = Object.keys(record).filter((key) => !wanted.has(key));
+  const problems: string[] = [];
+  if (missing.length > 0) {
+    const them = missing.length === 1 ? 'it' : 'them';
+    problems.push(
+      `it returned no ${quoted(missing)} (return every column of the Customer Model, null for no value, or remove ${them} from the Customer Model)`,
+    );
+  }
+  if (extra.length > 0) {
+    const one = extra.length === 1;
+    problems.push(
+      `it returned ${quoted(extra)}, which ${one ? 'is not a column' : 'are not columns'} of the Customer Model (add ${one ? 'it' : 'them'} to the Customer Model or stop returning ${one ? 'it' : 'them'})`,
+    );
+  }
+  return problems.length > 0 ? problems.join('; ') : undefined;
+}
+
+/**
+ * A code transformer whose records must have exactly `columns` (the Customer Model's); a record
+ * that does not becomes an error for that customer, which the pipeline's `on_error` handles.
+ * Without a model, code may return any keys.
+ */
+export function requireColumns(
+  transformer: Transformer,
+  columns: readonly string[] | undefined,
+): Transformer {
+  if (columns === undefined) return transformer;
+  return {
+    transformBatch: async (customers) =>
+      (await transformer.transformBatch(customers)).map((outcome): TransformOutcome => {
+        if (outcome.kind !== 'record') return outcome;
+        const mismatch = columnMismatch(outcome.record, columns);
+        return mismatch === undefined ? outcome : { kind: 'error', message: mismatch };
+      }),
+    close: () => transformer.close(),
+  };
 }

@@ -30,18 +30,18 @@ import {
   oneBatchAtATime,
   transformInOrder,
 } from './sandbox-batches';
-import type { CodeLimits, Transformer } from './types';
+import type { CodeLimits, TransformationPlace, Transformer } from './types';
 
 export async function createJavaScriptTransformer(
   source: string,
   limits: CodeLimits,
-  prefix: string,
+  place: TransformationPlace,
 ): Promise<Transformer> {
-  let sandbox: QuickJsSandbox | undefined = await QuickJsSandbox.create(source, limits, prefix);
+  let sandbox: QuickJsSandbox | undefined = await QuickJsSandbox.create(source, limits, place);
 
   /** Drops the current sandbox (without freeing: it may be inconsistent) and loads a new one. */
   const replace = async (): Promise<QuickJsSandbox> => {
-    sandbox = await QuickJsSandbox.create(source, limits, prefix);
+    sandbox = await QuickJsSandbox.create(source, limits, place);
     return sandbox;
   };
 
@@ -88,7 +88,7 @@ export async function createJavaScriptTransformer(
     return { kind: 'done', outcomes };
   };
 
-  const streak = new TimeoutStreak(limits.timeoutMs, prefix);
+  const streak = new TimeoutStreak(limits.timeoutMs, place);
   return oneBatchAtATime(
     'JavaScript',
     (customers) => transformInOrder(customers, attempt, streak),

@@ -35,6 +35,7 @@
  * converts it with `model.convert`.
  */
 import { ConfigError } from '../errors';
+import { field, words, type ConfigPath } from '../words';
 import { isPlainObject } from '../util/is-plain-object';
 import { type CustomerModel, columnNameProblem, didYouMean } from '../model';
 import { compileNode } from './expression/compile';
@@ -52,61 +53,76 @@ interface CompiledMapping {
   type: StaticType;
 }
 
-function expressionError(where: string, source: string, error: ExpressionError): ConfigError {
+function expressionError(at: ConfigPath, source: string, error: ExpressionError): ConfigError {
   const column = error.position + 1;
   const snippet = source.length <= 120 ? ` in ${JSON.stringify(source)}` : '';
-  return new ConfigError(`${where}, column ${column}: ${error.message}${snippet}`);
+  return new ConfigError({ at, problem: `at column ${column}: ${error.message}${snippet}` });
 }
 
-/** Validates and compiles every mapping (ConfigError naming `prefix.mappings[i]` and the fix). */
+const MODEL: ConfigPath = ['customer_model'];
+
+/** Validates and compiles every mapping (a ConfigError at `[...at, "mappings", i]`, with the fix). */
 function parseMappings(
   spec: Record<string, unknown>,
   model: CustomerModel | undefined,
-  prefix: string,
+  at: ConfigPath,
 ): CompiledMapping[] {
   for (const key of Object.keys(spec)) {
     if (key !== 'type' && key !== 'mappings') {
-      throw new ConfigError(
-        `${prefix}.${key}: unknown key "${key}" for a mapping transformation${didYouMean(key, ['mappings'])}; it takes "type" and "mappings"`,
-      );
+      throw new ConfigError({
+        at: [...at, key],
+        problem: `unknown key "${key}" for a mapping transformation${didYouMean(key, ['mappings'])}`,
+        fix: 'it takes "type" and "mappings"',
+      });
     }
   }
   const raw = spec.mappings;
   if (!Array.isArray(raw) || raw.length === 0) {
-    throw new ConfigError(
-      `${prefix}.mappings: list the columns to fill, e.g. [{ "to": "email", "from": "lower(email)" }]`,
-    );
+    throw new ConfigError({
+      at: [...at, 'mappings'],
+      problem: 'no column to fill',
+      fix: 'list the columns to fill, e.g. [{ "to": "email", "from": "lower(email)" }]',
+    });
   }
   const mappings: CompiledMapping[] = [];
   /** Filled columns by lower-cased name. */
   const seen = new Map<string, { index: number; to: string }>();
   raw.forEach((entry, index) => {
-    const where = `${prefix}.mappings[${index}]`;
+    const row: ConfigPath = [...at, 'mappings', index];
     if (!isPlainObject(entry)) {
-      throw new ConfigError(
-        `${where}: each mapping is an object like { "to": "email", "from": "email" }`,
-      );
+      throw new ConfigError({
+        at: row,
+        problem: 'each mapping is an object like { "to": "email", "from": "email" }',
+      });
     }
     for (const key of Object.keys(entry)) {
       if (key !== 'to' && key !== 'from') {
-        throw new ConfigError(
-          `${where}.${key}: unknown key "${key}"${didYouMean(key, ['to', 'from'])}; a mapping has "to" (the column) and "from" (the expression)`,
-        );
+        throw new ConfigError({
+          at: [...row, key],
+          problem: `unknown key "${key}"${didYouMean(key, ['to', 'from'])}`,
+          fix: 'a mapping has "to" (the column) and "from" (the expression)',
+        });
       }
     }
     const to = entry.to;
     if (typeof to !== 'string' || to === '') {
-      throw new ConfigError(`${where}.to: name the column to fill, e.g. "email"`);
+      throw new ConfigError({
+        at: [...row, 'to'],
+        problem: 'no column named',
+        fix: 'name the column to fill, e.g. "email"',
+      });
     }
     const property = model?.property(to);
     if (model && !property) {
-      throw new ConfigError(
-        `${where}.to: "${to}" is not a customer_model property${didYouMean(to, model.names)}; the properties are ${model.names.join(', ')} (add it to customer_model or map another one)`,
-      );
+      throw new ConfigError({
+        at: [...row, 'to'],
+        problem: words`"${to}" is not a property of ${field(MODEL)}${didYouMean(to, model.names)}; the properties are ${model.names.join(', ')}`,
+        fix: words`add it to ${field(MODEL)} or map another one`,
+      });
     }
     if (!model) {
       const problem = columnNameProblem(to);
-      if (problem) throw new ConfigError(`${where}.to: ${problem}`);
+      if (problem) throw new ConfigError({ at: [...row, 'to'], problem });
     }
     // Compared case-insensitively, as the model's names are: warehouses fold column names, so
     // "Email" and "email" would be one column filled twice.
@@ -116,31 +132,37 @@ function parseMappings(
         previous.to === to
           ? ''
           : ` (as "${previous.to}"; column names are compared case-insensitively, as warehouses do)`;
-      throw new ConfigError(
-        `${where}.to: "${to}" is already filled by ${prefix}.mappings[${previous.index}]${note}: keep one of them`,
-      );
+      throw new ConfigError({
+        at: [...row, 'to'],
+        problem: words`"${to}" is already filled by ${field([...at, 'mappings', previous.index])}${note}`,
+        fix: 'keep one of them',
+      });
     }
     seen.set(to.toLowerCase(), { index, to });
 
     const from = entry.from;
     if (typeof from !== 'string') {
-      throw new ConfigError(
-        `${where}.from: give an expression as text, e.g. "email", "address.city" or "lower(email)"`,
-      );
+      throw new ConfigError({
+        at: [...row, 'from'],
+        problem: 'no expression given',
+        fix: 'give an expression as text, e.g. "email", "address.city" or "lower(email)"',
+      });
     }
     let compiled;
     try {
       compiled = compileNode(parseExpression(from));
     } catch (error) {
-      if (error instanceof ExpressionError) throw expressionError(`${where}.from`, from, error);
+      if (error instanceof ExpressionError) throw expressionError([...row, 'from'], from, error);
       throw error;
     }
     if (property) {
       const problem = incompatibility(compiled.type, property);
       if (problem) {
-        throw new ConfigError(
-          `${where}.from: column "${to}" is ${property.type} but ${problem} (the expression gives ${describe(compiled.type)}): map a field of a matching type, or change the column's type in customer_model`,
-        );
+        throw new ConfigError({
+          at: [...row, 'from'],
+          problem: `column "${to}" is ${property.type} but ${problem} (the expression gives ${describe(compiled.type)})`,
+          fix: words`map a field of a matching type, or change the column's type in ${field(MODEL)}`,
+        });
       }
     }
     if (compiled.constant) {
@@ -149,16 +171,18 @@ function parseMappings(
         value = compiled.evaluate({}, []);
       } catch (error) {
         if (error instanceof EvaluationError) {
-          throw new ConfigError(`${where}.from: ${error.message}`);
+          throw new ConfigError({ at: [...row, 'from'], problem: error.message });
         }
         throw error;
       }
       if (model) {
         const converted = model.convertValue(to, value);
         if (!converted.ok) {
-          throw new ConfigError(
-            `${where}.from: the constant does not fit column ${converted.error}: change the constant or the column's type`,
-          );
+          throw new ConfigError({
+            at: [...row, 'from'],
+            problem: `the constant does not fit column ${converted.error}`,
+            fix: "change the constant or the column's type",
+          });
         }
       }
       // Objects and arrays (array(...), json_parse('{...}')) are copied per record: records are
@@ -176,13 +200,15 @@ function parseMappings(
   });
 
   if (model) {
-    for (const property of model.properties) {
+    model.properties.forEach((property) => {
       if (!property.nullable && !seen.has(property.name.toLowerCase())) {
-        throw new ConfigError(
-          `${prefix}.mappings: customer_model property "${property.name}" is not nullable but no mapping fills it: add { "to": "${property.name}", "from": "..." } or make it nullable`,
-        );
+        throw new ConfigError({
+          at: [...at, 'mappings'],
+          problem: words`property "${property.name}" of ${field(MODEL)} is not nullable but no mapping fills it`,
+          fix: `add { "to": "${property.name}", "from": "..." } or make it nullable`,
+        });
       }
-    }
+    });
   }
 
   return mappings;
@@ -196,10 +222,10 @@ function parseMappings(
  */
 export function mappingColumnSchemas(
   spec: Record<string, unknown>,
-  prefix: string,
+  at: ConfigPath,
 ): Record<string, JsonSchema> {
   const columns: Record<string, JsonSchema> = {};
-  for (const mapping of parseMappings(spec, undefined, prefix)) {
+  for (const mapping of parseMappings(spec, undefined, at)) {
     columns[mapping.to] = jsonSchemaOf(mapping.type, true);
   }
   return columns;
@@ -208,9 +234,9 @@ export function mappingColumnSchemas(
 export function compileMapping(
   spec: Record<string, unknown>,
   model: CustomerModel | undefined,
-  prefix: string,
+  at: ConfigPath,
 ): Transformer {
-  const mappings = parseMappings(spec, model, prefix);
+  const mappings = parseMappings(spec, model, at);
   // Output columns in model order (unmapped ones null), or in mapping order without a model.
   const byName = new Map(mappings.map((m) => [m.to, m]));
   const columns: Array<{ to: string; mapping: CompiledMapping | undefined }> = model

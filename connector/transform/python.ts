@@ -34,6 +34,7 @@
  * Batches cross into the sandbox as one JSON string and come back as one JSON string.
  */
 import { ConfigError, ConnectorError, DataError } from '../errors';
+import { field, words, type ConfigPath } from '../words';
 import { clip, parseBatchOutput } from './code-results';
 import { type InitStatus, PythonProcess, SandboxRestartError } from './python/process';
 import {
@@ -42,38 +43,46 @@ import {
   oneBatchAtATime,
   transformInOrder,
 } from './sandbox-batches';
-import type { CodeLimits, Transformer } from './types';
+import type { CodeLimits, TransformationPlace, Transformer } from './types';
 
 function statusError(
   status: InitStatus,
   limits: CodeLimits,
-  prefix: string,
+  at: ConfigPath,
 ): ConfigError | undefined {
   if ('ok' in status) return undefined;
+  const source = [...at, 'source'];
   switch (status.error) {
     case 'syntax':
     case 'load':
-      return new ConfigError(
-        `${prefix}.source${status.line ? ` line ${status.line}` : ''}: ${clip(status.message)}`,
-      );
+      return new ConfigError({
+        at: source,
+        problem: status.line
+          ? `line ${status.line}: ${clip(status.message)}`
+          : clip(status.message),
+      });
     case 'timeout':
-      return new ConfigError(
-        `${prefix}.source: the top-level code did not finish within timeout_ms (${limits.timeoutMs} ms); define transform(customer) and keep work inside it`,
-      );
+      return new ConfigError({
+        at: source,
+        problem: words`the top-level code did not finish within ${field([...at, 'timeout_ms'])} (${limits.timeoutMs} ms)`,
+        fix: 'define transform(customer) and keep work inside it',
+      });
     case 'missing':
-      return new ConfigError(
-        `${prefix}.source: define a function named transform, e.g. "def transform(customer):\\n    return {\\"email\\": customer[\\"email\\"]}"`,
-      );
+      return new ConfigError({
+        at: source,
+        problem: 'no function named transform',
+        fix: 'define one, e.g. "def transform(customer):\\n    return {\\"email\\": customer[\\"email\\"]}"',
+      });
   }
 }
 
 export async function createPythonTransformer(
   source: string,
   limits: CodeLimits,
-  prefix: string,
+  place: TransformationPlace,
 ): Promise<Transformer> {
   const started = await PythonProcess.start(source, limits);
-  const problem = statusError(started.status, limits, prefix);
+  const problem = statusError(started.status, limits, place.at);
   if (problem) {
     await started.process.close();
     throw problem;
@@ -96,10 +105,11 @@ export async function createPythonTransformer(
       answer = await current.run(JSON.stringify(customers));
     } catch (error) {
       if (error instanceof SandboxRestartError) {
-        const message = `${prefix}.source: ${error.message}`;
+        const message = { at: [...place.at, 'source'], problem: error.message };
+        const details = place.names ? { names: place.names } : {};
         throw error.blame === 'code'
-          ? new DataError(message)
-          : new ConnectorError('system', message);
+          ? new DataError(message, details)
+          : new ConnectorError('system', message, details);
       }
       // The process died under the batch, on a customer it cannot name.
       return {
@@ -135,7 +145,7 @@ export async function createPythonTransformer(
         };
   };
 
-  const streak = new TimeoutStreak(limits.timeoutMs, prefix);
+  const streak = new TimeoutStreak(limits.timeoutMs, place);
   return oneBatchAtATime(
     'Python',
     (customers) => transformInOrder(customers, attempt, streak),

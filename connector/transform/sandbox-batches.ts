@@ -4,7 +4,8 @@
  * code that times out on customer after customer stops the pipeline within seconds.
  */
 import { DataError } from '../errors';
-import type { TransformOutcome, Transformer } from './types';
+import { field, words } from '../words';
+import type { TransformationPlace, TransformOutcome, Transformer } from './types';
 
 type Customers = ReadonlyArray<Record<string, unknown>>;
 type ErrorOutcome = Extract<TransformOutcome, { kind: 'error' }>;
@@ -109,10 +110,10 @@ export const STUCK_AFTER_TIMEOUTS = 3;
 export class TimeoutStreak {
   private ids: string[] = [];
 
-  /** `where`: the transformation's config path, e.g. `pipelines[0] ("crm").transformation`. */
+  /** `place`: where the transformation is in the config, e.g. `["pipelines", 0, "transformation"]`. */
   constructor(
     private readonly timeoutMs: number,
-    private readonly where: string,
+    private readonly place: TransformationPlace,
   ) {}
 
   /** Notes the outcomes of `customers`, in order; throws a DataError when the row is complete. */
@@ -132,10 +133,15 @@ export class TimeoutStreak {
   }
 
   private stuck(): DataError {
+    const { at, names } = this.place;
+    const timeout = field([...at, 'timeout_ms']);
     return new DataError(
-      `${this.where}.source: transform() ran longer than timeout_ms (${this.timeoutMs} ms) for ${this.ids.length} customers in a row (${this.ids.join(', ')}): ` +
-        'the code looks stuck (an endless loop, a long sleep or a wait that never ends), so the pipeline stopped at once, whatever on_error says. ' +
-        'Fix the code, or raise timeout_ms if one customer really needs that long; the next run continues from the last checkpoint.',
+      {
+        at: [...at, 'source'],
+        problem: words`transform() ran longer than ${timeout} (${this.timeoutMs} ms) for ${this.ids.length} customers in a row (${this.ids.join(', ')}): the code looks stuck (an endless loop, a long sleep or a wait that never ends), so the pipeline stopped at once, whatever ${field([...at.slice(0, -1), 'on_error'])} says`,
+        fix: words`fix the code, or raise ${timeout} if one customer really needs that long; the next run continues from the last checkpoint`,
+      },
+      names ? { names } : {},
     );
   }
 }

@@ -1,3 +1,5 @@
+import type { ConfigPath, NameLookup } from '../words';
+
 export type TransformationSpec =
   | { type: 'mapping'; mappings: Array<{ to: string; from: string }> }
   | { type: 'javascript'; source: string; timeout_ms?: number; memory_limit_mb?: number }
@@ -27,3 +29,10 @@ export const DEFAULT_MEMORY_LIMIT_MB = 128;
 export const MAX_TIMEOUT_MS = 60_000;
 export const MIN_MEMORY_LIMIT_MB = 16;
 export const MAX_MEMORY_LIMIT_MB = 2048;
+
+/** Where a transformation sits in the config, and the names of what its paths pass through. */
+export interface TransformationPlace {
+  /** The transformation's path, e.g. `["pipelines", 0, "transformation"]`. */
+  at: ConfigPath;
+  names?: NameLookup;
+}

@@ -10,7 +10,7 @@ import { ConnectorError, DataError } from '../errors';
 import { closePipeline, openPipeline } from '../open-pipeline';
 import type { PipelineDefinition } from '../pipeline/definition';
 import { deletionRecord } from '../pipeline/records';
-import type { ChangeKind, EmittedRecord } from '../pipeline/run';
+import type { EmittedRecord, StripeChangeKind } from '../pipeline/run';
 import { SeenEvents } from '../pipeline/seen-events';
 import { shapeCustomers, type ShapeResult, type SkippedCustomer } from '../pipeline/shape';
 import {
@@ -21,9 +21,9 @@ import {
 } from '../pipeline/state';
 import { StripeApi } from '../stripe/api';
 import { isWellFormedCustomer, type StripeCustomer } from '../stripe/customer-schema';
-import type { CustomerEvent, StripePort } from '../stripe/port';
+import type { StripePort } from '../stripe/port';
 import { resolve, type DeliveredChange } from './changes';
-import { toCustomerEvent } from './event';
+import { toCustomerEvent, type DeliveredCustomerEvent } from './event';
 
 /** A pipeline to apply delivered events to, with what the destination knows of it. */
 export interface WebhookPipelineRequest {
@@ -107,7 +107,7 @@ export class WebhookApplier {
     events: unknown[],
     pipelines: WebhookPipelineRequest[],
   ): AsyncGenerator<WebhookOutcome, void> {
-    const byId = new Map<string, CustomerEvent>();
+    const byId = new Map<string, DeliveredCustomerEvent>();
     for (const raw of events) {
       const event = toCustomerEvent(raw);
       if (event && !byId.has(event.id)) byId.set(event.id, event);
@@ -146,7 +146,7 @@ export class WebhookApplier {
 
   private async applyTo(
     request: WebhookPipelineRequest,
-    events: CustomerEvent[],
+    events: DeliveredCustomerEvent[],
     retrieved: Map<string, Promise<Current>>,
   ): Promise<WebhookOutcome> {
     const name = request.name;
@@ -210,6 +210,7 @@ export class WebhookApplier {
         deletions.push({
           record: deletionRecord(definition.layout, change.customerId, change.version),
           change: 'deleted',
+          stripeChange: stripeChangeOf(change),
         });
       } else {
         filteredOut++;
@@ -225,13 +226,18 @@ export class WebhookApplier {
       versions.delete(failure.id);
       leftToRun.push(left(byCustomer.get(failure.id) as DeliveredChange, failure.reason));
     }
-    const kindOf = (id: string): ChangeKind =>
-      byCustomer.get(id)?.events.some((event) => event.type === 'customer.created')
-        ? 'created'
-        : 'updated';
     const key = definition.layout.primaryKey;
     const items: EmittedRecord[] = [
-      ...shaped.records.map((record) => ({ record, change: kindOf(String(record[key])) })),
+      ...shaped.records.map((record) => {
+        const change = byCustomer.get(String(record[key])) as DeliveredChange;
+        // New to the pipeline: created in Stripe, or not selected before (it starts matching).
+        const isNew = createdAmong(change) || !change.selectedBefore;
+        return {
+          record,
+          change: isNew ? ('created' as const) : ('updated' as const),
+          stripeChange: stripeChangeOf(change),
+        };
+      }),
       ...deletions,
     ];
     const unapplied = new Set(leftToRun.flatMap((entry) => entry.eventIds));
@@ -291,6 +297,15 @@ export class WebhookApplier {
     }
     return 'malformed';
   }
+}
+
+function createdAmong(change: DeliveredChange): boolean {
+  return change.events.some((event) => event.type === 'customer.created');
+}
+
+function stripeChangeOf(change: DeliveredChange): StripeChangeKind {
+  if (change.deleted) return 'deleted';
+  return createdAmong(change) ? 'created' : 'updated';
 }
 
 function left(change: DeliveredChange, reason: string): LeftToRun {

@@ -1,11 +1,11 @@
 import { applyPrevious, type Selection } from '../stripe/customer-changes';
 import { isWellFormedCustomer, type StripeCustomer } from '../stripe/customer-schema';
-import type { CustomerEvent } from '../stripe/port';
+import type { DeliveredCustomerEvent } from './event';
 
 /** The delivered events of one customer that a pipeline has not processed yet, and what to do. */
 export interface DeliveredChange {
   customerId: string;
-  events: CustomerEvent[];
+  events: DeliveredCustomerEvent[];
   /** The latest event's time: the version what is written for the customer carries. */
   version: number;
   /** A `customer.deleted` is among them: final, whatever else came (ids are never reused). */
@@ -19,6 +19,11 @@ export interface DeliveredChange {
   latest: StripeCustomer | undefined;
   /** Some state these events show (before or after each) matched the filter, or may have. */
   everSelected: boolean;
+  /**
+   * The customer as it was before the oldest of these events matched the filter, or may have:
+   * false when that event created it. One selected now that was not is new to the pipeline.
+   */
+  selectedBefore: boolean;
 }
 
 /**
@@ -34,19 +39,19 @@ export interface DeliveredChange {
  *   damaged to use. Then the customer is retrieved, as it is now.
  */
 export function resolve(
-  events: CustomerEvent[],
+  events: DeliveredCustomerEvent[],
   held: ReadonlyMap<string, number>,
   pinnedVersion: string,
   selection: Selection,
-): { changes: DeliveredChange[]; older: CustomerEvent[] } {
-  const byCustomer = new Map<string, CustomerEvent[]>();
+): { changes: DeliveredChange[]; older: DeliveredCustomerEvent[] } {
+  const byCustomer = new Map<string, DeliveredCustomerEvent[]>();
   for (const event of events) {
     const list = byCustomer.get(event.object.id) ?? [];
     list.push(event);
     byCustomer.set(event.object.id, list);
   }
   const changes: DeliveredChange[] = [];
-  const older: CustomerEvent[] = [];
+  const older: DeliveredCustomerEvent[] = [];
   for (const [customerId, list] of byCustomer) {
     const version = Math.max(...list.map((event) => event.created));
     const deleted = list.some((event) => event.type === 'customer.deleted');
@@ -55,6 +60,8 @@ export function resolve(
       older.push(...list);
       continue;
     }
+    const judged = list.map((event) => judge(event, pinnedVersion, selection));
+    const oldest = Math.min(...list.map((event) => event.created));
     const newest = list.filter((event) => event.created === version);
     const only = newest.length === 1 ? newest[0] : undefined;
     const usable =
@@ -70,27 +77,33 @@ export function resolve(
       deleted,
       source: deleted || usable ? 'payload' : 'retrieve',
       latest: !deleted && usable ? only.object : undefined,
-      everSelected: list.some((event) => mayHaveMatched(event, pinnedVersion, selection)),
+      everSelected: judged.some(({ before, after }) => before || after),
+      // Stripe's order within a second is undocumented: any of the oldest second's events may
+      // be the first.
+      selectedBefore: judged.some(({ before }, index) => before && list[index]?.created === oldest),
     });
   }
   return { changes, older };
 }
 
 /**
- * Whether the customer matched the filter after this event, or before it (an update's previous
- * values). A payload of another API version is judged only when it has every field the filter
- * reads; otherwise it may have matched.
+ * Whether the customer matched the filter after this event (for a deletion: just before it), and
+ * before it (a creation: no; an update: with its previous values). A payload of another API
+ * version is judged only when it has every field the filter reads; otherwise it may have matched.
  */
-function mayHaveMatched(event: CustomerEvent, pinned: string, selection: Selection): boolean {
+function judge(
+  event: DeliveredCustomerEvent,
+  pinned: string,
+  selection: Selection,
+): { before: boolean; after: boolean } {
   const customer = event.object;
   const judgeable =
     event.apiVersion === pinned ||
     (selection.fieldsRead !== undefined &&
       [...selection.fieldsRead].every((field) => field in customer));
-  return (
-    !judgeable ||
-    selection.matches(customer) ||
-    (event.type === 'customer.updated' &&
-      selection.matches(applyPrevious(customer, event.previousAttributes)))
-  );
+  if (!judgeable) return { before: event.type !== 'customer.created', after: true };
+  const after = selection.matches(customer);
+  if (event.type === 'customer.created') return { before: false, after };
+  if (event.type === 'customer.deleted') return { before: after, after };
+  return { before: selection.matches(applyPrevious(customer, event.previousAttributes)), after };
 }

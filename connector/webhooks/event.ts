@@ -1,8 +1,20 @@
 import type { ConnectorConfig } from '../config/config';
-import { isWellFormedCustomer } from '../stripe/customer-schema';
-import { CUSTOMER_EVENT_TYPES, type CustomerEvent, type CustomerEventType } from '../stripe/port';
+import { isWellFormedCustomer, type StripeCustomer } from '../stripe/customer-schema';
+import { CUSTOMER_OBJECT_EVENT_TYPES, type CustomerEvent } from '../stripe/port';
 import { keyMode } from '../stripe/rate-budgets';
 import { isPlainObject } from '../util/is-plain-object';
+
+/** The events a webhook delivery applies: those whose object is the customer itself. */
+export type CustomerObjectEventType = (typeof CUSTOMER_OBJECT_EVENT_TYPES)[number];
+
+/**
+ * A delivered customer event, its payload checked: the customer after the change (for a
+ * deletion, just before it).
+ */
+export interface DeliveredCustomerEvent extends CustomerEvent {
+  type: CustomerObjectEventType;
+  object: StripeCustomer;
+}
 
 /**
  * What a shell needs to know of a delivered event before it keeps it: its id and time, whether it
@@ -13,7 +25,7 @@ export type WebhookEventFacts =
   | {
       kind: 'customer';
       id: string;
-      type: CustomerEventType;
+      type: CustomerObjectEventType;
       /** Unix seconds: the change's version. */
       created: number;
       customerId: string;
@@ -21,7 +33,12 @@ export type WebhookEventFacts =
       /** The connected account it happened on (Stripe Connect endpoints), if any. */
       account: string | undefined;
     }
-  /** Any other event type: not a customer change (an endpoint may be sent more than asked). */
+  /**
+   * Any other event type: not a customer change (an endpoint may be sent more than asked).
+   * Events of other objects that change a customer's fields (a discount, a source, a payment
+   * method detached) are among them: the next run reads them from the event log, and
+   * retrieves the customer then.
+   */
   | { kind: 'other'; id: string; type: string }
   | { kind: 'malformed'; problem: string };
 
@@ -33,7 +50,7 @@ export function readWebhookEvent(raw: unknown): WebhookEventFacts {
   }
   if (typeof type !== 'string')
     return { kind: 'malformed', problem: `event ${id} has no \`type\`` };
-  if (!(CUSTOMER_EVENT_TYPES as readonly string[]).includes(type))
+  if (!(CUSTOMER_OBJECT_EVENT_TYPES as readonly string[]).includes(type))
     return { kind: 'other', id, type };
   if (!Number.isInteger(created)) {
     return { kind: 'malformed', problem: `event ${id} has no integer \`created\`` };
@@ -48,7 +65,7 @@ export function readWebhookEvent(raw: unknown): WebhookEventFacts {
   return {
     kind: 'customer',
     id,
-    type: type as CustomerEventType,
+    type: type as CustomerObjectEventType,
     created: created as number,
     customerId: object.id,
     livemode: typeof livemode === 'boolean' ? livemode : undefined,
@@ -82,12 +99,12 @@ export function foreignEventReason(
 }
 
 /** The parts of a verified, well-formed customer event the engine applies. */
-export function toCustomerEvent(raw: unknown): CustomerEvent | undefined {
+export function toCustomerEvent(raw: unknown): DeliveredCustomerEvent | undefined {
   const facts = readWebhookEvent(raw);
   if (facts.kind !== 'customer') return undefined;
   const event = raw as {
     api_version?: unknown;
-    data: { object: CustomerEvent['object']; previous_attributes?: unknown };
+    data: { object: StripeCustomer; previous_attributes?: unknown };
   };
   const previous = event.data.previous_attributes;
   return {

@@ -1,9 +1,9 @@
 /**
  * Node parameters + credential → the engine's config JSON (the same JSON the Airbyte connector
- * reads, with one pipeline), and the editor's words for its paths (editor-words.ts), so the
- * engine's messages can name the rows and fields the user sees. The shell checks only what the
- * panel itself can get wrong (a mapping written as an n8n expression); parseConfig validates the
- * rest and its ConfigErrors are what the user sees, translated.
+ * reads, with one pipeline), and the editor's label for each config path it writes
+ * (editor-words.ts), so the engine's errors name the rows and fields the user sees. The shell
+ * checks only what the panel itself can get wrong (a mapping written as an n8n expression);
+ * parseConfig validates the rest and its ConfigErrors are what the user sees, in those words.
  *
  * The same readers, fed the node's parameters as written (expressions unresolved), give the
  * definition fingerprint that ties a saved cursor to the node's filter and output settings.
@@ -18,7 +18,13 @@ import {
 } from 'n8n-workflow';
 import { ANY_KEY_SUFFIX, CUSTOM_PATH } from './descriptions';
 import { EditorWords } from './editor-words';
-import { ConfigError, DEFAULT_PIPELINE_NAME, OPERATORS } from './engine';
+import {
+  ConfigError,
+  DEFAULT_PIPELINE_NAME,
+  OPERATORS,
+  isoFromMillis,
+  type ConfigPath,
+} from './engine';
 
 /** Reads one node parameter (getNodeParameter with the item index already bound). */
 export type ParameterReader = (name: string, fallback: unknown) => unknown;
@@ -45,7 +51,7 @@ export interface ShellOverrides {
   timezone: string;
 }
 
-/** The config for the engine and the words to translate its messages with. */
+/** The config for the engine and the editor's words for its paths. */
 export interface NodeConfig {
   json: IDataObject;
   words: EditorWords;
@@ -78,6 +84,12 @@ interface ModelFieldParameters {
 
 const ARITY = new Map(OPERATORS.map((operator) => [operator.id as string, operator.values]));
 
+/** The node's one pipeline, where the config holds it. */
+const PIPELINE: ConfigPath = ['pipelines', 0];
+const FILTER: ConfigPath = [...PIPELINE, 'filter'];
+const TRANSFORMATION: ConfigPath = [...PIPELINE, 'transformation'];
+const MODEL: ConfigPath = ['customer_model'];
+
 /** JSON parameters arrive as text or, with expressions, already parsed. */
 function parseJsonParameter(value: unknown, parameter: string): unknown {
   if (typeof value !== 'string') return value;
@@ -102,7 +114,22 @@ function conditionPath(condition: ConditionParameters): string {
 }
 
 /** The condition's values as the engine takes them, with the field each one was typed in. */
-function conditionValues(condition: ConditionParameters): Array<[value: string, field: string]> {
+function conditionValues(condition: ConditionParameters): {
+  values: Array<[value: string, field: string]>;
+  /** The fields all of them were typed in. */
+  fields: string;
+} {
+  const values = valueFields(condition);
+  const fields =
+    ARITY.get(condition.operator ?? '') === 'two'
+      ? 'From and To'
+      : ARITY.get(condition.operator ?? '') === 'many'
+        ? 'Values'
+        : 'Value';
+  return { values, fields };
+}
+
+function valueFields(condition: ConditionParameters): Array<[value: string, field: string]> {
   switch (ARITY.get(condition.operator ?? '')) {
     case 'none':
       return [];
@@ -126,22 +153,23 @@ function conditionValues(condition: ConditionParameters): Array<[value: string, 
 function readFilter(get: ParameterReader, json: JsonReader, words?: EditorWords): unknown {
   const mode = get('filterMode', 'none') as string;
   if (mode === 'json') {
-    words?.name('filter', 'the "Filter (JSON)"', { raw: true });
+    words?.name(FILTER, 'the "Filter (JSON)"', { raw: true });
     return json(get('filterJson', ''), 'Filter (JSON)');
   }
   if (mode !== 'conditions') return undefined;
-  words?.name('filter', 'The conditions');
+  words?.name(FILTER, 'the conditions').name([...FILTER, 'logical'], 'the "Match" option');
   const collection = get('filterConditions', {}) as { condition?: ConditionParameters[] };
   return {
     logical: get('filterLogical', 'all'),
     conditions: (collection.condition ?? []).map((condition, index) => {
       const property = conditionPath(condition);
-      const values = conditionValues(condition);
+      const { values, fields } = conditionValues(condition);
       if (words) {
+        const row: ConfigPath = [...FILTER, 'conditions', index];
         const label = `Condition ${index + 1} (Property: ${property || 'none'})`;
-        words.name(`filter.conditions[${index}]`, label);
+        words.name(row, label).name([...row, 'values'], `${label} › ${fields}`);
         values.forEach(([, field], at) =>
-          words.name(`filter.conditions[${index}].values[${at}]`, `${label} › ${field}`),
+          words.name([...row, 'values', at], `${label} › ${field}`),
         );
       }
       return {
@@ -212,8 +240,11 @@ function readOutput(
   const rows = rowsOf(get('customerModel', {}));
   if (type === 'mapping') {
     const writtenRows = rowsOf(written?.customerModel);
-    words?.name('transformation', 'the Output').name('customer_model', 'the Customer Model');
-    words?.name('transformation.mappings', 'the Customer Model');
+    words
+      ?.name(TRANSFORMATION, 'the Output')
+      .name(MODEL, 'the Customer Model')
+      .name([...TRANSFORMATION, 'mappings'], 'the Customer Model')
+      .name([...PIPELINE, 'on_error'], '"On Transformation Error"');
     if (rows.length === 0) {
       throw new ConfigError(
         'Mapped Fields needs at least one field: add one to the Customer Model (Add Field), with its Name, Type and From.',
@@ -221,9 +252,7 @@ function readOutput(
     }
     const mappings = rows.map((row, index) => {
       const label = rowLabel(row, index);
-      words
-        ?.name(`customer_model[${index}]`, label)
-        .name(`transformation.mappings[${index}]`, label);
+      words?.name([...MODEL, index], label).name([...TRANSFORMATION, 'mappings', index], label);
       // As written, unless there is nothing written to read (the fingerprint reads written
       // parameters through `get` already).
       const from = written ? fromAsWritten(writtenRows[index]?.from, label) : (row.from ?? '');
@@ -234,10 +263,14 @@ function readOutput(
   if (type !== 'javascript' && type !== 'python') return {};
   const limits = get('codeOptions', {}) as IDataObject;
   words
-    ?.name('transformation', 'the Output')
-    .name('transformation.source', type === 'python' ? 'the Python code' : 'the JavaScript code')
-    .name('transformation.timeout_ms', '"Code Timeout per Customer (Milliseconds)"')
-    .name('transformation.memory_limit_mb', '"Code Memory Limit (MB)"');
+    ?.name(TRANSFORMATION, 'the Output')
+    .name(
+      [...TRANSFORMATION, 'source'],
+      type === 'python' ? 'the Python code' : 'the JavaScript code',
+    )
+    .name([...TRANSFORMATION, 'timeout_ms'], '"Code Timeout per Customer (Milliseconds)"')
+    .name([...TRANSFORMATION, 'memory_limit_mb'], '"Code Memory Limit (MB)"')
+    .name([...PIPELINE, 'on_error'], '"On Transformation Error"');
   const transformation = {
     type,
     source: String(get(type === 'python' ? 'pythonCode' : 'javascriptCode', '')),
@@ -245,11 +278,11 @@ function readOutput(
     ...(limits.memoryLimitMb !== undefined ? { memory_limit_mb: limits.memoryLimitMb } : {}),
   };
   if (get('modelMode', 'fields') === 'json') {
-    words?.name('customer_model', 'the "Customer Model (JSON)"', { raw: true });
+    words?.name(MODEL, 'the "Customer Model (JSON)"', { raw: true });
     return { transformation, model: json(get('customerModelJson', ''), 'Customer Model (JSON)') };
   }
-  words?.name('customer_model', 'the Customer Model');
-  rows.forEach((row, index) => words?.name(`customer_model[${index}]`, rowLabel(row, index)));
+  words?.name(MODEL, 'the Customer Model');
+  rows.forEach((row, index) => words?.name([...MODEL, index], rowLabel(row, index)));
   return { transformation, ...(rows.length > 0 ? { model: rows.map(modelField) } : {}) };
 }
 
@@ -263,7 +296,7 @@ export function configFromParameters(
   shell: ShellOverrides,
 ): NodeConfig {
   const { get, written } = parameters;
-  const words = new EditorWords(DEFAULT_PIPELINE_NAME);
+  const words = new EditorWords();
   const options = get('options', {}) as IDataObject;
   const output = readOutput(get, written, parseJsonParameter, words);
   const filter = readFilter(get, parseJsonParameter, words);
@@ -351,7 +384,7 @@ function toUtcDateTime(value: unknown, timezone: string): string | undefined {
   try {
     const parsed = tryToParseDateTime(typeof value === 'string' ? value.trim() : value, timezone);
     if (parsed.isValid) {
-      return new Date(parsed.toMillis()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      return isoFromMillis(parsed.toMillis());
     }
   } catch {
     // Not a date n8n can read: the engine's message says what it expects.

@@ -1,8 +1,9 @@
 /**
  * The credential test behind "Test" in n8n's credential dialog: finds out what the key can do
- * (one customer, then one event) and says it in the nodes' terms. A key that may read customers
- * but not events passes: the Stripe Customers node works with it; the message says that the
- * trigger and "Only Changed Since Last Run" also need Events: Read, and where to enable it.
+ * (one customer, then one event) and says it as the engine does, with what that means for the
+ * nodes. A key that may read customers but not events passes: the Stripe Customers node works
+ * with it; the message says that the trigger and "Only Changed Since Last Run" also need Events:
+ * Read, and where to enable it.
  *
  * It runs while the user waits: each request is sent once (a 429 is not waited out), and the
  * whole test ends within CREDENTIAL_TEST_DEADLINE_MS whatever Stripe or the network do.
@@ -17,15 +18,13 @@ import {
 import { EditorWords } from './editor-words';
 import {
   ConnectorError,
-  DEFAULT_PIPELINE_NAME,
   StripeApi,
-  keyMode,
+  describeAccess,
   parseConfig,
   probeAccess,
   type ConnectorConfig,
   type StripeAccess,
 } from './engine';
-import { eventsPermissionMissing } from './permissions';
 
 export const CREDENTIAL_TEST = 'stripeCustomersApiTest';
 
@@ -54,23 +53,26 @@ function failure(error: unknown, words: EditorWords): string {
   if (error.httpStatus === 429) {
     return 'Stripe answered 429 (rate limit): this account is sending Stripe more requests than it allows right now, so the key could not be tested. Test again in a minute; if it keeps happening, other integrations are using up the account’s rate limit.';
   }
-  return words.translate(error.message);
+  return words.describe(error);
 }
 
+/**
+ * The engine's account of what the key can do, with what its "full" and "incremental" imports
+ * are in n8n: the Stripe Customers node imports in full; the trigger and "Only Changed Since
+ * Last Run" are the incremental ones.
+ */
 function success(config: ConnectorConfig, access: StripeAccess): string {
-  const { accountId, apiKey } = config.connection;
-  const where = `${keyMode(apiKey)} mode${accountId ? `, account ${accountId}` : ''}`;
-  if (access.events.readable) {
-    return `Connected to Stripe (${where}): customers and events are readable, so both nodes work, "Only Changed Since Last Run" and the trigger included.`;
-  }
-  return `Connected to Stripe (${where}): customers are readable, so the Stripe Customers node imports them. ${eventsPermissionMissing('credential')}`;
+  const inN8n = access.events.readable
+    ? 'In n8n both nodes work, the Stripe Customers Trigger and "Only Changed Since Last Run" included.'
+    : 'In n8n the Stripe Customers node imports customers with this key; the Stripe Customers Trigger and "Only Changed Since Last Run" need "Events: Read".';
+  return `${describeAccess(config, access)} ${inN8n}`;
 }
 
 export async function testStripeCustomersCredential(
   this: ICredentialTestFunctions,
   credential: ICredentialsDecrypted,
 ): Promise<INodeCredentialTestResult> {
-  const words = new EditorWords(DEFAULT_PIPELINE_NAME);
+  const words = new EditorWords();
   let config: ConnectorConfig;
   try {
     config = parseConfig(connectionJson(credential.data ?? {}));

@@ -1,15 +1,22 @@
 /**
- * The engine names what is wrong by config path, counted from zero
- * (`pipelines[0] ("customers").transformation.mappings[2].from`), with its own operator ids and
- * config keys. The n8n user never sees that config: the shell built it from the node's
- * parameters. So the shell, while building it, writes down which row or field each path came
- * from ("Field 3 (Name: plan)", "Condition 2 (Property: delinquent)"), and translates the
- * engine's messages with that before n8n shows them.
+ * The engine places what is wrong at a config path (`["pipelines", 0, "transformation",
+ * "mappings", 2, "from"]`) and keeps the operators, types and fields its sentences name as terms.
+ * The n8n user never sees that config: the shell built it from the node's parameters. So the
+ * shell, while building it, writes down which row or field each path came from ("Field 3 (Name:
+ * plan)", "Condition 2 (Property: delinquent)"), and this wording says the engine's errors with
+ * those labels, the Operator field's names and the panels' words. No message is taken apart.
  */
-import { ConnectorError } from './engine';
-import { translateTerms } from './vocabulary';
+import {
+  ConnectorError,
+  describeError,
+  type ConfigPath,
+  type PathSegment,
+  type Term,
+  type Wording,
+} from './engine';
+import { CONFIG_KEY_LABELS, OPERATOR_NAMES, PROPERTY_TYPE_NAMES } from './vocabulary';
 
-/** A path segment below a labelled path, in the editor's words. */
+/** A key below a labelled path, in the editor's words. */
 const SEGMENT_WORDS: Readonly<Record<string, string>> = {
   name: 'Name',
   to: 'Name',
@@ -27,90 +34,97 @@ const SEGMENT_WORDS: Readonly<Record<string, string>> = {
   logical: 'Match',
 };
 
+/** The options' names of the fields that take a few values, by field and value. */
+const VALUE_WORDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  on_error: { fail: 'Stop', skip: 'Skip the Customer' },
+};
+
 interface Label {
   text: string;
   /** Below it, paths are shown as written (JSON the user typed), not in words. */
   raw: boolean;
 }
 
-/**
- * A config path: a known root followed by `.key` / `[i]` segments. `filter` and `transformation`
- * are also ordinary words, so alone they count only in backticks.
- */
-const PATH =
-  /`([a-z][a-z_]*(?:\[\d+\]|\.[a-z_]+)*)`|\b((?:filter|transformation|customer_model)(?:\[\d+\]|\.[a-z_]+)+|customer_model)(?![a-z_])/g;
+const keyOf = (at: ConfigPath): string => JSON.stringify(at);
 
-/** `[2]` or `.from`: one step of a path. */
-const SEGMENT = /\[\d+\]|\.?[a-z_]+/g;
+/** `metadata.plan`, `[0]`, `conditions[2].values`: a path inside JSON the user typed. */
+function asWritten(path: readonly PathSegment[]): string {
+  return path
+    .map((segment, index) =>
+      typeof segment === 'number' ? `[${segment}]` : index === 0 ? segment : `.${segment}`,
+    )
+    .join('');
+}
 
-export class EditorWords {
+const capitalised = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
+
+export class EditorWords implements Wording {
   private readonly labels = new Map<string, Label>();
 
-  /** `pipeline`: the name the shell gave the config's one pipeline. */
-  constructor(private readonly pipeline: string) {}
-
-  /** Names the editor field or row a config path (relative to the pipeline) came from. */
-  name(path: string, text: string, options: { raw?: boolean } = {}): this {
-    this.labels.set(path, { text, raw: options.raw ?? false });
+  /** Names the editor field or row a config path came from. */
+  name(at: ConfigPath, text: string, options: { raw?: boolean } = {}): this {
+    this.labels.set(keyOf(at), { text, raw: options.raw ?? false });
     return this;
   }
 
-  translate(message: string): string {
-    const quoted = JSON.stringify(this.pipeline);
-    const text = message
-      .split(`pipelines[0] (${quoted}).`)
-      .join('')
-      .split(`pipelines[0] (${quoted})`)
-      .join('the node')
-      .split(`pipeline ${quoted} `)
-      .join('')
-      .split(`Pipeline ${quoted}: `)
-      .join('')
-      .replace(/^Invalid config: /, '')
-      .replace(/(^|\n)filter has (\d+) problems:/, (_, lead: string, count: string) => {
-        const filter = this.labels.get('filter')?.text ?? 'the filter';
-        return `${lead}${filter} ${filter.endsWith('s') ? 'have' : 'has'} ${count} problems:`;
-      })
-      // "filter.conditions[2]: values[1] is not a valid date": the value belongs to the condition.
-      .replace(/(filter(?:\.conditions\[\d+\])+): values\[(\d+)\]/g, '$1.values[$2]')
-      .replace(PATH, (match, backticked?: string, bare?: string) => {
-        const path = backticked ?? bare ?? match;
-        return this.pathLabel(path) ?? match;
-      })
-      .replace(/ code line (\d+)/g, ' code, line $1');
-    // A sentence (or a listed problem) may now start with a label: "the Customer Model …".
-    return translateTerms(text).replace(/(^|\n- )([a-z])/g, (_, lead: string, letter: string) =>
-      lead.concat(letter.toUpperCase()),
-    );
+  place(at: ConfigPath): string {
+    if (at.length === 0) return '';
+    // The node's one pipeline is the node itself: its own problems need no place.
+    if (at[0] === 'pipelines' && at.length === 2) return '';
+    for (let length = at.length; length > 0; length--) {
+      const label = this.labels.get(keyOf(at.slice(0, length)));
+      if (!label) continue;
+      const rest = at.slice(length);
+      if (rest.length === 0) return label.text;
+      if (label.raw) return `${label.text} › ${asWritten(rest)}`;
+      const words = rest.map((segment) =>
+        typeof segment === 'number' ? String(segment + 1) : (SEGMENT_WORDS[segment] ?? segment),
+      );
+      return [label.text, ...words].join(' › ');
+    }
+    const key = at[at.length - 1];
+    if (typeof key === 'string' && CONFIG_KEY_LABELS[key]) return CONFIG_KEY_LABELS[key];
+    return asWritten(at);
+  }
+
+  field(term: Extract<Term, { kind: 'field' }>): string {
+    return this.place(term.at) || 'the node';
+  }
+
+  value(term: Extract<Term, { kind: 'value' }>): string {
+    const key = term.of[term.of.length - 1];
+    const named = typeof key === 'string' ? VALUE_WORDS[key]?.[term.value] : undefined;
+    return JSON.stringify(named ?? term.value);
+  }
+
+  operator(term: Extract<Term, { kind: 'operator' }>): string {
+    const name = OPERATOR_NAMES.get(term.id) ?? term.id;
+    return term.quoted ? JSON.stringify(name) : name;
+  }
+
+  propertyType(type: string): string {
+    return PROPERTY_TYPE_NAMES[type] ?? type;
+  }
+
+  problems(at: ConfigPath, count: number): string {
+    const label = this.place(at) || 'the node';
+    return `${capitalised(label)} ${label.endsWith('s') ? 'have' : 'has'} ${count} problems:`;
+  }
+
+  /** An engine error as the editor says it. */
+  describe(error: unknown): string {
+    return capitalised(describeError(error, this));
   }
 
   /** The same error with its message in the editor's words; kind, origin and HTTP status kept. */
   error(error: unknown): unknown {
     if (!(error instanceof ConnectorError)) return error;
-    const message = this.translate(error.message);
+    const message = this.describe(error);
     if (message === error.message) return error;
     return new ConnectorError(error.kind, message, {
       origin: error.origin,
       ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
       cause: error,
     });
-  }
-
-  /** The label of the longest labelled prefix of `path`, with the rest of the path after it. */
-  private pathLabel(path: string): string | undefined {
-    const segments = path.match(SEGMENT) ?? [];
-    for (let length = segments.length; length > 0; length--) {
-      const label = this.labels.get(segments.slice(0, length).join(''));
-      if (!label) continue;
-      const rest = segments.slice(length);
-      if (rest.length === 0) return label.text;
-      if (label.raw) return `${label.text} › ${rest.join('').replace(/^\./, '')}`;
-      const words = rest.map((segment) => {
-        const key = segment.replace(/^\./, '');
-        return SEGMENT_WORDS[key] ?? key;
-      });
-      return [label.text, ...words].join(' › ');
-    }
-    return undefined;
   }
 }

@@ -18,7 +18,13 @@ export {
 export * from './descriptions';
 export { EditorWords } from './editor-words';
 export { toNodeError } from './errors';
-export { CHANGED_AT_FIELD, CHANGE_FIELD, DELETED_FIELD, toItem } from './items';
+export {
+  CHANGED_AT_FIELD,
+  CHANGE_FIELD,
+  DELETED_FIELD,
+  STRIPE_EVENT_FIELD,
+  toItems,
+} from './items';
 export { eventsPermissionMissing } from './permissions';
 export {
   ACTIVATION_BUDGET_MS,

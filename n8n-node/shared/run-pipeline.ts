@@ -23,10 +23,9 @@ import {
   type PipelineSummary,
   type RecordLayout,
   type StripeApi,
-  type StripeAccess,
 } from './engine';
-import { toItem } from './items';
-import { requireEvents, type EventsNeededBy } from './permissions';
+import { toItems } from './items';
+import { eventsUnreadable, isEventsRefusal, type EventsNeededBy } from './permissions';
 
 /**
  * Where the engine's log lines go. Its INFO lines (what a run did: "reading changes since…",
@@ -45,8 +44,14 @@ const ADVICE: Record<LogTopic, string> = {
 /** Where a node keeps its cursor in the workflow's static data ('node' scope). */
 export const STATE_KEY = 'pipelineState';
 
-export interface RunOptions {
-  syncMode: 'full_refresh' | 'incremental';
+/**
+ * A full import, or the changes since `state` (a first incremental run imports everything first).
+ * An incremental run names the feature that reads the events, for the message when the key may
+ * not.
+ */
+export type RunOptions = (
+  { syncMode: 'full_refresh' } | { syncMode: 'incremental'; eventsNeededBy: EventsNeededBy }
+) & {
   state?: PipelineState;
   /** Stop once this many records were emitted (a limit, a preview). */
   limit?: number;
@@ -57,7 +62,7 @@ export interface RunOptions {
    * the run there: a poll's time budget, its item cap.
    */
   stopAtCheckpoint?: (progress: { items: number }) => string | undefined;
-}
+};
 
 export interface RunResult {
   items: EmittedRecord[];
@@ -146,24 +151,11 @@ export class CustomerImport {
     return state.fingerprint === undefined || state.fingerprint === this.pipeline.fingerprint;
   }
 
-  /** Whether the next incremental run with this state reads Stripe's events first. */
-  readsEventsFirst(state: PipelineState | undefined): boolean {
-    return state !== undefined && this.isCurrent(state) && state.phase === 'incremental';
-  }
-
   /**
-   * Before a first incremental run: fails at once, in `neededBy`'s words, when the key may not
-   * read events, instead of after a full import.
+   * A cursor at Stripe's current time: only changes from now on will be read. Reading Stripe's
+   * clock from the event log is also what tells whether the key may read events: a key that may
+   * not fails here, in the trigger's words.
    */
-  async requireEvents(neededBy: Exclude<EventsNeededBy, 'credential'>): Promise<StripeAccess> {
-    try {
-      return await requireEvents(this.api, neededBy);
-    } catch (error) {
-      throw this.words.error(error);
-    }
-  }
-
-  /** A cursor at Stripe's current time: only changes from now on will be read. */
   async startingNow(): Promise<PipelineState> {
     try {
       return await stateStartingNow(
@@ -173,6 +165,7 @@ export class CustomerImport {
         this.config.reading.overlapSeconds,
       );
     } catch (error) {
+      if (isEventsRefusal(error)) throw eventsUnreadable('trigger', error);
       throw this.words.error(error);
     }
   }
@@ -196,9 +189,19 @@ export class CustomerImport {
           ...(options.limit !== undefined ? { limit: options.limit } : {}),
         },
       ],
+      // The engine finds out whether the key may read events before an incremental run reads
+      // anything (one request) and says so in `pipeline_started`; a node cannot run without
+      // them, so it stops there, in its own words.
+      ...(options.syncMode === 'incremental'
+        ? { whenEventsUnreadable: 'full_refresh' as const }
+        : {}),
     });
+    const neededBy = options.syncMode === 'incremental' ? options.eventsNeededBy : undefined;
     try {
       for await (const event of sync) {
+        if (event.kind === 'pipeline_started' && event.downgraded && neededBy) {
+          throw eventsUnreadable(neededBy);
+        }
         if (event.kind === 'records') {
           result.items.push(...event.items);
         } else if (event.kind === 'skipped') {
@@ -223,6 +226,8 @@ export class CustomerImport {
         if (options.signal?.aborted) break;
       }
     } catch (error) {
+      // Events refused later (the permission was removed since): the same words.
+      if (neededBy && isEventsRefusal(error)) throw eventsUnreadable(neededBy, error);
       throw this.words.error(error);
     } finally {
       result.skipped = { afterErrors: skips.afterErrors, byTransformation: skips.byTransformation };
@@ -246,9 +251,10 @@ export class CustomerImport {
     );
   }
 
-  /** An engine record as an n8n item, paired to input item `item`. */
-  item(emitted: EmittedRecord, item: number): INodeExecutionData {
-    return toItem(emitted, this.layout, item);
+  /** Engine records as n8n items, paired to input item `item`; deletions with every column. */
+  items(records: readonly EmittedRecord[], item: number): INodeExecutionData[] {
+    const columns = this.pipeline.transformation ? (this.config.model?.names ?? []) : [];
+    return toItems(records, this.layout, item, columns);
   }
 
   /** The state to keep in static data. */

@@ -2,8 +2,9 @@
  * The editor's words for the engine's terms: operator names as the Operator field shows them
  * ("Is True", not `is_true`), property and model types as the fields name them, and the
  * parameters that stand for the engine's config keys (`api_key` is the credential's "Secret or
- * Restricted Key"). The parameter descriptions and the error translation (editor-words.ts) both
- * read them, so an error names exactly what the user sees.
+ * Restricted Key"). The parameter descriptions and the editor's wording of the engine's errors
+ * (editor-words.ts, which names each term of an error with these) both read them, so an error
+ * names exactly what the user sees.
  */
 import { MODEL_TYPES, OPERATORS } from './engine';
 
@@ -115,8 +116,9 @@ const CONFIG_KEY = new RegExp(
 );
 
 /**
- * Rewrites the engine's terms in a text into the editor's: operator ids, property types and
- * config keys that stand alone (config paths are editor-words.ts's job, which runs first).
+ * Rewrites the engine's terms in a text of the engine's own (an operator's description) into the
+ * editor's: operator ids, property types and config keys. Errors never come here: their terms are
+ * data, named by editor-words.ts.
  */
 export function translateTerms(text: string): string {
   return PHRASES.reduce((result, [from, to]) => result.split(from).join(to), text)

@@ -123,20 +123,17 @@ export function closingNotes(report: PipelineReport, facts: NoteFacts): string[]
   return notes;
 }
 
-/** The run's outcome, into the runs table (its `running` row was written when it started). */
-export async function recordRun(warehouse: Warehouse, run: PipelineRun): Promise<void> {
+/**
+ * A run's outcome, into the runs table. Its `running` row was written when the engine began it;
+ * one that never began (stopped first, or refused by its table before anything was read) gets
+ * it now.
+ */
+export async function recordRun(
+  warehouse: Warehouse,
+  run: Pick<PipelineRun, 'record' | 'report' | 'begun'>,
+): Promise<void> {
   if (!run.begun) await warehouse.bookkeeping.startRun(run.record);
   await warehouse.bookkeeping.finishRun(outcomeRecord(run.record, run.report));
-}
-
-/** A pipeline that failed before it could start (its table cannot take it): one finished row. */
-export async function recordFailure(
-  warehouse: Warehouse,
-  record: RunRecord,
-  report: PipelineReport,
-): Promise<void> {
-  await warehouse.bookkeeping.startRun(record);
-  await warehouse.bookkeeping.finishRun(outcomeRecord(record, report));
 }
 
 function outcomeRecord(record: RunRecord, report: PipelineReport): RunRecord {

@@ -1,7 +1,7 @@
 import type { PipelineConfig, StreamDescription } from '../../connector';
 import { rowEncoder, tableLayout, TableMismatchError, type Warehouse } from '../warehouse';
 import { DEFAULT_COMMIT_POLICY, PipelineWriter, type CommitPolicy } from './pipeline-writer';
-import { emptyReport, newRunRecord, recordFailure, type PipelineRun } from './pipeline-run';
+import { emptyReport, newRunRecord, recordRun, type PipelineRun } from './pipeline-run';
 import type { PipelineReport } from './report';
 import { SkipWarnings } from './skip-warnings';
 
@@ -115,7 +115,11 @@ export async function preparePipeline(
       error: error.message,
       errorKind: error.kind,
     };
-    await recordFailure(warehouse, newRunRecord(name, options.trigger), failed);
+    await recordRun(warehouse, {
+      record: newRunRecord(name, options.trigger),
+      report: failed,
+      begun: false,
+    });
     return { ok: false, report: failed };
   }
 }

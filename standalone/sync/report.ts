@@ -1,5 +1,5 @@
 import type { FailureKind, RequestStats } from '../../connector';
-import { EXIT, exitCodeFor } from '../../protocol/exit-codes';
+import { EXIT, exitCodeFor } from '../../command-line/exit-codes';
 
 /**
  * How a pipeline ran:
@@ -80,7 +80,7 @@ export function markSkips(report: PipelineReport): void {
 }
 
 /**
- * Exit status of `sync` (see protocol/exit-codes.ts): a failure's kind decides (config 2, data
+ * Exit status of `sync` (see command-line/exit-codes.ts): a failure's kind decides (config 2, data
  * or system 1, transient 3); then 143 when stopped by SIGTERM; 0 when everything succeeded,
  * with skips or not.
  */

@@ -11,13 +11,13 @@ import {
   type SyncEvent,
   type SyncMode,
 } from '../../connector';
-import { failureKindOf } from '../../protocol/exit-codes';
+import { failureKindOf } from '../../command-line/exit-codes';
 import type { RunRecord, Warehouse } from '../warehouse';
 import { withAdvice } from './advice';
 import type { CommitPolicy, WriterProgress } from './pipeline-writer';
 import { addClosingNotes, recordRun, updateCounts, type PipelineRun } from './pipeline-run';
 import { preparePipeline } from './prepare';
-import { hasSucceeded, markSkips, type PipelineReport, type SyncReport } from './report';
+import { markSkips, type PipelineReport, type SyncReport } from './report';
 
 /** What a sync tells whoever watches it (the terminal, the server's log and pipelines page). */
 export interface SyncObserver {
@@ -94,6 +94,9 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
         syncPipelines(config, {
           pipelines: requests,
           whenEventsUnreadable: 'full_refresh',
+          // A full import reads each page as Stripe has it at that moment: the changes made
+          // while it ran follow from the event log, so the table ends the run equal to Stripe.
+          catchUp: true,
           ...(options.stripe ? { stripe: options.stripe } : {}),
         }),
         runs,
@@ -101,10 +104,6 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
         report,
         say,
       );
-    }
-    const catching = [...runs.values()].filter((run) => needsCatchUp(run, config));
-    if (!report.stopped && catching.length > 0) {
-      report.stopped = await catchUp(catching, options, say);
     }
   } catch (error) {
     report.error = redactSecrets(errorMessage(error), secrets);
@@ -145,7 +144,10 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
   return report;
 }
 
-/** Feeds the engine's events to the writers; returns whether the sync was stopped. */
+/**
+ * Feeds the engine's events to the writers, each pipeline's import and then the changes made
+ * while it ran (its catch-up); returns whether the sync was stopped.
+ */
 async function consume(
   events: AsyncGenerator<SyncEvent, void>,
   runs: Map<string, PipelineRun>,
@@ -155,6 +157,8 @@ async function consume(
 ): Promise<boolean> {
   const { observer } = options;
   const progress = progressThrottle(options);
+  /** Pipelines whose import is done and whose catch-up is under way. */
+  const catchingUp = new Set<string>();
   for await (const event of events) {
     const run = 'pipeline' in event && event.pipeline ? runs.get(event.pipeline) : undefined;
     const stopping = options.stopRequested();
@@ -196,7 +200,8 @@ async function consume(
         await run.writer.checkpoint(event.state, stopping);
         progress(run);
         if (stopping && !run.writer.staging) {
-          run.report.status = 'stopped';
+          // A stop during the catch-up leaves the import done: the next run reads the rest.
+          if (!catchingUp.has(run.report.pipeline)) run.report.status = 'stopped';
           return true;
         }
         break;
@@ -204,6 +209,8 @@ async function consume(
         if (run) keepSkipped(run, event.customers, say);
         break;
       case 'log':
+        // The catch-up's routine lines (reading changes from … to …) would only repeat the import's.
+        if (event.level === 'INFO' && event.pipeline && catchingUp.has(event.pipeline)) break;
         say(event.pipeline, event.level, withAdvice(event.message, event.topic));
         break;
       case 'pipeline_finished': {
@@ -229,6 +236,43 @@ async function consume(
         if (stopping) return true;
         break;
       }
+      case 'catch_up_started':
+        if (!run) break;
+        if (stopping) return true;
+        catchingUp.add(run.report.pipeline);
+        run.secondsBefore = run.report.seconds;
+        run.started = Date.now();
+        break;
+      case 'catch_up_finished': {
+        if (!run) break;
+        catchingUp.delete(run.report.pipeline);
+        await run.writer.finished(event.summary);
+        const { summary } = event;
+        run.report.read += customersRead(summary);
+        run.report.filteredOut += summary.filteredOut;
+        run.report.skipped += summary.skippedByCode;
+        run.report.errors += summary.failed + summary.malformed;
+        run.report.skippedAfterErrors += summary.failed;
+        run.malformed += summary.malformed;
+        run.settlingEvents += summary.settlingEvents;
+        markSkips(run.report);
+        updateCounts(run);
+        if (summary.emitted > 0) {
+          run.report.notes.push(
+            `then read ${summary.emitted} change(s) made in Stripe while the import ran, from the event log.`,
+          );
+        }
+        break;
+      }
+      case 'catch_up_failed':
+        if (!run) break;
+        catchingUp.delete(run.report.pipeline);
+        await run.writer.commitHeld();
+        updateCounts(run);
+        run.report.notes.push(
+          `the import succeeded, but the changes made while it ran could not be read (${event.error.message}); the next run reads them.`,
+        );
+        break;
       case 'pipeline_failed': {
         if (!run) break;
         // What the last checkpoint covers is kept; the rest is read again by the next run.
@@ -251,104 +295,9 @@ async function consume(
   return false;
 }
 
-/**
- * A full import reads each page as Stripe has it at that moment: customers created, changed or
- * deleted while it ran (or between the runs of an import resumed after a stop) may be missed or
- * stale. Right after it, the changes since it began are read from the event log, so the table
- * ends the run equal to Stripe. That needs Events: Read (the slow path has none), and is left out
- * for filters with relative dates: time alone moves customers across them, which a full import
- * handles and changes do not.
- */
-function needsCatchUp(run: PipelineRun, config: ConnectorConfig): boolean {
-  const pipeline = config.pipelines.find((candidate) => candidate.name === run.report.pipeline);
-  return (
-    hasSucceeded(run.report) &&
-    run.report.mode !== 'incremental' &&
-    run.report.slowPath === undefined &&
-    pipeline?.filter.relativeDates === false &&
-    run.writer.committedState !== undefined
-  );
-}
-
 /** Customers a run read: emitted, filtered out, skipped by the transformation or failed. */
 function customersRead(summary: PipelineSummary): number {
   return summary.emitted + summary.filteredOut + summary.skippedByCode + summary.failed;
-}
-
-/** Reads the changes made during the full imports that just ended; true when stopped. */
-async function catchUp(runs: PipelineRun[], options: SyncOptions, say: Say): Promise<boolean> {
-  const byName = new Map(runs.map((run) => [run.report.pipeline, run]));
-  const events = syncPipelines(options.config, {
-    pipelines: runs.map((run) => ({
-      name: run.report.pipeline,
-      syncMode: 'incremental' as const,
-      state: run.writer.committedState?.state,
-    })),
-    whenEventsUnreadable: 'full_refresh',
-    ...(options.stripe ? { stripe: options.stripe } : {}),
-  });
-  const progress = progressThrottle(options);
-  for await (const event of events) {
-    const run = 'pipeline' in event && event.pipeline ? byName.get(event.pipeline) : undefined;
-    const stopping = options.stopRequested();
-    switch (event.kind) {
-      case 'pipeline_started':
-        // The key may not read events after all (only full refreshes ran): nothing to catch up.
-        if (event.downgraded || stopping) return stopping;
-        if (run) {
-          run.secondsBefore = run.report.seconds;
-          run.started = Date.now();
-        }
-        break;
-      case 'records':
-        if (run) await run.writer.records(event.items);
-        if (run) progress(run);
-        break;
-      case 'skipped':
-        if (run) keepSkipped(run, event.customers, say);
-        break;
-      case 'checkpoint':
-        if (!run) break;
-        await run.writer.checkpoint(event.state, stopping);
-        if (stopping) return true;
-        break;
-      case 'log':
-        if (event.level !== 'INFO')
-          say(event.pipeline, event.level, withAdvice(event.message, event.topic));
-        break;
-      case 'pipeline_finished': {
-        if (!run) break;
-        await run.writer.finished(event.summary);
-        const { summary } = event;
-        run.report.read += customersRead(summary);
-        run.report.filteredOut += summary.filteredOut;
-        run.report.skipped += summary.skippedByCode;
-        run.report.errors += summary.failed + summary.malformed;
-        run.report.skippedAfterErrors += summary.failed;
-        run.malformed += summary.malformed;
-        run.settlingEvents += summary.settlingEvents;
-        markSkips(run.report);
-        updateCounts(run);
-        if (summary.emitted > 0) {
-          run.report.notes.push(
-            `then read ${summary.emitted} change(s) made in Stripe while the import ran, from the event log.`,
-          );
-        }
-        break;
-      }
-      case 'pipeline_failed':
-        if (!run) break;
-        await run.writer.commitHeld();
-        updateCounts(run);
-        run.report.notes.push(
-          `the import succeeded, but the changes made while it ran could not be read (${event.error.message}); the next run reads them.`,
-        );
-        break;
-      case 'sync_finished':
-        break;
-    }
-  }
-  return false;
 }
 
 /** Customers the engine selected but did not emit: their rows stay, and the first few are named. */

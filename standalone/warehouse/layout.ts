@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import { CDC_DELETED_AT, type ConnectorConfig, type StreamDescription } from '../../connector';
+import {
+  CDC_DELETED_AT,
+  pipelineKey,
+  type ConnectorConfig,
+  type StreamDescription,
+} from '../../connector';
 
 /** The SQL types the tool writes; each dialect spells them its own way. */
 export type ColumnKind =
@@ -91,9 +96,9 @@ export function tableLayout(
   };
 }
 
-/** A pipeline's table: its name in lower case (warehouses fold case; names are unique ignoring it). */
+/** A pipeline's table: named by the pipeline's key (its name as destinations key it). */
 export function tableNameOf(pipeline: string): string {
-  return pipeline.toLowerCase();
+  return pipelineKey(pipeline);
 }
 
 function stagingName(table: string): string {

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../connector';
+import { ConfigError, isoFromSeconds } from '../../connector';
 import { STATE_TABLE } from './bookkeeping';
 import { VERSIONS_TABLE } from './webhook-tables';
 import type { Row } from './cells';
@@ -204,7 +204,7 @@ export class PipelineTable {
     await this.fillBatch({ rows, kept: [] });
     return this.session.transaction(async () => {
       const outdated = rows.length > 0 ? await this.dropOutdated() : 0;
-      const counts = await this.upsertFromBatch(this.main, true);
+      const counts = await this.applyBatch();
       if (delivered) await this.keepVersions(delivered);
       await this.saveState(state);
       return { ...counts, outdated };
@@ -285,7 +285,7 @@ export class PipelineTable {
     const kept = await this.fillBatch(batch);
     await this.session.transaction(async () => {
       if (fresh) await this.recreateStaging();
-      await this.upsertFromBatch(this.staging, false);
+      await this.stageBatch();
       if (kept > 0) await this.carryOverKept();
       await this.session.run(
         `INSERT INTO ${this.stateTable} (pipeline, staged_state, staged_fingerprint, updated_at) VALUES ($1, CAST($2 AS ${this.jsonType()}), $3, CAST($4 AS ${this.timestampType()}))
@@ -308,7 +308,7 @@ export class PipelineTable {
     const kept = await this.fillBatch(batch);
     return this.session.transaction(async () => {
       if (fresh) await this.recreateStaging();
-      await this.upsertFromBatch(this.staging, false);
+      await this.stageBatch();
       if (kept > 0) await this.carryOverKept();
       const counts = await this.mergeStaging();
       await this.session.run(`DROP TABLE ${qualified(this.staging)}`);
@@ -377,14 +377,28 @@ export class PipelineTable {
   }
 
   /**
-   * Applies the batch to a table: deletions remove their rows, live rows update theirs or are
-   * inserted (joins, not `IN (subquery)`: both databases then use the key instead of scanning).
-   * In the pipeline's table with soft deletes on, a deletion marks the row instead: the
+   * The batch's live rows into staging. A resumed import may send a customer again: the latest
+   * copy wins. (Joins, not `IN (subquery)`: both databases then use the key instead of scanning.)
+   */
+  private async stageBatch(): Promise<void> {
+    const { layout } = this;
+    const target = qualified(this.staging);
+    const batch = `${qualified(this.batch)} AS b`;
+    const pk = quote(layout.primaryKey);
+    await this.session.run(`DELETE FROM ${target} USING ${batch} WHERE ${target}.${pk} = b.${pk}`);
+    await this.session.run(
+      `INSERT INTO ${target} (${columnList(layout.columns)}) SELECT ${columnList(layout.columns, 'b.')} FROM ${batch} WHERE b.${quote(layout.deletedFlag)} IS NOT TRUE`,
+    );
+  }
+
+  /**
+   * Applies the batch to the pipeline's table: deletions remove their rows, live rows update
+   * theirs or are inserted. With soft deletes on, a deletion marks the row instead: the
    * tombstone's fields (deleted flag, `_ab_cdc_deleted_at`, cursor) are written over it.
    */
-  private async upsertFromBatch(table: TableRef, isMain: boolean): Promise<WriteCounts> {
+  private async applyBatch(): Promise<WriteCounts> {
     const { layout } = this;
-    const target = qualified(table);
+    const target = qualified(this.main);
     const batch = `${qualified(this.batch)} AS b`;
     const pk = quote(layout.primaryKey);
     const flag = quote(layout.deletedFlag);
@@ -392,14 +406,6 @@ export class PipelineTable {
     const columns = columnList(layout.columns);
     const values = columnList(layout.columns, 'b.');
     const others = layout.columns.filter((column) => column.name !== layout.primaryKey);
-    if (!isMain) {
-      // Staging: a resumed import may send a customer again; the latest copy wins.
-      await this.session.run(`DELETE FROM ${target} USING ${batch} WHERE ${sameKey}`);
-      await this.session.run(
-        `INSERT INTO ${target} (${columns}) SELECT ${values} FROM ${batch} WHERE b.${flag} IS NOT TRUE`,
-      );
-      return { inserted: 0, updated: 0, deleted: 0 };
-    }
     let deleted: number;
     if (this.softDelete) {
       const tombstone = others.map(
@@ -440,7 +446,7 @@ export class PipelineTable {
       deleted = await this.session.run(
         `UPDATE ${target} SET ${flag} = TRUE, ${quote(layout.deletedAt)} = CAST($1 AS ${this.timestampType()}), ${quote(layout.cursor)} = $2
          WHERE ${target}.${flag} IS NOT TRUE AND ${vanished}`,
-        [new Date(now * 1000).toISOString(), now],
+        [isoFromSeconds(now), now],
       );
     } else {
       deleted = await this.session.run(`DELETE FROM ${target} WHERE ${vanished}`);

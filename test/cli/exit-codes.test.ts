@@ -130,6 +130,24 @@ describe('exit codes: 0 ok, 1 data or code, 2 command line or config, 3 transien
     expect((await syncCli(into('mysql://root@db/x'))).exitCode).toBe(2);
     expect((await syncCli(['--destination', 'duckdb:x.duckdb'])).exitCode, 'no --config').toBe(2);
 
+    // A config mistake: one line, in the config file's words (its path, the pipeline's name).
+    const mistaken = await syncCli([
+      '--config',
+      writeConfig(
+        configFor(emulator, {
+          pipelines: [
+            { name: 'eu', filter: { conditions: [{ property: 'email', operator: 'is_true' }] } },
+          ],
+        }),
+      ),
+      '--destination',
+      `duckdb:${duckdbFile()}`,
+    ]);
+    expect(mistaken.exitCode).toBe(2);
+    expect(mistaken.stderr).toMatch(
+      /^error: pipelines\[0\] \("eu"\)\.filter\.conditions\[0\]\.operator: operator "is_true" does not apply to string property "email"\./m,
+    );
+
     const stripeDown = await syncCli([
       '--config',
       writeConfig({ ...unreachable(), pipelines: [{ name: 'customers' }] }),

@@ -152,7 +152,7 @@ describe('filters through the CLI', () => {
     const [error] = traceErrors(run.messages);
     expect(error?.failure_type).toBe('config_error');
     expect(error?.message).toMatch(
-      /pipeline "customers" filter\.conditions\[1\]: operator "contains" does not apply to number property "balance"/,
+      /^Pipelines › row 1 \(customers\) › Filter \(JSON shape of earlier versions\) › conditions\[1\]\.operator: operator "contains" does not apply to number property "balance"/,
     );
     expect(emulator.stats().requests).toBe(0);
     const files = writeFiles({ config: withFilter(filter) });

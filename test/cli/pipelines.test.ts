@@ -210,7 +210,7 @@ describe('pipelines: one connection, several streams', () => {
     const [error] = traceErrors(failed.messages);
     expect(error?.failure_type).toBe('config_error');
     expect(error?.message).toMatch(
-      /customer cus_\w+ transformation failed: .*multiple of 3.*on_error/,
+      /^Stream "p": Customer cus_\w+ transformation failed: .*multiple of 3.* set "On transformation error" to "skip"/,
     );
   });
 
@@ -229,6 +229,8 @@ describe('pipelines: one connection, several streams', () => {
     const run = await runCli(['check', '--config', files.config as string]);
     const status = ofType(run.messages, 'CONNECTION_STATUS')[0]?.connectionStatus;
     expect(status.status).toBe('FAILED');
-    expect(status.message).toMatch(/pipelines\[0\].*line [23]/);
+    expect(status.message).toMatch(
+      /^Pipelines › row 1 \(py\) › Transformation \(Python\) › Source: line [23]: /,
+    );
   });
 });

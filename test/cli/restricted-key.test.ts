@@ -75,11 +75,11 @@ describe('a Customers-only restricted key', () => {
     const status = ofType(check.messages, 'CONNECTION_STATUS')[0]?.connectionStatus;
     expect(status.status).toBe('FAILED');
     expect(status.message).toMatch(/account_invalid/);
-    expect(status.message).toMatch(/Check `account_id`/);
+    expect(status.message).toMatch(/Check "Connected account ID"/);
     const read = await readCli(config, { syncMode: 'incremental' });
     const [error] = traceErrors(read.messages);
     expect(error.failure_type).toBe('config_error');
-    expect(error.message).toMatch(/Check `account_id`/);
+    expect(error.message).toMatch(/Check "Connected account ID"/);
     expect(error.message).not.toMatch(/Events: Read/);
   });
 

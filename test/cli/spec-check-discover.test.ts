@@ -3,7 +3,6 @@ import { startEmulator, type RunningEmulator } from '../emulator';
 import { ofType, runCli, writeFiles } from '../support/connector';
 import { configFor } from '../support/stripe';
 import { parseConfig } from '../../connector/config/config';
-import { ConfigError } from '../../connector/errors';
 
 let emulator: RunningEmulator;
 
@@ -67,8 +66,8 @@ describe('check', () => {
     const key = 'sk_test_CanaryKey1234567890';
     const status = await connectionStatus({ ...configFor(emulator), api_key: key });
     expect(status.status).toBe('FAILED');
-    expect(status.message).toMatch(/rejected the API key \(401 authentication_error\)/);
-    expect(status.message).toMatch(/Check `api_key`/);
+    expect(status.message).toMatch(/rejected the API key \(HTTP 401, invalid_request_error\)/);
+    expect(status.message).toMatch(/Check "API key": use a secret key/);
     expect(status.stdout).not.toContain('CanaryKey');
     expect(status.stdout).not.toContain('7890');
   });
@@ -79,7 +78,7 @@ describe('check', () => {
       api_key: 'rk_test_events_only',
     });
     expect(status.status).toBe('FAILED');
-    expect(status.message).toMatch(/may not read customers \(403 permission_error\)/);
+    expect(status.message).toMatch(/may not read customers \(HTTP 403, invalid_request_error\)/);
     expect(status.message).toMatch(/"Customers: Read" permission/);
   });
 
@@ -108,7 +107,7 @@ describe('check', () => {
     });
     expect(status.status).toBe('FAILED');
     expect(status.message).toMatch(/Could not reach the Stripe API/);
-    expect(status.message).toMatch(/api_base_url/);
+    expect(status.message).toMatch(/\(and "API base URL" if set\)/);
   });
 
   it('reports a config file that is not JSON', async () => {
@@ -121,15 +120,18 @@ describe('check', () => {
 
   it('names missing and malformed fields', async () => {
     const missing = await connectionStatus({ api_base_url: emulator.url });
-    expect(missing.message).toMatch(/`api_key` is required \(a Stripe secret or restricted key/);
+    expect(missing.message).toMatch(
+      /^API key: missing \(required\)\. Give a Stripe secret or restricted key/,
+    );
     const malformed = await connectionStatus({
       api_key: 'pk_test_publishable',
       account_id: 'not-an-account',
       lookback_window_days: 90,
     });
-    expect(malformed.message).toMatch(/`api_key` is malformed: A Stripe secret key/);
-    expect(malformed.message).toMatch(/`account_id` is malformed/);
-    expect(malformed.message).toMatch(/`lookback_window_days` must be <= 29/);
+    expect(malformed.message).toMatch(/^The config has 3 problems:/);
+    expect(malformed.message).toMatch(/\n- API key: malformed\. A Stripe secret key/);
+    expect(malformed.message).toMatch(/\n- Connected account ID: malformed/);
+    expect(malformed.message).toMatch(/\n- Lookback window \(days\): must be <= 29/);
     expect(malformed.stdout).not.toContain('pk_test_publishable');
   });
 
@@ -139,7 +141,7 @@ describe('check', () => {
     const malformed = await connectionStatus({ ...configFor(emulator), start_date: '01/02/2024' });
     expect(malformed.status).toBe('FAILED');
     expect(malformed.message).toContain(
-      '`start_date` is malformed: A UTC date like 2024-01-01 or a date-time like 2024-01-01T00:00:00Z',
+      'Start date: malformed. A UTC date like 2024-01-01 or a date-time like 2024-01-01T00:00:00Z',
     );
   });
 });
@@ -226,7 +228,7 @@ describe('discover', () => {
     expect(run.exitCode).not.toBe(0);
     const [trace] = ofType(run.messages, 'TRACE');
     expect(trace?.trace.error.failure_type).toBe('config_error');
-    expect(trace?.trace.error.message).toMatch(/`api_key` must be string/);
+    expect(trace?.trace.error.message).toMatch(/^API key: must be string/);
   });
 
   it('rejects unknown commands and missing flags with usage', async () => {
@@ -245,14 +247,12 @@ describe('config', () => {
     expect(() =>
       parseConfig({ ...base, pipelines: [{ name: 'Customers' }, { name: 'customers' }] }),
     ).toThrow(
-      new ConfigError(
-        'pipelines[1] ("customers"): the name "customers" clashes with pipelines[0] ("Customers"), which differs only in upper/lower case; every pipeline needs its own name, whatever its case (it names the stream and the destination table). Rename one of them.',
-      ),
+      'pipelines[1] ("customers").name: "customers" clashes with pipelines[0] ("Customers"), which differs only in upper/lower case. Rename one of them: every pipeline needs its own name, whatever its case (it names the stream and the destination table).',
     );
     expect(() =>
       parseConfig({ ...base, pipelines: [{ name: 'eu' }, { name: 'us' }, { name: 'eu' }] }),
     ).toThrow(
-      'pipelines[2] ("eu"): the name "eu" is already used by pipelines[0]; every pipeline needs its own name',
+      'pipelines[2] ("eu").name: "eu" is already used by pipelines[0] ("eu"). Rename one of them: every pipeline needs its own name',
     );
   });
 
@@ -269,7 +269,7 @@ describe('config', () => {
   it('refuses a start_date the calendar does not have, instead of rolling it over', () => {
     for (const start_date of ['2024-02-30', '2023-02-29', '2024-13-01', '2024-04-31T00:00:00Z'])
       expect(() => parseConfig({ ...base, start_date }), start_date).toThrow(
-        '`start_date` is not a real date: write a UTC date like 2024-01-01',
+        'start_date: not a real date. Write a UTC date like 2024-01-01',
       );
   });
 });

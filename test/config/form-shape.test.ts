@@ -24,15 +24,16 @@ const NOW = new Date('2026-01-15T12:00:00Z');
 const legacyConfig = { api_key: KEY, customer_model: LEGACY_MODEL, pipelines: legacyPipelines() };
 const formConfig = { api_key: KEY, customer_model: FORM_MODEL, pipelines: formPipelines() };
 
-const configError = (raw: unknown): string => {
+const configErrorOf = (raw: unknown): ConfigError => {
   try {
     parseConfig(raw, NOW);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
+    return error as ConfigError;
   }
   throw new Error('expected a ConfigError');
 };
+const configError = (raw: unknown): string => configErrorOf(raw).message;
 
 const customers = fc.array(
   fc.record({
@@ -263,67 +264,123 @@ describe('one place written in both shapes', () => {
     pipelines: [{ name: 'eu', ...extra }],
   });
 
-  it('`filter` and `filter_conditions`: names both and says which to keep', () => {
-    const message = configError(
-      pipelineWith({ filter: FLAT_FILTER, filter_conditions: FLAT_FILTER_ROWS }),
+  it('a hidden legacy `filter` beside the form’s rows: the rows win, with a warning saying how to delete it', () => {
+    const both = parseConfig(
+      pipelineWith({ filter: NESTED_FILTER, filter_conditions: FLAT_FILTER_ROWS }),
+      NOW,
     );
-    expect(message).toBe(
-      'pipelines[0] ("eu") sets its filter twice, in `filter` and `filter_conditions`: the connector cannot tell which one you mean. Keep the form\'s fields and delete `filter` (the JSON shape of earlier versions; Airbyte\'s form hides it, so delete it through the API or in the config file), or keep `filter` and clear the form\'s filter conditions and "Filter as JSON".',
+    const rows = parseConfig(pipelineWith({ filter_conditions: FLAT_FILTER_ROWS }), NOW);
+    expect(both.pipelines[0]?.fingerprint).toBe(rows.pipelines[0]?.fingerprint);
+    expect(both.pipelines[0]?.filter.pushDown).toEqual(rows.pipelines[0]?.filter.pushDown);
+    expect(both.warnings).toEqual([
+      'pipelines[0] ("eu"): `filter` (the JSON shape of earlier versions, hidden in Airbyte\'s form) is ignored, because `filter_conditions` sets the filter too. Delete `filter` through Airbyte\'s API or in the config file to stop this warning.',
+    ]);
+    expect(rows.warnings).toEqual([]);
+    // ...and beside "Filter as JSON": that one wins.
+    const json = parseConfig(
+      pipelineWith({ filter: FLAT_FILTER, filter_json: JSON.stringify(NESTED_FILTER) }),
+      NOW,
+    );
+    expect(json.pipelines[0]?.fingerprint).toBe(
+      parseConfig(pipelineWith({ filter_json: JSON.stringify(NESTED_FILTER) }), NOW).pipelines[0]
+        ?.fingerprint,
+    );
+    expect(json.warnings[0]).toMatch(/because `filter_json` sets the filter too/);
+  });
+
+  it('`filter_conditions` and `filter_json`: both in the form, so refused, naming both', () => {
+    const error = configErrorOf(
+      pipelineWith({
+        filter_conditions: FLAT_FILTER_ROWS,
+        filter_json: JSON.stringify(NESTED_FILTER),
+      }),
+    );
+    expect(error.at).toEqual(['pipelines', 0]);
+    expect(error.message).toBe(
+      'pipelines[0] ("eu"): its filter is set twice, in `filter_conditions` and `filter_json`: the connector cannot tell which one you mean. Keep `filter_conditions` for a flat list of conditions, or `filter_json` for nested groups (it can hold the conditions too), and clear the other.',
     );
   });
 
-  it('`filter_conditions` and `filter_json`', () => {
-    expect(
-      configError(
-        pipelineWith({
-          filter_conditions: FLAT_FILTER_ROWS,
-          filter_json: JSON.stringify(NESTED_FILTER),
-        }),
-      ),
-    ).toMatch(
-      /sets its filter twice, in `filter_conditions` and `filter_json`: .* Keep `filter_conditions` for a flat list of conditions, or `filter_json` for nested groups/,
-    );
-  });
-
-  it('a model row with `items` and `element_type`', () => {
-    expect(
-      configError({
+  it('a model row with a hidden legacy `items` and the form’s `element_type`: the form’s wins, with a warning', () => {
+    const config = parseConfig(
+      {
         api_key: KEY,
         customer_model: [
-          { name: 'tags', type: 'array', items: { type: 'string' }, element_type: 'string' },
+          { name: 'tags', type: 'array', items: { type: 'integer' }, element_type: 'string' },
         ],
-      }),
-    ).toBe(
-      'customer_model[0] ("tags") gives its nested type twice, in `items` and `element_type`: keep the form\'s `element_type` and delete `items` (the JSON shape of earlier versions), or keep `items` and clear `element_type`.',
+      },
+      NOW,
     );
+    expect(config.model?.properties[0]).toMatchObject({ items: { type: 'string' } });
+    expect(config.warnings).toEqual([
+      'customer_model[0] ("tags"): `items` (the JSON shape of earlier versions, hidden in Airbyte\'s form) is ignored, because `element_type` gives the nested type too. Delete it through Airbyte\'s API or in the config file to stop this warning.',
+    ]);
   });
 
   it('a model row with `element_type` and `nested_json`', () => {
-    expect(
-      configError({
-        api_key: KEY,
-        customer_model: [
-          {
-            name: 'tags',
-            type: 'array',
-            element_type: 'string',
-            nested_json: '{"type": "string"}',
-          },
-        ],
-      }),
-    ).toMatch(/customer_model\[0\] \("tags"\) sets both `element_type` and `nested_json`: keep/);
+    const error = configErrorOf({
+      api_key: KEY,
+      customer_model: [
+        {
+          name: 'tags',
+          type: 'array',
+          element_type: 'string',
+          nested_json: '{"type": "string"}',
+        },
+      ],
+    });
+    expect(error.at).toEqual(['customer_model', 0]);
+    expect(error.message).toBe(
+      'customer_model[0] ("tags"): both `element_type` and `nested_json` are set. Keep `element_type` for a plain element type, or `nested_json` for a nullable or nested one, and clear the other.',
+    );
   });
 
   it('is reported by `check` as FAILED', async () => {
     const files = writeFiles({
-      config: pipelineWith({ filter: FLAT_FILTER, filter_json: JSON.stringify(NESTED_FILTER) }),
+      config: pipelineWith({
+        filter_conditions: FLAT_FILTER_ROWS,
+        filter_json: JSON.stringify(NESTED_FILTER),
+      }),
     });
     const run = await runCli(['check', '--config', files.config as string]);
     expect(run.exitCode).toBe(0);
     const [status] = ofType(run.messages, 'CONNECTION_STATUS');
     expect(status?.connectionStatus.status).toBe('FAILED');
-    expect(status?.connectionStatus.message).toMatch(
-      /pipelines\[0\] \("eu"\) sets its filter twice, in `filter` and `filter_json`/,
+    expect(status?.connectionStatus.message).toMatch(/its filter is set twice/);
+  });
+});
+
+describe('Airbyte’s `check` of what its form saves', () => {
+  const check = async (config: unknown) => {
+    const files = writeFiles({ config });
+    const run = await runCli(['check', '--config', files.config as string]);
+    expect(run.exitCode).toBe(0);
+    return ofType(run.messages, 'CONNECTION_STATUS')[0]?.connectionStatus;
+  };
+
+  it('a Mapping without columns fails, naming the form’s field', async () => {
+    const status = await check({
+      api_key: KEY,
+      pipelines: [{ name: 'eu', transformation: { type: 'mapping', mappings: [] } }],
+    });
+    expect(status).toEqual({
+      status: 'FAILED',
+      message:
+        'Pipelines › row 1 (eu) › Transformation (Mapping) › Columns: needs at least one column. Add one.',
+    });
+  });
+
+  it('a hidden legacy `filter` beside the form’s rows does not fail: the check says it is ignored and how to delete it', async () => {
+    const status = await check({
+      api_key: KEY,
+      api_base_url: 'http://127.0.0.1:9',
+      max_attempts: 1,
+      pipelines: [{ name: 'eu', filter: NESTED_FILTER, filter_conditions: FLAT_FILTER_ROWS }],
+    });
+    // Stripe is unreachable here: what matters is that the config passed, with the warning.
+    expect(status?.message).toMatch(/^Could not reach the Stripe API/);
+    expect(status?.message).toContain(
+      "`filter` (the JSON shape of earlier versions, hidden in Airbyte's form) is ignored, because `filter_conditions` sets the filter too. Delete `filter` through Airbyte's API or in the config file to stop this warning.",
     );
   });
 });
@@ -335,100 +392,150 @@ describe('mistakes in the form’s shape name the field the user edited', () => 
   });
 
   it('a condition row', () => {
-    const message = configError(
+    const error = configErrorOf(
       withRows([
         { property: 'email', operator: 'is not empty' },
         { property: 'balance', operator: 'greater than', values: ['lots'] },
       ]),
     );
-    expect(message).toMatch(/^pipeline "eu" filter_conditions\[1\]: values\[0\] must be a number/);
+    expect(error.at).toEqual(['pipelines', 0, 'filter_conditions', 1, 'values', 0]);
+    expect(error.message).toBe(
+      'pipelines[0] ("eu").filter_conditions[1].values[0]: must be a number for number property "balance", got "lots".',
+    );
+  });
+
+  it('the group’s logic is the form’s "Filter: match"', () => {
+    const error = configErrorOf({
+      api_key: KEY,
+      pipelines: [
+        { name: 'eu', filter_match: 'all', filter_json: '{"logical": "every", "conditions": []}' },
+      ],
+    });
+    expect(error.at).toEqual(['pipelines', 0, 'filter_json', 'logical']);
   });
 
   it('an operator that is not in the list', () => {
-    expect(configError(withRows([{ property: 'email', operator: 'is_not_empty' }]))).toMatch(
-      /`pipelines\[0\]\.filter_conditions\[0\]\.operator` must be one of "is", "is not", .* \(did you mean "is not empty"\?\)/,
+    const error = configErrorOf(withRows([{ property: 'email', operator: 'is_not_empty' }]));
+    expect(error.at).toEqual(['pipelines', 0, 'filter_conditions', 0, 'operator']);
+    expect(error.message).toMatch(
+      /^pipelines\[0\] \("eu"\)\.filter_conditions\[0\]\.operator: must be one of "is", "is not", .* \(did you mean "is not empty"\?\)/,
     );
   });
 
   it('an unknown key in a condition row', () => {
-    expect(
-      configError(withRows([{ property: 'email', operator: 'is', value: ['a@b.c'] }])),
-    ).toMatch(
-      /`pipelines\[0\] \("eu"\)\.filter_conditions\[0\]\.value` is not a known field \(did you mean "values"\?\)/,
+    const error = configErrorOf(
+      withRows([{ property: 'email', operator: 'is', value: ['a@b.c'] }]),
+    );
+    expect(error.at).toEqual(['pipelines', 0, 'filter_conditions', 0, 'value']);
+    expect(error.message).toBe(
+      'pipelines[0] ("eu").filter_conditions[0].value: not a known field (did you mean "values"?). A condition has property, operator, values, case_sensitive.',
     );
   });
 
   it('filter_json that is not JSON, and filter_json errors', () => {
-    expect(
-      configError({ api_key: KEY, pipelines: [{ name: 'eu', filter_json: '{"logical": "all",' }] }),
-    ).toMatch(/^pipelines\[0\] \("eu"\)\.filter_json is not valid JSON \(/);
-    expect(
-      configError({
-        api_key: KEY,
-        pipelines: [
-          {
-            name: 'eu',
-            filter_json:
-              '{"conditions": [{"property": "emial", "operator": "is", "values": ["x"]}]}',
-          },
-        ],
-      }),
-    ).toMatch(
-      /^pipeline "eu" filter_json\.conditions\[0\]: property "emial" is not valid.*"email"/,
+    const invalid = configErrorOf({
+      api_key: KEY,
+      pipelines: [{ name: 'eu', filter_json: '{"logical": "all",' }],
+    });
+    expect(invalid.at).toEqual(['pipelines', 0, 'filter_json']);
+    expect(invalid.message).toMatch(/^pipelines\[0\] \("eu"\)\.filter_json: not valid JSON \(/);
+    const inside = configErrorOf({
+      api_key: KEY,
+      pipelines: [
+        {
+          name: 'eu',
+          filter_json: '{"conditions": [{"property": "emial", "operator": "is", "values": ["x"]}]}',
+        },
+      ],
+    });
+    expect(inside.at).toEqual(['pipelines', 0, 'filter_json', 'conditions', 0, 'property']);
+    expect(inside.message).toMatch(
+      /^pipelines\[0\] \("eu"\)\.filter_json\.conditions\[0\]\.property: property "emial" is not valid.*"email"/,
     );
   });
 
   it('nested types in model rows', () => {
     const model = (row: Record<string, unknown>) => ({ api_key: KEY, customer_model: [row] });
-    expect(configError(model({ name: 'tags', type: 'array' }))).toMatch(
-      /customer_model\[0\] \("tags"\): an array needs the type of its elements: set element_type/,
-    );
-    expect(configError(model({ name: 'n', type: 'string', element_type: 'string' }))).toMatch(
-      /customer_model\[0\] \("n"\)\.element_type: only an array, a map or an object has a nested type, not a string/,
-    );
-    expect(configError(model({ name: 'a', type: 'object', element_type: 'string' }))).toMatch(
-      /an object has properties, not an element type/,
-    );
-    expect(
-      configError(model({ name: 'a', type: 'object', nested_json: '{"type": "string"}' })),
-    ).toMatch(/customer_model\[0\] \("a"\)\.nested_json must be a list of the object's properties/);
-    expect(configError(model({ name: 'a', type: 'map', nested_json: '{type: string}' }))).toMatch(
-      /customer_model\[0\] \("a"\)\.nested_json is not valid JSON/,
-    );
-    expect(
-      configError(model({ name: 'a', type: 'map', nested_json: '{"type": "strng"}' })),
-    ).toMatch(
-      /^customer_model\[0\]\.nested_json \(as values\)\.type: "strng" is not a type \(did you mean "string"\?\)/,
-    );
-    expect(
-      configError(model({ name: 'a', type: 'array', element_type: 'decimal', precision: 40 })),
-    ).toMatch(/`customer_model\[0\]\.precision` must be <= 15/);
-    expect(configError(model({ name: 'a', type: 'array', element_type: 'decimal' }))).toMatch(
-      /^customer_model\[0\]\.precision: a decimal needs "precision"/,
-    );
+    const cases: Array<[Record<string, unknown>, unknown[], RegExp]> = [
+      [
+        { name: 'tags', type: 'array' },
+        ['customer_model', 0, 'element_type'],
+        /^customer_model\[0\] \("tags"\)\.element_type: an array needs the type of its elements\. Set `element_type` \(e\.g\. string\), or `nested_json`/,
+      ],
+      [
+        { name: 'n', type: 'string', element_type: 'string' },
+        ['customer_model', 0, 'element_type'],
+        /^customer_model\[0\] \("n"\)\.element_type: only an array, a map or an object has a nested type, not a string/,
+      ],
+      [
+        { name: 'a', type: 'object', element_type: 'string' },
+        ['customer_model', 0, 'element_type'],
+        /an object has properties, not an element type/,
+      ],
+      [
+        { name: 'a', type: 'object', nested_json: '{"type": "string"}' },
+        ['customer_model', 0, 'nested_json'],
+        /^customer_model\[0\] \("a"\)\.nested_json: must be a list of the object's properties/,
+      ],
+      [
+        { name: 'a', type: 'map', nested_json: '{type: string}' },
+        ['customer_model', 0, 'nested_json'],
+        /^customer_model\[0\] \("a"\)\.nested_json: not valid JSON/,
+      ],
+      [
+        { name: 'a', type: 'map', nested_json: '{"type": "strng"}' },
+        ['customer_model', 0, 'nested_json', 'type'],
+        /^customer_model\[0\] \("a"\)\.nested_json\.type: "strng" is not a type \(did you mean "string"\?\)/,
+      ],
+      [
+        { name: 'a', type: 'array', element_type: 'decimal', precision: 40 },
+        ['customer_model', 0, 'precision'],
+        /^customer_model\[0\] \("a"\)\.precision: must be <= 15/,
+      ],
+      [
+        { name: 'a', type: 'array', element_type: 'decimal' },
+        ['customer_model', 0, 'precision'],
+        /^customer_model\[0\] \("a"\)\.precision: a decimal needs "precision"/,
+      ],
+    ];
+    for (const [row, at, message] of cases) {
+      const error = configErrorOf(model(row));
+      expect(error.at, JSON.stringify(row)).toEqual(at);
+      expect(error.message).toMatch(message);
+    }
   });
 
   it('a misspelt pipeline field', () => {
-    expect(configError({ api_key: KEY, pipelines: [{ name: 'eu', filtr: FLAT_FILTER }] })).toBe(
-      'Invalid config: `pipelines[0].filtr` is not a known field (did you mean "filter"?).',
+    const error = configErrorOf({ api_key: KEY, pipelines: [{ name: 'eu', filtr: FLAT_FILTER }] });
+    expect(error.at).toEqual(['pipelines', 0, 'filtr']);
+    expect(error.message).toBe(
+      'pipelines[0] ("eu").filtr: not a known field (did you mean "filter"?).',
     );
   });
 
-  it('a transformation type that does not exist', () => {
+  it('a transformation type that does not exist, or a Mapping without columns', () => {
     expect(
       configError({
         api_key: KEY,
         pipelines: [{ name: 'eu', transformation: { type: 'mappings' } }],
       }),
     ).toBe(
-      'Invalid config: `pipelines[0].transformation.type` must be one of "none", "mapping", "javascript", "python" (did you mean "mapping"?).',
+      'pipelines[0] ("eu").transformation.type: must be one of "none", "mapping", "javascript", "python" (did you mean "mapping"?).',
     );
     expect(
       configError({
         api_key: KEY,
         pipelines: [{ name: 'eu', transformation: { type: 'mapping' } }],
       }),
-    ).toBe('Invalid config: `pipelines[0].transformation.mappings` is required.');
+    ).toBe('pipelines[0] ("eu").transformation.mappings: missing (required).');
+    const empty = configErrorOf({
+      api_key: KEY,
+      pipelines: [{ name: 'eu', transformation: { type: 'mapping', mappings: [] } }],
+    });
+    expect(empty.at).toEqual(['pipelines', 0, 'transformation', 'mappings']);
+    expect(empty.message).toBe(
+      'pipelines[0] ("eu").transformation.mappings: needs at least one column. Add one.',
+    );
   });
 });
 

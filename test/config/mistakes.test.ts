@@ -6,6 +6,7 @@
  * errors naming the place, however deep they go, never a stack overflow.
  */
 import { describe, expect, it } from 'vitest';
+import { namesIn } from '../../connector/words';
 import {
   ConfigError,
   checkConnection,
@@ -51,13 +52,13 @@ describe('unknown top-level fields', () => {
     ['acount_id', 'account_id'],
   ])('%s is an error naming %s', (typo, meant) => {
     expect(configError({ [typo]: [] })).toBe(
-      `Invalid config: \`${typo}\` is not a known field (did you mean "${meant}"?).`,
+      `${typo}: not a known field (did you mean "${meant}"?).`,
     );
   });
 
   it('is listed with the other problems of the config', () => {
     expect(configError({ pipelnes: [], concurrency: 0 })).toBe(
-      'Invalid config: `pipelnes` is not a known field (did you mean "pipelines"?); `concurrency` must be >= 1.',
+      'The config has 2 problems:\n- pipelnes: not a known field (did you mean "pipelines"?).\n- concurrency: must be >= 1.',
     );
   });
 
@@ -94,7 +95,7 @@ describe('unknown top-level fields', () => {
 
 describe('filters nested past 20 levels of groups', () => {
   const tooDeep =
-    'pipeline "deep" filter: its groups nest more than 20 levels deep, the most a filter may: flatten it (a group inside a group with the same "logical" can be merged into that group).';
+    'pipelines[0] ("deep").filter: its groups nest more than 20 levels deep, the most a filter may. Flatten it (a group inside a group with the same "logical" can be merged into that group).';
 
   it('20 levels are accepted, 21 are not', () => {
     const config = parseConfig({
@@ -125,7 +126,7 @@ describe('filters nested past 20 levels of groups', () => {
 
 describe('Customer Model types nested past 20 levels', () => {
   const tooDeep =
-    'customer_model[1]: its types nest more than 20 levels deep (arrays, maps and objects inside one another), the most the Customer Model allows: use type "json" for the deeper part';
+    'customer_model[1] ("deep"): its types nest more than 20 levels deep (arrays, maps and objects inside one another), the most the Customer Model allows. Use type "json" for the deeper part.';
 
   it('20 levels are accepted, 21 are not', () => {
     expect(
@@ -161,11 +162,10 @@ describe('Customer Model types nested past 20 levels', () => {
 
 describe('mapping expressions nested past 20 levels', () => {
   const mapping = (from: string) =>
-    createTransformer(
-      { type: 'mapping', mappings: [{ to: 'email', from }] },
-      undefined,
-      'pipelines[0] ("m")',
-    );
+    createTransformer({ type: 'mapping', mappings: [{ to: 'email', from }] }, undefined, {
+      at: ['pipelines', 0, 'transformation'],
+      names: namesIn({ pipelines: [{ name: 'm' }] }),
+    });
 
   it.each([21, 5_000])('%i nested calls: a config error naming the place', async (levels) => {
     const accepted = await mapping(`${'lower('.repeat(20)}email${')'.repeat(20)}`);
@@ -174,14 +174,14 @@ describe('mapping expressions nested past 20 levels', () => {
     ]);
     const from = `${'lower('.repeat(levels)}email${')'.repeat(levels)}`;
     await expect(mapping(from)).rejects.toThrow(
-      /^pipelines\[0\] \("m"\)\.transformation\.mappings\[0\]\.from, column 121: calls nest more than 20 levels deep here/,
+      /^pipelines\[0\] \("m"\)\.transformation\.mappings\[0\]\.from: at column 121: calls nest more than 20 levels deep here/,
     );
   });
 
   it('a JSONPath nesting brackets 5,000 deep is a config error', async () => {
     const from = `$[?(${'('.repeat(5_000)}@.email${')'.repeat(5_000)})]`;
     await expect(mapping(from)).rejects.toThrow(
-      /mappings\[0\]\.from, column \d+: the JSONPath nests brackets more than 20 levels deep/,
+      /mappings\[0\]\.from: at column \d+: the JSONPath nests brackets more than 20 levels deep/,
     );
   });
 });
@@ -191,7 +191,7 @@ describe('anything else nested past any valid config', () => {
     let deep: unknown = 'x';
     for (let i = 0; i < 10_000; i++) deep = [deep];
     expect(configError({ notes: deep })).toBe(
-      'Invalid config: `notes[0][0]` nests more than 64 levels deep, deeper than any field of the config goes: check what wrote it.',
+      'notes[0][0]: nests more than 64 levels deep, deeper than any field of the config goes. Check what wrote it.',
     );
   });
 });

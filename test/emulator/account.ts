@@ -11,6 +11,7 @@ import { eventData } from './event-payload.js';
 import { type Customer, type DeletedCustomer, type StripeEvent } from './model.js';
 import type { ParamTree } from './params.js';
 import { deriveSeed, Rng } from './prng.js';
+import { RelatedObjects } from './related.js';
 import { generateSeed } from './seed.js';
 import { CustomerStore, EventStore, type SameSecondEventOrder } from './store.js';
 
@@ -32,6 +33,8 @@ const IDEMPOTENCY_MAX_KEYS = 10_000;
 export class Account {
   readonly customers: CustomerStore;
   readonly events: EventStore;
+  /** Sources, payment methods, discounts and balance transactions: see related.ts. */
+  readonly related: RelatedObjects;
   private readonly rng: Rng;
   private readonly idempotency = new Map<string, IdempotentResult>();
   /** Told of every event as it happens (webhook deliveries). */
@@ -61,6 +64,47 @@ export class Account {
     this.customers.load(data.live, data.deleted);
     // Seeded history happened under the account's current API version and payload style.
     this.events.load(data.events.map((event) => this.restyle(event)));
+    this.related = new RelatedObjects(this);
+  }
+
+  /** The emulator clock, unix seconds. */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** A fresh id from the account's own stream (`prefix` + `length` alphanumerics). */
+  newId(prefix: string, length: number): string {
+    return this.rng.id(prefix, length);
+  }
+
+  get customerUpdatedForRelatedChanges(): boolean {
+    return this.behaviour.customerUpdatedForRelatedChanges;
+  }
+
+  /**
+   * Stores a customer's new state, changed through another object (related.ts), with
+   * `customer.updated` when `customerUpdated` says Stripe would send it.
+   */
+  replaceCustomer(
+    before: Customer,
+    after: Customer,
+    ctx: RequestContext,
+    options: { customerUpdated: boolean },
+  ): void {
+    const previous = previousAttributes(before, after);
+    if (!previous) return;
+    this.customers.replace(after);
+    if (options.customerUpdated) this.emit('customer.updated', after, ctx, previous);
+  }
+
+  /** An event about any object, rendered as the account renders events. */
+  emitEvent(
+    type: string,
+    object: object,
+    ctx: RequestContext,
+    previous?: Record<string, unknown>,
+  ): void {
+    this.emit(type, object, ctx, previous);
   }
 
   /**

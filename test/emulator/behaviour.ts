@@ -15,6 +15,12 @@
  *   is reported to send.
  * - `eventApiVersion`: the account's default API version, which event payloads are rendered in
  *   (api-versions.ts); it applies to events created after it is set, as an account upgrade does.
+ * - `customerUpdatedForRelatedChanges`: whether a customer field changed through another object
+ *   (a source added or deleted, a payment method detached, a discount attached or removed, a
+ *   balance transaction) also sends `customer.updated`. Stripe's docs say `customer.updated`
+ *   "occurs whenever any property of a customer changes" but are silent on these paths; the
+ *   default, `false`, is the worst case: only the other object's own event (`customer.source.*`,
+ *   `payment_method.detached`, `customer.discount.*`; nothing for a balance transaction).
  */
 import { API_VERSION } from './model.js';
 
@@ -26,6 +32,7 @@ export interface BehaviourSettings {
   searchLagSeconds?: number;
   previousAttributesEmptyAs?: EmptyPreviousValue;
   eventApiVersion?: string;
+  customerUpdatedForRelatedChanges?: boolean;
 }
 
 const API_VERSION_FORMAT = /^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/;
@@ -36,6 +43,7 @@ export class Behaviour {
   searchLagSeconds = 0;
   previousAttributesEmptyAs: EmptyPreviousValue = 'null';
   eventApiVersion = API_VERSION;
+  customerUpdatedForRelatedChanges = false;
 
   constructor(settings: BehaviourSettings = {}) {
     this.set(settings);
@@ -74,6 +82,14 @@ export class Behaviour {
       );
     }
     if (
+      s.customerUpdatedForRelatedChanges !== undefined &&
+      typeof s.customerUpdatedForRelatedChanges !== 'boolean'
+    ) {
+      throw new TypeError(
+        `customerUpdatedForRelatedChanges must be true or false, got ${JSON.stringify(s.customerUpdatedForRelatedChanges)}`,
+      );
+    }
+    if (
       s.eventApiVersion !== undefined &&
       (typeof s.eventApiVersion !== 'string' || !API_VERSION_FORMAT.test(s.eventApiVersion))
     ) {
@@ -84,6 +100,9 @@ export class Behaviour {
   }
 
   set(s: BehaviourSettings): void {
+    if (s.customerUpdatedForRelatedChanges !== undefined) {
+      this.customerUpdatedForRelatedChanges = s.customerUpdatedForRelatedChanges;
+    }
     Behaviour.validate(s);
     if (s.eventDelayShare !== undefined) this.eventDelayShare = s.eventDelayShare;
     if (s.eventDelayMaxSeconds !== undefined) this.eventDelayMaxSeconds = s.eventDelayMaxSeconds;
@@ -101,6 +120,7 @@ export class Behaviour {
       searchLagSeconds: this.searchLagSeconds,
       previousAttributesEmptyAs: this.previousAttributesEmptyAs,
       eventApiVersion: this.eventApiVersion,
+      customerUpdatedForRelatedChanges: this.customerUpdatedForRelatedChanges,
     };
   }
 }

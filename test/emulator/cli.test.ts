@@ -89,6 +89,7 @@ describe('emulator CLI flags', () => {
       '2000',
       '--webhook-retry-scale',
       '0.001',
+      '--customer-updated-for-related-changes',
     ]);
     expect(await knobs(url)).toEqual({
       latencyMs: 0,
@@ -110,6 +111,7 @@ describe('emulator CLI flags', () => {
       webhookDuplicateShare: 0.05,
       webhookDelayMaxMs: 2000,
       webhookRetryScale: 0.001,
+      customerUpdatedForRelatedChanges: true,
     });
     // Test mode's global 25/s answers a burst of 40, with Retry-After.
     const answers = await Promise.all(

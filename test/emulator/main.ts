@@ -16,6 +16,8 @@
  *   --search-lag-seconds SECONDS          search answers from an index this far behind writes
  *   --previous-attributes-empty-as null|empty_string
  *   --event-api-version VERSION           event payloads in this API version (e.g. 2019-09-09)
+ *   --customer-updated-for-related-changes  customer.updated also for changes made through sources,
+ *                                         payment methods, discounts and balance transactions
  *   --same-second-events newest_first|oldest_first
  *   --webhook-url URL                     POST every event there, signed (repeatable)
  *   --webhook-secret whsec_…              the endpoints' signing secret (default whsec_emulator)
@@ -64,6 +66,7 @@ function parseOptions(argv: string[]): EmulatorOptions {
       'webhook-duplicate-share': { type: 'string' },
       'webhook-delay-max-ms': { type: 'string' },
       'webhook-retry-scale': { type: 'string' },
+      'customer-updated-for-related-changes': { type: 'boolean' },
     },
     strict: true,
   });
@@ -139,6 +142,7 @@ function parseOptions(argv: string[]): EmulatorOptions {
     webhookDuplicateShare: num('webhook-duplicate-share', values['webhook-duplicate-share']),
     webhookDelayMaxMs: num('webhook-delay-max-ms', values['webhook-delay-max-ms']),
     webhookRetryScale: num('webhook-retry-scale', values['webhook-retry-scale']),
+    customerUpdatedForRelatedChanges: values['customer-updated-for-related-changes'],
   };
 }
 

@@ -104,3 +104,48 @@ export const DEFAULT_INVOICE_SETTINGS: InvoiceSettings = {
   footer: null,
   rendering_options: null,
 };
+
+/** A legacy card source of a customer (`customer.sources`; `default_source` names one). */
+export interface Card {
+  id: string;
+  object: 'card';
+  brand: string;
+  country: string;
+  customer: string;
+  cvc_check: 'pass';
+  exp_month: number;
+  exp_year: number;
+  fingerprint: string;
+  funding: 'credit';
+  last4: string;
+  metadata: Record<string, string>;
+  name: null;
+}
+
+export interface PaymentMethod {
+  id: string;
+  object: 'payment_method';
+  card: { brand: string; country: string; exp_month: number; exp_year: number; last4: string };
+  created: number;
+  /** null once detached. */
+  customer: string | null;
+  livemode: boolean;
+  metadata: Record<string, string>;
+  type: 'card';
+}
+
+export interface CustomerBalanceTransaction {
+  id: string;
+  object: 'customer_balance_transaction';
+  amount: number;
+  created: number;
+  credit_note: null;
+  currency: string;
+  customer: string;
+  description: string | null;
+  ending_balance: number;
+  invoice: null;
+  livemode: boolean;
+  metadata: Record<string, string>;
+  type: 'adjustment';
+}

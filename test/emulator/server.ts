@@ -12,6 +12,9 @@
  *   POST /_emulator/faults         FaultSettings (fields left out keep their value)
  *   GET  /_emulator/account        { id } of the default account
  *   GET  /_emulator/webhooks       WebhookLog: every event's deliveries (attempts, drops, pending)
+ *   POST /_emulator/discounts      { customer, coupon }: attaches a discount to a test-mode customer
+ *                                  of the default account (customers take no coupon since
+ *                                  2025-03-31.basil), with Stripe's events (related.ts)
  *
  * Every knob defaults to the old behaviour (no limits, no delays, no lag); see `EmulatorOptions`.
  */
@@ -134,6 +137,12 @@ export interface EmulatorOptions {
    * CLI: `--webhook-retry-scale 0.001`.
    */
   webhookRetryScale?: number;
+  /**
+   * A customer field changed through another object (a source, a payment method, a discount, a
+   * balance transaction) also sends `customer.updated`; default false, only the other object's
+   * event (behaviour.ts). CLI: `--customer-updated-for-related-changes`.
+   */
+  customerUpdatedForRelatedChanges?: boolean;
 }
 
 export interface RunningEmulator {
@@ -150,6 +159,12 @@ export interface RunningEmulator {
    * "Delete all test data" does: retrieving it then answers 404 resource_missing.
    */
   purgeCustomer(id: string): boolean;
+  /**
+   * Attaches a discount with `coupon` to a test-mode customer of the default account, as the
+   * Dashboard would: `customer.discount.created` (or `.updated`), and `customer.updated` only
+   * with `customerUpdatedForRelatedChanges`.
+   */
+  attachDiscount(customer: string, coupon: string): void;
   setFaults(f: FaultSettings): void;
   stats(): StatsSnapshot;
   resetStats(): void;
@@ -209,6 +224,7 @@ class Emulator {
       webhookDuplicateShare: options.webhookDuplicateShare,
       webhookDelayMaxMs: options.webhookDelayMaxMs,
       webhookRetryScale: options.webhookRetryScale,
+      customerUpdatedForRelatedChanges: options.customerUpdatedForRelatedChanges,
     };
     Faults.validate(knobs);
     Behaviour.validate(knobs);
@@ -255,12 +271,20 @@ class Emulator {
           now: () => this.clock.now(),
           advanceClock: (seconds) => this.clock.advance(seconds),
           purgeCustomer: (id) => this.registry.defaultTestAccount().customers.purge(id),
+          attachDiscount: (customer, coupon) => this.attachDiscount(customer, coupon),
           setFaults: (f) => this.setKnobs(f),
           stats: () => this.stats.snapshot(),
           resetStats: () => this.stats.reset(),
           webhooks: () => this.webhooks.snapshot(),
         });
       });
+    });
+  }
+
+  private attachDiscount(customer: string, coupon: string): object {
+    return this.registry.defaultTestAccount().related.attachDiscount(customer, coupon, {
+      requestId: newRequestId(),
+      idempotencyKey: null,
     });
   }
 
@@ -483,6 +507,11 @@ class Emulator {
           return reply(200, { id: this.registry.defaultAccountId });
         case 'GET /_emulator/webhooks':
           return reply(200, this.webhooks.snapshot());
+        case 'POST /_emulator/discounts':
+          return reply(
+            200,
+            this.attachDiscount(String(input.customer ?? ''), String(input.coupon ?? 'emulator')),
+          );
         default:
           return reply(404, {
             error: {

@@ -190,6 +190,38 @@ describe('full imports through list and search', () => {
     expect(unpaced.mostInFlight).toBeGreaterThan(10);
   });
 
+  it('sends no upper bound on created for an import without one, new or resumed', async () => {
+    const openEnded = (stripe: ScriptedStripe) =>
+      stripe.calls.filter(({ call, params }) => {
+        if (call === 'searchCustomers')
+          return /created<=\d{11}/.test((params as { query: string }).query);
+        const lte = (params as { created?: { lte?: number } }).created?.lte;
+        return lte !== undefined && lte > stripe.now + 86_400;
+      });
+    const stripe = account(1500);
+    const listed = await runEngine(stripe, configWith({ concurrency: 8 }), {
+      syncMode: 'full_refresh',
+      stopAfterCheckpoints: 2,
+    });
+    const both = account(1500);
+    await runEngine(both, listAndSearch(), { syncMode: 'full_refresh' });
+    // A state saved by an earlier version, whose open end is 99999999999: read without it too.
+    const resumed = account(1500);
+    await runEngine(resumed, configWith(), {
+      syncMode: 'full_refresh',
+      state: {
+        ...(listed.states.at(-1) as PipelineState),
+        remaining: [[0, 99_999_999_999]],
+      } as PipelineState,
+    });
+    for (const run of [stripe, both, resumed]) {
+      expect(run.calls.some(({ call }) => call === 'listCustomers')).toBe(true);
+      expect(openEnded(run)).toEqual([]);
+    }
+    // The first page of a new import asks for every customer created since 0.
+    expect(stripe.calls[0]?.params).toMatchObject({ created: { gte: 0 } });
+  });
+
   it('lists only for sandbox keys by default', async () => {
     const stripe = account(800);
     await runEngine(stripe, configWith({ concurrency: 8 }));

@@ -134,8 +134,15 @@ describe('skipped customers', () => {
     expect(failing.failure).toBeInstanceOf(DataError);
     expect(failing.failure?.kind).toBe('data');
     expect(failing.failure?.message).toMatch(
-      /^Pipeline "customers": customer cus_\d+ does not fit the Customer Model: email: is not nullable but got null\. .*`on_error` to "skip"/,
+      /^pipelines\[0\] \("customers"\): customer cus_\d+ does not fit the Customer Model: email: is not nullable but got null\. .*`on_error` to "skip"/,
     );
+    // Placed at the pipeline, the fix naming its on_error and the value to set, as terms.
+    expect(failing.failure?.at).toEqual(['pipelines', 0]);
+    expect(failing.failure?.fix).toContainEqual({
+      kind: 'value',
+      of: ['pipelines', 0, 'on_error'],
+      value: 'skip',
+    });
   });
 
   it('a transformation that throws with on_error: fail stops the pipeline with a data error', async () => {
@@ -147,7 +154,7 @@ describe('skipped customers', () => {
     );
     expect(run.failure).toBeInstanceOf(DataError);
     expect(run.failure?.message).toMatch(
-      /^Pipeline "customers": customer cus_\d+ transformation failed: Error: bad customer/,
+      /^pipelines\[0\] \("customers"\): customer cus_\d+ transformation failed: Error: bad customer/,
     );
   });
 });

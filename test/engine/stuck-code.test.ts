@@ -46,7 +46,7 @@ describe('a transformation stuck on every customer, with on_error: skip', () => 
     });
     expect(run.failure).toBeInstanceOf(DataError);
     expect(run.failure?.message).toMatch(
-      /^pipelines\[0\] \("stuck"\)\.transformation\.source: transform\(\) ran longer than timeout_ms \(500 ms\) for 3 customers in a row \(cus_0299, cus_0298, cus_0297\): .*whatever on_error says/,
+      /^pipelines\[0\] \("stuck"\)\.transformation\.source: transform\(\) ran longer than `timeout_ms` \(500 ms\) for 3 customers in a row \(cus_0299, cus_0298, cus_0297\): .*whatever `on_error` says/,
     );
     expect(run.items).toEqual([]);
     expect(run.skipped).toEqual([]);
@@ -61,7 +61,7 @@ describe('a transformation stuck on every customer, with on_error: skip', () => 
     });
     expect(run.failure).toBeInstanceOf(DataError);
     expect(run.failure?.message).toMatch(
-      /transform\(\) ran longer than timeout_ms \(500 ms\) for 3 customers in a row \(cus_0299, cus_0298, cus_0297\)/,
+      /transform\(\) ran longer than `timeout_ms` \(500 ms\) for 3 customers in a row \(cus_0299, cus_0298, cus_0297\)/,
     );
     expect(run.items).toEqual([]);
     // Loading Pyodide (a few seconds) and three timeouts.

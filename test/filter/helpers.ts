@@ -8,8 +8,7 @@ export const DAY = 86_400;
 /** Unix seconds of a UTC date-time string. */
 export const at = (iso: string): number => Math.floor(Date.parse(iso) / 1000);
 
-export const compile = (spec: unknown, pipeline = 'test'): CompiledFilter =>
-  compileFilter(spec, { pipeline, now: NOW });
+export const compile = (spec: unknown): CompiledFilter => compileFilter(spec, { now: NOW });
 
 /** The path is absent: the key is left out (its parent objects exist). */
 export const MISSING = Symbol('missing');

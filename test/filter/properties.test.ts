@@ -276,8 +276,7 @@ const pushableFilterArb = fc.record({
   ),
 });
 
-const compile = (spec: unknown): CompiledFilter =>
-  compileFilter(spec, { pipeline: 'prop', now: NOW });
+const compile = (spec: unknown): CompiledFilter => compileFilter(spec, { now: NOW });
 
 // ------------------------------------------------------------------ a reference for Stripe search
 

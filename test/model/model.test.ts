@@ -142,9 +142,9 @@ describe('customer_model config', () => {
     [
       [{ name: 'x', type: 'strng' }],
       'customer_model[0].type: "strng" is not a type (did you mean "string"?)',
-      'use one of string, integer',
+      'Use one of string, integer',
     ],
-    [[{ name: 'x' }], 'customer_model[0].type: is required', ''],
+    [[{ name: 'x' }], 'customer_model[0].type: missing (required)', ''],
     [
       [{ name: 'x', type: 'string', nulable: true }],
       'customer_model[0].nulable: unknown key "nulable" (did you mean "nullable"?)',
@@ -190,16 +190,57 @@ describe('customer_model config', () => {
     ],
     [
       [{ name: 'x', type: 'object', properties: [] }],
-      'customer_model[0].properties: list at least one property',
+      'customer_model[0].properties: no property listed. List at least one.',
       '',
     ],
-    [[], 'customer_model: list at least one property', ''],
+    [[], 'customer_model: no property listed. List at least one.', ''],
     [{ email: 'string' }, 'customer_model: must be a list of properties', ''],
     [['email'], 'customer_model[0]: each property must be an object', ''],
   ])('rejects %j', (config, message, fix) => {
     const error = configError(() => compileCustomerModel(config));
     expect(error.message).toContain(message);
     expect(error.message).toContain(fix);
+  });
+
+  it.each([
+    [[{ name: 'x', type: 'strng' }], ['customer_model', 0, 'type']],
+    [[{ name: 'x', type: 'decimal', precision: 20 }], ['customer_model', 0, 'precision']],
+    [
+      [{ name: 'x', type: 'array', items: { type: 'map', values: { type: 'nope' } } }],
+      ['customer_model', 0, 'items', 'values', 'type'],
+    ],
+    [
+      [
+        {
+          name: 'x',
+          type: 'object',
+          properties: [
+            { name: 'a', type: 'string' },
+            { name: 'A', type: 'string' },
+          ],
+        },
+      ],
+      ['customer_model', 0, 'properties', 1, 'name'],
+    ],
+  ])('places the problem of %j at its key', (config, at) => {
+    const error = configError(() => compileCustomerModel(config)) as ConfigError;
+    expect(error.at).toEqual(at);
+    expect(error.issues).toHaveLength(1);
+  });
+
+  it('names the other row of a clash as a field, so each shell can word it', () => {
+    const error = configError(() =>
+      compileCustomerModel([
+        { name: 'x', type: 'string' },
+        { name: 'X', type: 'string' },
+      ]),
+    ) as ConfigError;
+    expect(error.problem).toEqual([
+      '"X" is already used by ',
+      { kind: 'field', at: ['customer_model', 0] },
+      ' (column names are compared case-insensitively, as warehouses do)',
+    ]);
+    expect(error.fix).toEqual(['rename one of them']);
   });
 });
 
@@ -423,7 +464,7 @@ describe('conversions', () => {
     expect(result.ok).toBe(false);
     const error = (result as { error: string }).error;
     expect(error).toBe(
-      'unknown properties "extra", "other": the customer_model has no such columns (add them to customer_model or stop returning them); ' +
+      'unknown properties "extra", "other": the Customer Model has no such columns (add them to the Customer Model or stop returning them); ' +
         'id: is not nullable but got no value; email: expected a string, got an object (use type "json" or "object"/"array" for structured values); ' +
         'balance: expected an integer, got a string',
     );
@@ -474,7 +515,7 @@ describe('conversions', () => {
     });
     expect(model.convertValue('zzz', 1)).toEqual({
       ok: false,
-      error: 'zzz: not a customer_model property',
+      error: 'zzz: not a property of the Customer Model',
     });
   });
 });

@@ -92,6 +92,7 @@ describe('importing customers', () => {
         object: 'customer',
         created: customer.created,
         _stripe_change: 'listed',
+        _stripe_event: null,
         _stripe_deleted: false,
       });
       // When the import's reading is as of: an ISO date-time, not unix seconds.
@@ -307,6 +308,7 @@ describe('Customer Model and transformations', () => {
       name: 'Ada Lovelace',
       _stripe_id: ada.id,
       _stripe_change: 'listed',
+      _stripe_event: null,
       _stripe_changed_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
       _stripe_deleted: false,
     });
@@ -382,6 +384,46 @@ describe('Customer Model and transformations', () => {
     ]);
   });
 
+  it('stops at code that returns fewer fields than the Customer Model, naming them, as at an extra one', async () => {
+    const ada = everyone.find((customer) => customer.email === 'ada@pro.example')!;
+    const run = (javascriptCode: string) =>
+      pkg.runAction({
+        parameters: {
+          returnAll: true,
+          filterMode: 'conditions',
+          filterConditions: {
+            condition: [{ property: 'email', operator: 'is', value: 'ada@pro.example' }],
+          },
+          transformation: 'javascript',
+          customerModel: {
+            field: [
+              { name: 'email', type: 'string' },
+              { name: 'country', type: 'string' },
+            ],
+          },
+          javascriptCode,
+        },
+      });
+    const fewer = await run('function transform(c) { return { email: c.email }; }');
+    expect(fewer.items).toEqual([]);
+    expect(fewer.error).toMatchObject({ name: 'NodeOperationError' });
+    expect(fewer.error?.message).toBe(
+      `Customer ${ada.id} transformation failed: it returned no "country" (return every column of the Customer Model, null for no value, or remove it from the Customer Model). Fix the transformation or the Customer Model, or set "On Transformation Error" to "Skip the Customer" to import the other customers.`,
+    );
+    const extra = await run(
+      'function transform(c) { return { email: c.email, country: null, plan: "pro" }; }',
+    );
+    expect(extra.error?.message).toBe(
+      `Customer ${ada.id} transformation failed: it returned "plan", which is not a column of the Customer Model (add it to the Customer Model or stop returning it). Fix the transformation or the Customer Model, or set "On Transformation Error" to "Skip the Customer" to import the other customers.`,
+    );
+    expect(extra.error?.message).not.toMatch(/\bthe the\b/i);
+    const complete = await run(
+      'function transform(c) { return { email: c.email, country: c.address?.country ?? null }; }',
+    );
+    expect(complete.error).toBeUndefined();
+    expect(complete.items).toMatchObject([{ email: 'ada@pro.example', country: 'GB' }]);
+  });
+
   it('names the customer whose code fails, or skips it when asked to', async () => {
     const parameters = {
       returnAll: true,
@@ -430,7 +472,7 @@ describe('Customer Model and transformations', () => {
       },
     });
     expect(run.error).toMatchObject({ name: 'NodeOperationError' });
-    expect(run.error?.message).toMatch(/^The JavaScript code, line \d/);
+    expect(run.error?.message).toMatch(/^The JavaScript code: line \d: SyntaxError/);
   });
 
   it('runs Python code, with the code limits of Code Options', async () => {
@@ -529,14 +571,23 @@ describe('only changed since last run', () => {
       _stripe_change: 'updated',
       name: 'Updated Since',
     });
-    expect(changes.get(deleted!.id)).toEqual({
+    // A deletion has the columns of the other items, null, so n8n's Table view shows every
+    // row alike (no "undefined" cells); Stripe's own `deleted` flag is _stripe_deleted's.
+    const gone = changes.get(deleted!.id)!;
+    expect(gone).toMatchObject({
       id: deleted!.id,
       object: 'customer',
-      deleted: true,
+      email: null,
+      name: null,
+      metadata: null,
       _stripe_change: 'deleted',
+      _stripe_event: 'customer.deleted',
       _stripe_changed_at: expect.any(String),
       _stripe_deleted: true,
     });
+    expect(Object.keys(gone).sort()).toEqual(Object.keys(changes.get(created.id)!).sort());
+    expect(gone).not.toHaveProperty('deleted');
+    expect(changes.get(created.id)).toMatchObject({ _stripe_event: 'customer.created' });
     // The deletion's time: its event's, within the second the test deleted it in.
     const at = Date.parse(changes.get(deleted!.id)!._stripe_changed_at as string) / 1000;
     expect(Math.abs(at - deletedAt)).toBeLessThanOrEqual(1);
@@ -709,13 +760,13 @@ describe('errors in the editor’s words', () => {
     const lines = run.error!.message.split('\n');
     expect(lines[0]).toBe('The conditions have 3 problems:');
     expect(lines[1]).toMatch(
-      /^- Condition 1 \(Property: emial\): property "emial" is not valid: .*Did you mean "email"\?/,
+      /^- Condition 1 \(Property: emial\) › Property: property "emial" is not valid: .*Did you mean "email"\?/,
     );
     expect(lines[2]).toMatch(
-      /^- Condition 2 \(Property: email\): operator "Is True" does not apply to text property "email"\. Operators for text properties: Is, Is Not, Is One of, Is Not One of, Contains/,
+      /^- Condition 2 \(Property: email\) › Operator: operator "Is True" does not apply to text property "email"\. Operators for text properties: Is, Is Not, Is One of, Is Not One of, Contains/,
     );
     expect(lines[3]).toMatch(
-      /^- Condition 3 \(Property: created\) › From is not a valid date for "created"/,
+      /^- Condition 3 \(Property: created\) › From: not a valid date for "created"/,
     );
     expectEditorWords(run);
     expect(emulator.stats().requests).toBe(0);
@@ -739,7 +790,7 @@ describe('errors in the editor’s words', () => {
       },
     });
     expect(run.error).toMatchObject({ name: 'NodeOperationError' });
-    expect(run.error?.message).toMatch(/^Field 2 \(Name: plan\) › From, column 1: .*lowr/);
+    expect(run.error?.message).toMatch(/^Field 2 \(Name: plan\) › From: at column 1: .*lowr/);
     expectEditorWords(run);
 
     const duplicate = await pkg.runAction({
@@ -763,7 +814,7 @@ describe('errors in the editor’s words', () => {
     const run = await pkg.runAction({
       parameters: { options: { maxShareOfRateLimits: 3 } },
     });
-    expect(run.error?.message).toMatch(/^The "Share of Stripe Rate Limits" option must be <= 1/);
+    expect(run.error?.message).toMatch(/^The "Share of Stripe Rate Limits" option: must be <= 1/);
     expect(run.error?.message).not.toContain('max_share_of_rate_limits');
   });
 

@@ -44,9 +44,11 @@ describe('a restricted key with Customers: Read only', () => {
     expect(result.status).toBe('OK');
     expect(result.message).toMatch(/^Connected to Stripe \(test mode\): customers are readable/);
     expect(result.message).toContain(
-      'The Stripe Customers Trigger and "Only Changed Since Last Run" read changes from Stripe’s event log and also need the "Events: Read" permission',
+      'In n8n the Stripe Customers node imports customers with this key; the Stripe Customers Trigger and "Only Changed Since Last Run" need "Events: Read".',
     );
-    expect(result.message).toContain(STEPS);
+    expect(result.message).toContain(
+      'To enable them: Dashboard > Developers > API keys > (your restricted key) > Edit, set "Events" (under "All core resources") to Read, and save.',
+    );
   });
 
   it('imports every customer with the action node', async () => {
@@ -65,8 +67,8 @@ describe('a restricted key with Customers: Read only', () => {
       );
       expect(run.items).toEqual([]);
       expect(run.staticData).toEqual({});
-      // One customer and one event asked for, to find out: no import.
-      expect(requests()).toEqual({ 'GET /v1/customers': 1, 'GET /v1/events': 1 });
+      // One request, the engine's, to find out: no import.
+      expect(requests()).toEqual({ 'GET /v1/events': 1 });
     }
   });
 
@@ -82,7 +84,8 @@ describe('a restricted key with Customers: Read only', () => {
       );
       // No cursor was saved: the next activation starts over.
       expect(activation.staticData['node:Stripe Customers Trigger'] ?? {}).toEqual({});
-      expect(requests()).toEqual({ 'GET /v1/customers': 1, 'GET /v1/events': 1 });
+      // One request to find out, nothing else: every attempt n8n makes fails at once.
+      expect(requests()).toEqual({ 'GET /v1/events': 1 });
     }
   });
 
@@ -93,12 +96,17 @@ describe('a restricted key with Customers: Read only', () => {
     expect(sample.error?.message).toMatch(/^The Stripe Customers Trigger reads changes/);
   });
 
-  it('is refused by n8n’s activation of the workflow (the first poll’s error stops it)', async () => {
-    await expect(
-      pkg.activate(
-        { pollTimes: { item: [{ mode: 'everyMinute' }] }, firstPoll: 'importAll' },
-        node,
-      ),
-    ).rejects.toThrow(/needs the "Events: Read" permission/);
+  it('is refused by n8n’s activation of the workflow at once: one request, the reason', async () => {
+    for (const firstPoll of ['startNow', 'importAll']) {
+      emulator.resetStats();
+      await expect(
+        pkg.activate({ pollTimes: { item: [{ mode: 'everyMinute' }] }, firstPoll }, node),
+      ).rejects.toThrow(
+        /^There was a problem activating the workflow: "The Stripe Customers Trigger reads changes from Stripe’s event log and needs the "Events: Read" permission/,
+      );
+      // n8n retries a failed activation a few times: each attempt costs one request, no import
+      // and no code loaded, so it answers as fast as Stripe does.
+      expect(requests()).toEqual({ 'GET /v1/events': 1 });
+    }
   });
 });

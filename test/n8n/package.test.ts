@@ -369,7 +369,7 @@ describe('credential test', () => {
     expect(result).toEqual({
       status: 'OK',
       message:
-        'Connected to Stripe (test mode): customers and events are readable, so both nodes work, "Only Changed Since Last Run" and the trigger included.',
+        'Connected to Stripe (test mode): customers and events are readable, so full and incremental imports both work. In n8n both nodes work, the Stripe Customers Trigger and "Only Changed Since Last Run" included.',
     });
   });
 
@@ -380,7 +380,7 @@ describe('credential test', () => {
     });
     expect(result.status).toBe('OK');
     expect(result.message).toBe(
-      'Connected to Stripe (test mode): customers are readable, so the Stripe Customers node imports them. The Stripe Customers Trigger and "Only Changed Since Last Run" read changes from Stripe’s event log and also need the "Events: Read" permission, which this key lacks. To enable it: Dashboard > Developers > API keys > (your restricted key) > Edit, set "Events" (under "All core resources") to Read, and save.',
+      'Connected to Stripe (test mode): customers are readable, so full imports work. This API key may not read events, so only full imports are possible: incremental imports read changes from Stripe\'s event log and need the "Events: Read" permission. To enable them: Dashboard > Developers > API keys > (your restricted key) > Edit, set "Events" (under "All core resources") to Read, and save. In n8n the Stripe Customers node imports customers with this key; the Stripe Customers Trigger and "Only Changed Since Last Run" need "Events: Read".',
     );
   });
 
@@ -393,7 +393,7 @@ describe('credential test', () => {
 
     const malformed = await pkg.testCredential({ apiKey: 'pk_test_123', apiBaseUrl: emulator.url });
     expect(malformed.status).toBe('Error');
-    expect(malformed.message).toMatch(/^The credential’s "Secret or Restricted Key" is malformed/);
+    expect(malformed.message).toMatch(/^The credential’s "Secret or Restricted Key": malformed\./);
     expect(malformed.message).not.toContain('api_key');
 
     const nothing = await pkg.testCredential({

@@ -106,8 +106,9 @@ describe('polling', () => {
       _stripe_deleted: false,
     });
     expect(byId.get(deleted!.id)).toMatchObject({
-      deleted: true,
+      email: null,
       _stripe_change: 'deleted',
+      _stripe_event: 'customer.deleted',
       _stripe_deleted: true,
     });
     for (const item of itemsOf(second)) {
@@ -169,6 +170,7 @@ describe('polling', () => {
         tier: 'GOLD',
         _stripe_id: gold.id,
         _stripe_change: 'created',
+        _stripe_event: 'customer.created',
         _stripe_changed_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
         _stripe_deleted: false,
       },
@@ -177,14 +179,40 @@ describe('polling', () => {
     await stripe.customers.update(gold.id, { metadata: { tier: 'silver' } });
     settle();
     const third = await trigger.poll();
-    // It left the filter: a deletion holds only the id and how it changed.
+    // It left the filter: for the workflow a deletion (Stripe updated it), with the id and the
+    // model's columns null, as n8n's Table view shows them.
     expect(itemsOf(third)).toEqual([
       {
+        email: null,
+        tier: null,
         _stripe_id: gold.id,
         _stripe_change: 'deleted',
+        _stripe_event: 'customer.updated',
         _stripe_changed_at: expect.any(String),
         _stripe_deleted: true,
       },
+    ]);
+
+    // It comes back: new to the workflow (a workflow that inserts on "created" inserts it).
+    await stripe.customers.update(gold.id, { metadata: { tier: 'gold' } });
+    settle();
+    const fourth = await trigger.poll();
+    expect(itemsOf(fourth)).toEqual([
+      {
+        email: 'gold@example.com',
+        tier: 'GOLD',
+        _stripe_id: gold.id,
+        _stripe_change: 'created',
+        _stripe_event: 'customer.updated',
+        _stripe_changed_at: expect.any(String),
+        _stripe_deleted: false,
+      },
+    ]);
+    // Changed while it matches: updated.
+    await stripe.customers.update(gold.id, { email: 'Gold.Again@example.com' });
+    settle();
+    expect(itemsOf(await trigger.poll())).toMatchObject([
+      { email: 'gold.again@example.com', _stripe_change: 'updated' },
     ]);
   });
 

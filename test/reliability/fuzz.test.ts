@@ -157,10 +157,7 @@ describe('fuzzed input gets a result or a clear config error', () => {
     fc.assert(
       fc.property(filter, fc.array(customer, { maxLength: 5 }), (spec, customers) => {
         resultOrConfigError(() => {
-          const compiled = compileFilter(spec, {
-            pipeline: 'fuzz',
-            now: new Date('2026-01-01T00:00:00Z'),
-          });
+          const compiled = compileFilter(spec, { now: new Date('2026-01-01T00:00:00Z') });
           for (const c of customers) expect(typeof compiled.matches(c)).toBe('boolean');
         });
       }),
@@ -192,7 +189,7 @@ describe('fuzzed input gets a result or a clear config error', () => {
             transformer = await createTransformer(
               { type: 'mapping', mappings: [{ to: 'x', from }] },
               undefined,
-              'fuzz',
+              { at: ['fuzz', 'transformation'] },
             );
           } catch (error) {
             if (!(error instanceof ConnectorError) || error.kind !== 'config') throw error;

@@ -386,3 +386,56 @@ export function catalogViolations(streams: readonly CatalogStream[]): string[] {
   }
   return problems;
 }
+
+// ---- the form (what Airbyte's connector form draws and saves) -------------------------------
+
+/**
+ * What Airbyte's form saves of a config it loaded: only the keys the spec declares, at every
+ * depth (hidden ones included), even where the spec allows additional properties; a `oneOf`
+ * keeps the keys of the variant its discriminator picks. A field without a `type` (a value the
+ * form cannot walk into) is kept as it is.
+ */
+export function savedByForm(spec: Node, value: Json): Json {
+  if (Array.isArray(value)) {
+    return isNode(spec.items) ? value.map((item) => savedByForm(spec.items as Node, item)) : value;
+  }
+  if (!isNode(value)) return value;
+  const variant = Array.isArray(spec.oneOf) ? chosenVariant(spec.oneOf, value) : undefined;
+  const properties = (variant ?? spec).properties;
+  if (!isNode(properties)) return spec.type === undefined ? value : {};
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => isNode(properties[key]))
+      .map(([key, item]) => [key, savedByForm(properties[key] as Node, item)]),
+  );
+}
+
+function chosenVariant(variants: Json[], value: Node): Node | undefined {
+  return variants.filter(isNode).find((variant) => {
+    const properties = isNode(variant.properties) ? variant.properties : {};
+    const tag = Object.entries(properties).find(([, p]) => isNode(p) && p.const !== undefined);
+    return tag !== undefined && value[tag[0]] === (tag[1] as Node).const;
+  });
+}
+
+/**
+ * How the form lays out an object's fields: the required and `always_show` ones drawn in
+ * `order`, the other optional ones collapsed under "Optional fields", hidden ones not at all.
+ * Top-level fields are laid out per group.
+ */
+export function formLayout(
+  schema: Node,
+  group?: string,
+): { shown: string[]; underOptionalFields: string[] } {
+  const required = new Set((schema.required ?? []) as string[]);
+  const fields = Object.entries(isNode(schema.properties) ? schema.properties : {})
+    .filter((entry): entry is [string, Node] => isNode(entry[1]))
+    .filter(([, field]) => field.airbyte_hidden !== true)
+    .filter(([, field]) => group === undefined || field.group === group)
+    .sort(([, a], [, b]) => Number(a.order ?? 0) - Number(b.order ?? 0));
+  const drawn = ([name, field]: [string, Node]) => required.has(name) || field.always_show === true;
+  return {
+    shown: fields.filter(drawn).map(([name]) => name),
+    underOptionalFields: fields.filter((field) => !drawn(field)).map(([name]) => name),
+  };
+}

@@ -79,7 +79,7 @@ describe("the connection specification follows Airbyte's form rules", () => {
     expect(row.operator.enum).toContain('is not');
     expect(row.operator.enum).toContain('is between');
     expect(row.operator.enum.every((label) => !label.includes('_'))).toBe(true);
-    expect(row.values.items).toEqual({ type: 'string' });
+    expect(row.values.items).toEqual({ type: 'string', title: 'Value' });
     expect(pipelineProperties.filter_json.multiline).toBe(true);
     // The JSON shape of earlier versions: still valid, not drawn.
     expect(pipelineProperties.filter).toMatchObject({ airbyte_hidden: true });

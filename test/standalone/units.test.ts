@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeStreams, parseConfig, redactSecrets } from '../../connector';
 import { parseDestination, redactPassword } from '../../standalone/destination';
-import { exitCodeFor } from '../../protocol/exit-codes';
+import { exitCodeFor } from '../../command-line/exit-codes';
 import { formatLogLine } from '../../standalone/serve/log-line';
 import { renderPage } from '../../standalone/serve/page';
 import { summarizeFilter } from '../../standalone/serve/filter-summary';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { protocolErrors } from './protocol-schema';
 
 /** The built CLI, as the platform runs it (global-setup compiles it once per test run). */
-export const CLI = join(__dirname, '..', '..', 'dist', 'protocol', 'main.js');
+export const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 
 export type Message = { type: string; [key: string]: any };
 

@@ -7,7 +7,7 @@ import {
 } from '../../connector/transform';
 import { manyCustomers, stripeCustomer } from './fixtures';
 
-const WHERE = 'pipelines[0]';
+const PLACE = { at: ['pipelines', 0, 'transformation'] };
 const open: Transformer[] = [];
 afterAll(async () => {
   await Promise.all(open.map((t) => t.close()));
@@ -17,7 +17,7 @@ async function js(source: string, options: Record<string, unknown> = {}): Promis
   const transformer = await createTransformer(
     { type: 'javascript', source, ...options },
     undefined,
-    WHERE,
+    PLACE,
   );
   open.push(transformer);
   return transformer;
@@ -170,22 +170,46 @@ describe('JavaScript transformations', () => {
 
   it('reports syntax errors with their line when loading', async () => {
     expect(await loadError('function transform(c) {\n  return {\n    id: c.id,,\n  };\n}')).toMatch(
-      /^pipelines\[0\]\.transformation\.source line 3: SyntaxError: /,
+      /^pipelines\[0\]\.transformation\.source: line 3: SyntaxError: /,
     );
     expect(await loadError('function transform(c) {\n  return { id: c.id };\n')).toMatch(
-      /^pipelines\[0\]\.transformation\.source line \d: SyntaxError/,
+      /^pipelines\[0\]\.transformation\.source: line \d: SyntaxError/,
     );
     expect(
       await loadError('const x = 1;\nundefinedThing();\nfunction transform(c) { return c; }'),
     ).toBe(
-      "pipelines[0].transformation.source line 2: ReferenceError: 'undefinedThing' is not defined",
+      "pipelines[0].transformation.source: line 2: ReferenceError: 'undefinedThing' is not defined.",
     );
     expect(await loadError('function transfrom(c) { return c; }')).toBe(
-      'pipelines[0].transformation.source: define a function named transform, e.g. "function transform(customer) { return { email: customer.email }; }"',
+      'pipelines[0].transformation.source: no function named transform. Define one, e.g. "function transform(customer) { return { email: customer.email }; }".',
     );
     expect(await loadError('while (true) {}', { timeout_ms: 100 })).toBe(
-      'pipelines[0].transformation.source: the top-level code did not finish within timeout_ms (100 ms); define transform(customer) and keep work inside it',
+      'pipelines[0].transformation.source: the top-level code did not finish within `timeout_ms` (100 ms). Define transform(customer) and keep work inside it.',
     );
+  });
+
+  it('places what is wrong at the field: the source, or the limit', async () => {
+    const placed = async (source: string, options: Record<string, unknown> = {}) => {
+      try {
+        await js(source, options);
+      } catch (error) {
+        return error as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    const slow = await placed('while (true) {}', { timeout_ms: 100 });
+    expect(slow.at).toEqual(['pipelines', 0, 'transformation', 'source']);
+    // The limit it ran into is a term of the message: each shell names that field its own way.
+    expect(slow.problem).toContainEqual({
+      kind: 'field',
+      at: ['pipelines', 0, 'transformation', 'timeout_ms'],
+    });
+    expect((await placed('(c) => c', { memory_limit_mb: 4 })).at).toEqual([
+      'pipelines',
+      0,
+      'transformation',
+      'memory_limit_mb',
+    ]);
   });
 
   it('validates the options', async () => {
@@ -199,7 +223,7 @@ describe('JavaScript transformations', () => {
       'pipelines[0].transformation.timeout: unknown key "timeout" (did you mean "timeout_ms"?)',
     );
     expect(await loadError('   ')).toContain(
-      'pipelines[0].transformation.source: give the code as text',
+      'pipelines[0].transformation.source: no code given. Give the code as text',
     );
   });
 
@@ -259,7 +283,7 @@ describe('JavaScript sandbox limits', () => {
     ]);
   });
 
-  it('stops the pipeline, whatever on_error says, at the third customer in a row that times out', async () => {
+  it('stops the pipeline, whatever `on_error` says, at the third customer in a row that times out', async () => {
     const t = await js(
       `function transform(c) {
         if (c.metadata.loop) { for (;;) {} }
@@ -278,7 +302,7 @@ describe('JavaScript sandbox limits', () => {
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DataError);
     expect((error as Error).message).toMatch(
-      /^pipelines\[0\]\.transformation\.source: transform\(\) ran longer than timeout_ms \(200 ms\) for 3 customers in a row \(cus_3, cus_4, cus_5\): .*whatever on_error says/,
+      /^pipelines\[0\]\.transformation\.source: transform\(\) ran longer than `timeout_ms` \(200 ms\) for 3 customers in a row \(cus_3, cus_4, cus_5\): .*whatever `on_error` says/,
     );
     // Five timeouts of 200 ms, and no more.
     expect(performance.now() - started).toBeLessThan(5 * 200 + 2000);

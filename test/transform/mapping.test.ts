@@ -3,9 +3,13 @@ import { ConfigError } from '../../connector/errors';
 import { compileCustomerModel, type CustomerModel } from '../../connector/model';
 import { createTransformer, type TransformOutcome } from '../../connector/transform';
 import { mappingColumnSchemas } from '../../connector/transform/mapping';
+import { namesIn } from '../../connector/words';
 import { bareStripeCustomer, manyCustomers, stripeCustomer } from './fixtures';
 
+const NAME = 'eu_pro';
 const WHERE = 'pipelines[0] ("eu_pro")';
+const AT = ['pipelines', 0, 'transformation'] as const;
+const PLACE = { at: AT, names: namesIn({ pipelines: [{ name: NAME }] }) };
 
 async function mapOne(
   from: string,
@@ -14,7 +18,7 @@ async function mapOne(
   const transformer = await createTransformer(
     { type: 'mapping', mappings: [{ to: 'out', from }] },
     undefined,
-    WHERE,
+    PLACE,
   );
   const [outcome] = await transformer.transformBatch([customer]);
   if (outcome?.kind !== 'record') throw new Error(`expected a record: ${JSON.stringify(outcome)}`);
@@ -26,7 +30,7 @@ async function seatsOf(from: string, customer: Record<string, unknown>): Promise
   const transformer = await createTransformer(
     { type: 'mapping', mappings: [{ to: 'seats', from }] },
     seatsModel,
-    WHERE,
+    PLACE,
   );
   const [outcome] = await transformer.transformBatch([customer]);
   if (outcome?.kind !== 'record') throw new Error(`expected a record: ${JSON.stringify(outcome)}`);
@@ -41,7 +45,7 @@ async function mapError(from: string, customer = stripeCustomer()): Promise<stri
   const transformer = await createTransformer(
     { type: 'mapping', mappings: [{ to: 'out', from }] },
     undefined,
-    WHERE,
+    PLACE,
   );
   const [outcome] = await transformer.transformBatch([customer]);
   if (outcome?.kind !== 'error') throw new Error(`expected an error: ${JSON.stringify(outcome)}`);
@@ -50,7 +54,7 @@ async function mapError(from: string, customer = stripeCustomer()): Promise<stri
 
 async function configError(spec: unknown, model?: CustomerModel): Promise<string> {
   try {
-    await createTransformer(spec, model, WHERE);
+    await createTransformer(spec, model, PLACE);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return (error as Error).message;
@@ -177,11 +181,11 @@ describe('compile-time errors name the field, the column and the fix', () => {
   it.each([
     [
       'emial',
-      'mappings[0].from, column 1: the customer has no field "emial" (did you mean "email"?)',
+      'mappings[0].from: at column 1: the customer has no field "emial" (did you mean "email"?)',
     ],
     [
       'address.cty',
-      'mappings[0].from, column 1: address has no field "cty" (did you mean "city"?); its fields are city, country, line1',
+      'mappings[0].from: at column 1: address has no field "cty" (did you mean "city"?); its fields are city, country, line1',
     ],
     [
       'lower(adress.city)',
@@ -235,7 +239,7 @@ describe('compile-time errors name the field, the column and the fix', () => {
 
   it('checks the spec shape', async () => {
     expect(await configError({ type: 'mapping' })).toBe(
-      `${WHERE}.transformation.mappings: list the columns to fill, e.g. [{ "to": "email", "from": "lower(email)" }]`,
+      `${WHERE}.transformation.mappings: no column to fill. List the columns to fill, e.g. [{ "to": "email", "from": "lower(email)" }].`,
     );
     expect(await configError({ type: 'mapping', mapings: [] })).toContain(
       'transformation.mapings: unknown key "mapings" for a mapping transformation (did you mean "mappings"?)',
@@ -244,7 +248,7 @@ describe('compile-time errors name the field, the column and the fix', () => {
       await configError({ type: 'mapping', mappings: [{ to: 'a', from: 'email', as: 1 }] }),
     ).toContain('transformation.mappings[0].as: unknown key "as"');
     expect(await configError({ type: 'mapping', mappings: [{ to: 'a', from: 1 }] })).toContain(
-      'mappings[0].from: give an expression as text',
+      'mappings[0].from: no expression given. Give an expression as text',
     );
     expect(
       await configError({ type: 'mapping', mappings: [{ to: 'a b', from: 'email' }] }),
@@ -269,10 +273,10 @@ describe('compile-time errors name the field, the column and the fix', () => {
         ],
       }),
     ).toBe(
-      `${WHERE}.transformation.mappings[1].to: "email" is already filled by ${WHERE}.transformation.mappings[0] (as "Email"; column names are compared case-insensitively, as warehouses do): keep one of them`,
+      `${WHERE}.transformation.mappings[1].to: "email" is already filled by ${WHERE}.transformation.mappings[0] (as "Email"; column names are compared case-insensitively, as warehouses do). Keep one of them.`,
     );
     expect(await configError({ type: 'mappings' })).toBe(
-      `${WHERE}.transformation.type: "mappings" is not a transformation type (did you mean "mapping"?); use one of "mapping", "javascript", "python"`,
+      `${WHERE}.transformation.type: "mappings" is not a transformation type (did you mean "mapping"?). Use one of "mapping", "javascript", "python".`,
     );
     expect(await configError('mapping')).toContain(
       `${WHERE}.transformation: must be an object with a "type"`,
@@ -305,7 +309,7 @@ describe('with a Customer Model', () => {
         ],
       },
       model,
-      WHERE,
+      PLACE,
     );
     const [outcome] = await transformer.transformBatch([stripeCustomer()]);
     expect(outcome).toEqual({
@@ -337,13 +341,13 @@ describe('with a Customer Model', () => {
 
   it('rejects columns that are not in the model', async () => {
     expect(await fromError('email', model, 'emails')).toBe(
-      `${WHERE}.transformation.mappings[0].to: "emails" is not a customer_model property (did you mean "email"?); the properties are email, city, plan, seats, signed_up, locales, unmapped (add it to customer_model or map another one)`,
+      `${WHERE}.transformation.mappings[0].to: "emails" is not a property of \`customer_model\` (did you mean "email"?); the properties are email, city, plan, seats, signed_up, locales, unmapped. Add it to \`customer_model\` or map another one.`,
     );
   });
 
   it('rejects results that can never fit the column type', async () => {
     expect(await fromError('address', model, 'seats')).toBe(
-      `${WHERE}.transformation.mappings[0].from: column "seats" is integer but it gives an object, which cannot become an integer (the expression gives an object): map a field of a matching type, or change the column's type in customer_model`,
+      `${WHERE}.transformation.mappings[0].from: column "seats" is integer but it gives an object, which cannot become an integer (the expression gives an object). Map a field of a matching type, or change the column's type in \`customer_model\`.`,
     );
     expect(await fromError('email', model, 'locales')).toContain(
       'column "locales" is array but it gives text',
@@ -363,7 +367,7 @@ describe('with a Customer Model', () => {
 
   it('checks constants against the column when loading', async () => {
     expect(await fromError("'many'", model, 'seats')).toBe(
-      `${WHERE}.transformation.mappings[0].from: the constant does not fit column seats: expected an integer, got a string: change the constant or the column's type`,
+      `${WHERE}.transformation.mappings[0].from: the constant does not fit column seats: expected an integer, got a string. Change the constant or the column's type.`,
     );
     expect(await seatsOf("'7'", stripeCustomer())).toBe(7);
   });
@@ -379,7 +383,7 @@ describe('with a Customer Model', () => {
         strict,
       ),
     ).toBe(
-      `${WHERE}.transformation.mappings: customer_model property "email" is not nullable but no mapping fills it: add { "to": "email", "from": "..." } or make it nullable`,
+      `${WHERE}.transformation.mappings: property "email" of \`customer_model\` is not nullable but no mapping fills it. Add { "to": "email", "from": "..." } or make it nullable.`,
     );
   });
 });
@@ -396,7 +400,7 @@ describe('constants', () => {
         ],
       },
       undefined,
-      WHERE,
+      PLACE,
     );
     const [first, second] = await transformer.transformBatch(manyCustomers(2));
     if (first?.kind !== 'record' || second?.kind !== 'record') throw new Error('expected records');
@@ -437,7 +441,7 @@ describe('column schemas without a model (discover)', () => {
           { to: 'parsed', from: 'json_parse(metadata.settings)' },
         ],
       },
-      WHERE,
+      AT,
     );
     expect(columns).toEqual({
       email: { type: ['null', 'string'] },
@@ -477,7 +481,7 @@ describe('column schemas without a model (discover)', () => {
 
   it('throws the same config errors as loading the mapping', () => {
     expect(() =>
-      mappingColumnSchemas({ type: 'mapping', mappings: [{ to: 'x', from: 'emial' }] }, WHERE),
+      mappingColumnSchemas({ type: 'mapping', mappings: [{ to: 'x', from: 'emial' }] }, AT),
     ).toThrow(ConfigError);
   });
 });
@@ -494,7 +498,7 @@ describe('batches', () => {
         ],
       },
       undefined,
-      WHERE,
+      PLACE,
     );
     const customers = manyCustomers(1000);
     const outcomes: TransformOutcome[] = await transformer.transformBatch(customers);

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { namesIn } from '../../connector/words';
 import { ConfigError, DataError } from '../../connector/errors';
 import {
   createTransformer,
@@ -134,7 +135,10 @@ def transform(customer):
     return {"unknown": case}
 `;
 
-const WHERE = 'pipelines[1] ("py")';
+const PLACE = {
+  at: ['pipelines', 1, 'transformation'],
+  names: namesIn({ pipelines: [{}, { name: 'py' }] }),
+};
 /** 1-based line of the first line of SOURCE containing `text`. */
 const lineOf = (text: string): number =>
   SOURCE.split('\n').findIndex((line) => line.includes(text)) + 1;
@@ -145,7 +149,7 @@ beforeAll(async () => {
   py = await createTransformer(
     { type: 'python', source: SOURCE, timeout_ms: 1000, memory_limit_mb: 64 },
     undefined,
-    WHERE,
+    PLACE,
   );
 }, 120_000);
 afterAll(async () => {
@@ -162,11 +166,9 @@ async function runCase(c: string): Promise<TransformOutcome> {
 
 async function loadError(source: string, options: Record<string, unknown> = {}): Promise<string> {
   try {
-    const t = await createTransformer(
-      { type: 'python', source, ...options },
-      undefined,
-      'pipelines[0]',
-    );
+    const t = await createTransformer({ type: 'python', source, ...options }, undefined, {
+      at: ['pipelines', 0, 'transformation'],
+    });
     await t.close();
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
@@ -242,18 +244,18 @@ describe('Python transformations', () => {
       await loadError(
         'def transform(customer):\n    return {\n        "id": customer["id"],,\n    }\n',
       ),
-    ).toBe('pipelines[0].transformation.source line 3: SyntaxError: invalid syntax');
+    ).toBe('pipelines[0].transformation.source: line 3: SyntaxError: invalid syntax.');
     expect(await loadError('def transform(customer):\nreturn 1\n')).toBe(
-      'pipelines[0].transformation.source line 2: IndentationError: expected an indented block after function definition on line 1',
+      'pipelines[0].transformation.source: line 2: IndentationError: expected an indented block after function definition on line 1.',
     );
     expect(await loadError('import os\n\ndef transform(c):\n    return {}\n')).toMatch(
-      /^pipelines\[0\]\.transformation\.source line 1: ImportError: import of 'os' is not allowed in transformations; allowed modules: abc, array/,
+      /^pipelines\[0\]\.transformation\.source: line 1: ImportError: import of 'os' is not allowed in transformations; allowed modules: abc, array/,
     );
     expect(await loadError('def transfrom(c):\n    return {}\n')).toBe(
-      'pipelines[0].transformation.source: define a function named transform, e.g. "def transform(customer):\\n    return {\\"email\\": customer[\\"email\\"]}"',
+      'pipelines[0].transformation.source: no function named transform. Define one, e.g. "def transform(customer):\\n    return {\\"email\\": customer[\\"email\\"]}".',
     );
     expect(await loadError('while True:\n    pass\n', { timeout_ms: 200 })).toBe(
-      'pipelines[0].transformation.source: the top-level code did not finish within timeout_ms (200 ms); define transform(customer) and keep work inside it',
+      'pipelines[0].transformation.source: the top-level code did not finish within `timeout_ms` (200 ms). Define transform(customer) and keep work inside it.',
     );
   }, 120_000);
 });
@@ -262,7 +264,7 @@ describe('Python sandbox process', () => {
   it('does not keep the connector process alive between batches (compiled dist, no close())', () => {
     const script = `
       const { createTransformer } = require(${JSON.stringify(join(__dirname, '../../dist/connector/transform'))});
-      createTransformer({ type: 'python', source: 'def transform(c):\\n    return {"id": c["id"]}' }, undefined, 'p')
+      createTransformer({ type: 'python', source: 'def transform(c):\\n    return {"id": c["id"]}' }, undefined, { at: ['p', 'transformation'] })
         .then((t) => t.transformBatch([{ id: 'cus_1' }]))
         .then((outcomes) => console.log(JSON.stringify(outcomes)));
     `;
@@ -346,7 +348,7 @@ describe('Python sandbox limits', () => {
     expect(outcomes[2]).toEqual({ kind: 'record', record: { counter: 1 } });
   }, 60_000);
 
-  it('stops the pipeline, whatever on_error says, at the third customer in a row that times out', async () => {
+  it('stops the pipeline, whatever `on_error` says, at the third customer in a row that times out', async () => {
     const started = performance.now();
     const error = await py
       .transformBatch([
@@ -358,7 +360,7 @@ describe('Python sandbox limits', () => {
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DataError);
     expect((error as Error).message).toMatch(
-      /^pipelines\[1\] \("py"\)\.transformation\.source: transform\(\) ran longer than timeout_ms \(1000 ms\) for 3 customers in a row \(cus_QXg1o8vcGmoR32, cus_QXg1o8vcGmoR32, cus_QXg1o8vcGmoR32\): /,
+      /^pipelines\[1\] \("py"\)\.transformation\.source: transform\(\) ran longer than `timeout_ms` \(1000 ms\) for 3 customers in a row \(cus_QXg1o8vcGmoR32, cus_QXg1o8vcGmoR32, cus_QXg1o8vcGmoR32\): /,
     );
     expect(performance.now() - started).toBeLessThan(3 * 1000 + 3000);
     // The transformer still works for whoever goes on.

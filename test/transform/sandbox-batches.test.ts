@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { namesIn } from '../../connector/words';
 import { DataError } from '../../connector/errors';
 import {
   TimeoutStreak,
@@ -123,7 +124,11 @@ function scriptedSandbox(keepsBefore: boolean) {
 }
 
 const customers = (...ids: string[]) => ids.map((id) => ({ id }));
-const streak = () => new TimeoutStreak(500, 'pipelines[0] ("crm").transformation');
+const streak = () =>
+  new TimeoutStreak(500, {
+    at: ['pipelines', 0, 'transformation'],
+    names: namesIn({ pipelines: [{ name: 'crm' }] }),
+  });
 
 describe('transformInOrder', () => {
   it('gives the customer a batch stopped on its failure, and runs the rest after it', async () => {
@@ -166,9 +171,9 @@ describe('TimeoutStreak', () => {
     );
     expect(error).toBeInstanceOf(DataError);
     expect((error as DataError).message).toBe(
-      'pipelines[0] ("crm").transformation.source: transform() ran longer than timeout_ms (500 ms) for 3 customers in a row (slow1, slow2, slow3): ' +
-        'the code looks stuck (an endless loop, a long sleep or a wait that never ends), so the pipeline stopped at once, whatever on_error says. ' +
-        'Fix the code, or raise timeout_ms if one customer really needs that long; the next run continues from the last checkpoint.',
+      'pipelines[0] ("crm").transformation.source: transform() ran longer than `timeout_ms` (500 ms) for 3 customers in a row (slow1, slow2, slow3): ' +
+        'the code looks stuck (an endless loop, a long sleep or a wait that never ends), so the pipeline stopped at once, whatever `on_error` says. ' +
+        'Fix the code, or raise `timeout_ms` if one customer really needs that long; the next run continues from the last checkpoint.',
     );
     expect(batches).toEqual(['a,slow1,slow2', 'slow2', 'slow3,b,c']);
   });

@@ -10,8 +10,9 @@ import type {
   QuickJSWASMModule,
 } from 'quickjs-emscripten-core';
 import { ConfigError } from '../../errors';
+import { field, words, type ConfigPath } from '../../words';
 import { clip } from '../code-results';
-import type { CodeLimits } from '../types';
+import type { CodeLimits, TransformationPlace } from '../types';
 import { driverSource } from './driver';
 import { type WasmMemory, newModule } from './wasm-module';
 
@@ -74,10 +75,16 @@ export class QuickJsSandbox {
   /** Hard stop (top-level code, whole batch). */
   private deadline = Infinity;
   private running = false;
+  /** The interrupt handler stopped the code: the error it ends with is a timeout. */
+  private interrupted = false;
 
-  static async create(source: string, limits: CodeLimits, prefix: string): Promise<QuickJsSandbox> {
+  static async create(
+    source: string,
+    limits: CodeLimits,
+    place: TransformationPlace,
+  ): Promise<QuickJsSandbox> {
     const { module, memory } = await newModule(limits);
-    return new QuickJsSandbox(module, memory, source, limits, prefix);
+    return new QuickJsSandbox(module, memory, source, limits, place.at);
   }
 
   private constructor(
@@ -85,7 +92,8 @@ export class QuickJsSandbox {
     private readonly memory: WasmMemory,
     private readonly source: string,
     private readonly limits: CodeLimits,
-    private readonly prefix: string,
+    /** Where the transformation is in the config: its problems are placed there. */
+    private readonly at: ConfigPath,
   ) {
     this.view = new Int32Array(memory.buffer);
     this.runtime = module.newRuntime();
@@ -112,6 +120,12 @@ export class QuickJsSandbox {
   }
 
   private shouldInterrupt(): boolean {
+    // Once over time, the whole evaluation ends: the error it ends with is the timeout.
+    if (!this.interrupted && this.overTime()) this.interrupted = true;
+    return this.interrupted;
+  }
+
+  private overTime(): boolean {
     const now = performance.now();
     if (now > this.deadline) return true;
     if (!this.running) return false;
@@ -158,24 +172,31 @@ export class QuickJsSandbox {
     this.locateProgress(magic, probe);
 
     this.deadline = performance.now() + this.limits.timeoutMs;
+    this.interrupted = false;
     let loaded;
     try {
       loaded = vm.evalCode(this.source, FILENAME, { type: 'global' });
     } catch (error) {
-      throw new ConfigError(`${this.prefix}.source: the top-level code failed: ${String(error)}`);
+      throw new ConfigError({
+        at: [...this.at, 'source'],
+        problem: `the top-level code failed: ${String(error)}`,
+      });
     } finally {
       this.deadline = Infinity;
     }
     if (loaded.error) {
       const { text, line } = this.describe(loaded.error);
-      if (/interrupted/.test(text)) {
-        throw new ConfigError(
-          `${this.prefix}.source: the top-level code did not finish within timeout_ms (${this.limits.timeoutMs} ms); define transform(customer) and keep work inside it`,
-        );
+      if (this.interrupted) {
+        throw new ConfigError({
+          at: [...this.at, 'source'],
+          problem: words`the top-level code did not finish within ${field([...this.at, 'timeout_ms'])} (${this.limits.timeoutMs} ms)`,
+          fix: 'define transform(customer) and keep work inside it',
+        });
       }
-      throw new ConfigError(
-        `${this.prefix}.source${line === undefined ? '' : ` line ${line}`}: ${clip(text)}`,
-      );
+      throw new ConfigError({
+        at: [...this.at, 'source'],
+        problem: line === undefined ? clip(text) : `line ${line}: ${clip(text)}`,
+      });
     }
     const completion = this.keep(loaded.value);
     const lookup = vm.evalCode(
@@ -192,9 +213,11 @@ export class QuickJsSandbox {
     }
     if (!transform && vm.typeof(completion) === 'function') transform = completion;
     if (!transform) {
-      throw new ConfigError(
-        `${this.prefix}.source: define a function named transform, e.g. "function transform(customer) { return { email: customer.email }; }"`,
-      );
+      throw new ConfigError({
+        at: [...this.at, 'source'],
+        problem: 'no function named transform',
+        fix: 'define one, e.g. "function transform(customer) { return { email: customer.email }; }"',
+      });
     }
     this.transform = transform;
   }
@@ -224,6 +247,7 @@ export class QuickJsSandbox {
     // Safety net over the whole batch besides the per-customer limit.
     this.deadline = performance.now() + this.limits.timeoutMs * (count + 1);
     this.running = true;
+    this.interrupted = false;
     let result;
     try {
       const inputHandle = vm.newString(input);
@@ -249,7 +273,7 @@ export class QuickJsSandbox {
       const index = this.progress();
       const { text } = this.describe(result.error);
       let message = clip(text);
-      const timedOut = /interrupted/.test(text);
+      const timedOut = this.interrupted;
       if (timedOut) {
         message = `timed out: the transform ran longer than timeout_ms (${this.limits.timeoutMs} ms) and was stopped`;
       } else if (/out of memory/i.test(text)) {

@@ -95,14 +95,14 @@ export class StripeCustomers implements INodeType {
         if (onlyChanged) {
           const staticData = this.getWorkflowStaticData('node');
           const saved = session.savedState(staticData[STATE_KEY]);
-          // A first run finds out about the Events permission before importing anything.
-          if (!session.readsEventsFirst(saved)) await session.requireEvents('onlyChanged');
           // In the editor: a preview, bounded, and no cursor (n8n keeps none from manual runs).
           const previewLimit = manual
             ? Number(get('previewLimit', DEFAULT_PREVIEW_LIMIT))
             : undefined;
+          // The engine checks the Events permission before reading anything (one request).
           const result = await session.run({
             syncMode: 'incremental',
+            eventsNeededBy: 'onlyChanged',
             state: saved,
             ...(previewLimit !== undefined ? { limit: previewLimit } : {}),
             ...(signal ? { signal } : {}),
@@ -112,7 +112,7 @@ export class StripeCustomers implements INodeType {
           hintSkips(this, result.skipped.afterErrors);
           const emitted =
             previewLimit === undefined ? result.items : result.items.slice(0, previewLimit);
-          output.push(...emitted.map((record) => session.item(record, itemIndex)));
+          output.push(...session.items(emitted, itemIndex));
           if (manual) {
             this.addExecutionHints({
               message: `Manual run: a preview of up to ${previewLimit} customers (Preview Limit), and no cursor is kept. When the workflow is active, each run returns every customer created, updated or deleted since the previous run.`,
@@ -131,7 +131,7 @@ export class StripeCustomers implements INodeType {
         });
         hintSkips(this, result.skipped.afterErrors);
         const emitted = limit === undefined ? result.items : result.items.slice(0, limit);
-        output.push(...emitted.map((record) => session.item(record, itemIndex)));
+        output.push(...session.items(emitted, itemIndex));
       } catch (error) {
         const nodeError = toNodeError(this.getNode(), error, itemIndex);
         if (!this.continueOnFail()) throw nodeError;

@@ -58,21 +58,21 @@ async function openImport(context: IPollFunctions): Promise<CustomerImport> {
 
 /**
  * "Fetch Test Event": up to SAMPLE_SIZE current customers, filtered and shaped like real items;
- * the cursor is left alone. The trigger cannot run without the Events permission, so a key
- * lacking it fails here already, as activation would. Stops looking after TEST_EVENT_BUDGET_MS;
- * finding nothing is an error, as in n8n's own triggers, so the editor says why there is no
- * event.
+ * the cursor is left alone. It is the start of a first poll that imports everything (so the
+ * engine checks the Events permission first, as at activation, and a key lacking it fails here
+ * already), cut short. Stops looking after TEST_EVENT_BUDGET_MS; finding nothing is an error, as
+ * in n8n's own triggers, so the editor says why there is no event.
  */
 async function fetchTestEvent(context: IPollFunctions): Promise<INodeExecutionData[][]> {
   const started = Date.now();
   const session = await openImport(context);
-  await session.requireEvents('trigger');
   const sample = await session.run({
-    syncMode: 'full_refresh',
+    syncMode: 'incremental',
+    eventsNeededBy: 'trigger',
     limit: SAMPLE_SIZE,
     stopAtCheckpoint: () => (Date.now() - started > TEST_EVENT_BUDGET_MS ? 'time' : undefined),
   });
-  const items = sample.items.slice(0, SAMPLE_SIZE).map((emitted) => session.item(emitted, 0));
+  const items = session.items(sample.items.slice(0, SAMPLE_SIZE), 0);
   if (items.length > 0) return [items];
   const hint =
     'Change the filter (or the transformation, if it skips customers), or create a matching customer in Stripe, then fetch again. Once the workflow is active, the trigger emits matching customers as they are created, updated or deleted.';
@@ -99,9 +99,9 @@ async function scheduledPoll(
   const session = await openImport(context);
   const staticData = context.getWorkflowStaticData('node');
   const saved = session.savedState(staticData[STATE_KEY]);
-  // The first poll (activation, or after the definition changed) finds out whether the key may
-  // read events before anything else: n8n then refuses to activate, saying why.
-  if (!session.readsEventsFirst(saved)) await session.requireEvents('trigger');
+  // Whether the key may read events is the first thing either path finds out (reading Stripe's
+  // clock from the event log, or the engine's check before an incremental run): at activation,
+  // n8n then refuses the workflow with the reason, after one request.
   const current = saved && session.isCurrent(saved) ? saved : undefined;
   if (!current && context.getNodeParameter('firstPoll', 'startNow') === 'startNow') {
     staticData[STATE_KEY] = CustomerImport.toStaticData(await session.startingNow());
@@ -130,6 +130,7 @@ async function scheduledPoll(
   );
   const result = await session.run({
     syncMode: 'incremental',
+    eventsNeededBy: 'trigger',
     state: saved,
     stopAtCheckpoint: ({ items }) => {
       if (items >= maxItems) {
@@ -149,7 +150,7 @@ async function scheduledPoll(
       `Stopped at a checkpoint ${result.stoppedAtCheckpoint}; the next poll goes on from there.`,
     );
   }
-  const items = result.items.map((emitted) => session.item(emitted, 0));
+  const items = session.items(result.items, 0);
   return items.length > 0 ? [items] : null;
 }
 

@@ -7,14 +7,8 @@ import { isLegacy, renderObject } from '../api-versions.js';
 import { invalidRequest, onlyOneOf, resourceMissing } from '../errors.js';
 import type { Customer } from '../model.js';
 import type { Cursor } from '../ordered.js';
-import {
-  arrayParam,
-  limitParam,
-  type ParamTree,
-  rangeParam,
-  rejectUnknown,
-  stringParam,
-} from '../params.js';
+import { limitParam, type ParamTree, rangeParam, rejectUnknown, stringParam } from '../params.js';
+import { expandParam } from '../expand.js';
 import { planQuery } from '../search.js';
 import type { Route, RouteContext } from './types.js';
 
@@ -41,6 +35,7 @@ export const customerRoutes: Route[] = [
     permission: 'customers:read',
     handle: ({ account, params, path, apiVersion }) => {
       rejectUnknown(params, ['expand']);
+      expandParam(params.expand, 'customer');
       const id = path.id as string;
       const live = account.customers.get(id);
       if (live) return renderObject(live, apiVersion);
@@ -52,15 +47,19 @@ export const customerRoutes: Route[] = [
     method: 'POST',
     pattern: '/v1/customers',
     permission: 'customers:write',
-    handle: ({ account, params, request, apiVersion }) =>
-      renderObject(account.createCustomer(params, request), apiVersion),
+    handle: ({ account, params, request, apiVersion }) => {
+      expandParam(params.expand, 'customer');
+      return renderObject(account.createCustomer(params, request), apiVersion);
+    },
   },
   {
     method: 'POST',
     pattern: '/v1/customers/:id',
     permission: 'customers:write',
-    handle: ({ account, params, path, request, apiVersion }) =>
-      renderObject(account.updateCustomer(path.id as string, params, request), apiVersion),
+    handle: ({ account, params, path, request, apiVersion }) => {
+      expandParam(params.expand, 'customer');
+      return renderObject(account.updateCustomer(path.id as string, params, request), apiVersion);
+    },
   },
   {
     method: 'DELETE',
@@ -95,7 +94,7 @@ function listCustomers(
     'starting_after',
     'test_clock',
   ]);
-  arrayParam(params.expand, 'expand');
+  expandParam(params.expand, 'customer_list');
   const limit = limitParam(params.limit);
   const created = rangeParam(params.created, 'created');
   const email = stringParam(params.email, 'email');
@@ -143,7 +142,7 @@ function searchCustomers(
   params: ParamTree,
 ): { data: Customer[] } & Record<string, unknown> {
   rejectUnknown(params, ['expand', 'limit', 'page', 'query']);
-  const expand = arrayParam(params.expand, 'expand') ?? [];
+  const expand = expandParam(params.expand, 'customer_search');
   const limit = limitParam(params.limit);
   const query = stringParam(params.query, 'query');
   if (query === undefined) {

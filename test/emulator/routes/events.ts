@@ -5,6 +5,8 @@
  * version, whatever the request's version.
  */
 import { invalidRequest, onlyOneOf, resourceMissing } from '../errors.js';
+import { EVENT_TYPES } from '../event-types.js';
+import { expandParam } from '../expand.js';
 import type { StripeEvent } from '../model.js';
 import type { Cursor } from '../ordered.js';
 import {
@@ -33,7 +35,7 @@ export const eventRoutes: Route[] = [
         'type',
         'types',
       ]);
-      arrayParam(params.expand, 'expand');
+      expandParam(params.expand, 'event_list');
       // Accepted for compatibility: with no webhook endpoints every event counts as delivered.
       boolParam(params.delivery_success, 'delivery_success');
       const events = account.liveEvents();
@@ -71,6 +73,7 @@ export const eventRoutes: Route[] = [
     permission: 'events:read',
     handle: ({ account, params, path }) => {
       rejectUnknown(params, ['expand']);
+      expandParam(params.expand, 'event');
       const event = account.liveEvents().get(path.id as string);
       if (!event) throw resourceMissing('event', path.id as string, 'id');
       return event;
@@ -91,11 +94,15 @@ function typeFilter(
     if (types.length > 20) {
       throw invalidRequest('Invalid array: types can have at most 20 items.', 'types');
     }
+    types.forEach((name, index) => requireEventType(name, `types[${index}]`));
     const wanted = new Set(types);
     return (e) => wanted.has(e.type);
   }
   if (type === undefined) return undefined;
-  if (!type.includes('*')) return (e) => e.type === type;
+  if (!type.includes('*')) {
+    requireEventType(type, 'type');
+    return (e) => e.type === type;
+  }
   const re = new RegExp(
     '^' +
       type
@@ -104,5 +111,22 @@ function typeFilter(
         .join('.*') +
       '$',
   );
+  if (![...EVENT_TYPES].some((name) => re.test(name))) unknownEventType(type, 'type');
   return (e) => re.test(e.type);
+}
+
+/**
+ * Stripe's docs do not say what an unknown event name answers (its definition types `types` as
+ * plain strings). The emulator takes the strict reading, as for any other invalid value: a 400
+ * naming the parameter, so a misspelt name fails a test instead of matching nothing forever.
+ */
+function requireEventType(name: string, param: string): void {
+  if (!EVENT_TYPES.has(name)) unknownEventType(name, param);
+}
+
+function unknownEventType(name: string, param: string): never {
+  throw invalidRequest(
+    `Invalid ${param}: must be a type of event Stripe sends (https://docs.stripe.com/api/events/types); '${name}' is not one.`,
+    param,
+  );
 }

@@ -1,11 +1,12 @@
 /** Maps `METHOD /path` to a route; literal segments win over `:params` by declaration order. */
 import { customerRoutes } from './customers.js';
 import { eventRoutes } from './events.js';
+import { relatedRoutes } from './related.js';
 import type { Route } from './types.js';
 
 export type { Route, RouteContext } from './types.js';
 
-const compiled = [...customerRoutes, ...eventRoutes].map((route) => ({
+const compiled = [...customerRoutes, ...relatedRoutes, ...eventRoutes].map((route) => ({
   route,
   regex: new RegExp(
     '^' + route.pattern.replace(/:(\w+)/g, (_m, name: string) => `(?<${name}>[^/]+)`) + '$',

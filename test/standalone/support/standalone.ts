@@ -101,6 +101,23 @@ export const BACKENDS: Array<{ name: Backend['name']; start: () => Promise<Backe
   { name: 'PostgreSQL', start: postgresBackend },
 ];
 
+/**
+ * Opens a DuckDB file as a user between `serve`'s runs does: the file has one writer at a time,
+ * and `serve` holds it while it runs or reads the runs for its page, so a lock held right now is
+ * waited out (for up to 15 s) instead of failing the test by chance.
+ */
+async function openWhenFree(path: string): Promise<DuckDBInstance> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      return await DuckDBInstance.create(path);
+    } catch (error) {
+      if (!/Conflicting lock/.test(String(error)) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 function duckdbBackend(): Backend {
   return {
     name: 'DuckDB',
@@ -108,7 +125,7 @@ function duckdbBackend(): Backend {
       const path = join(mkdtempSync(join(tmpdir(), 'stripe-sync-duck-')), 'warehouse.duckdb');
       // Opened per read and closed at once: the file belongs to the `sync` process while it runs.
       const query = async (sql: string): Promise<Row[]> => {
-        const instance = await DuckDBInstance.create(path);
+        const instance = await openWhenFree(path);
         try {
           const connection = await instance.connect();
           try {

@@ -1,4 +1,5 @@
 import { ConnectorError, type FailureKind } from '../connector';
+import { unworded } from './worded-failure';
 
 /**
  * Exit statuses of every command (the Airbyte ones, `sync` and `serve`), for an orchestrator
@@ -21,7 +22,8 @@ const BY_KIND: Record<FailureKind, number> = {
 };
 
 /** Anything that is not an engine error is a bug of ours: `system`. */
-export function failureKindOf(error: unknown): FailureKind {
+export function failureKindOf(failure: unknown): FailureKind {
+  const error = unworded(failure);
   return error instanceof ConnectorError ? error.kind : 'system';
 }
 
