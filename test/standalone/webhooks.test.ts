@@ -3,6 +3,7 @@
  * delivers them as Stripe does (or the test signs its own, to choose their order), `serve` runs
  * as a process of its own, and the tables are read back with SQL.
  */
+import { request as httpRequest } from 'node:http';
 import pg from 'pg';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -352,6 +353,100 @@ describe.each(BACKENDS)('Stripe webhooks into $name', ({ start }) => {
     expect(refused.exitCode).toBe(2);
     expect(refused.output).toMatch(/`webhook_secret` must be the endpoint's signing secret/);
     expect(refused.output).not.toContain('oops123');
+  });
+
+  it("takes deliveries without the page's token or host check; the page answers for --public-url's host only with a token", async () => {
+    const warehouse = await backend.create();
+    const config = writeConfig(
+      configFor(emulator, { webhook_secret: SECRET, pipelines: [{ name: 'customers' }] }),
+    );
+    const [event] = await latestEvents(emulator, 1);
+    const body = json(event);
+    const call = (
+      server: ServeProcess,
+      path: string,
+      headers: Record<string, string>,
+      post?: string,
+    ) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const url = new URL(path, server.url);
+        const request = httpRequest(
+          url,
+          {
+            method: post === undefined ? 'GET' : 'POST',
+            headers: { ...headers, ...(post ? { 'content-type': 'application/json' } : {}) },
+          },
+          (response) => {
+            let text = '';
+            response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+          },
+        );
+        request.on('error', reject);
+        request.end(post);
+      });
+    // Behind a proxy, without a token: Stripe's deliveries get through, the page does not.
+    const open = await startServe([
+      '--config',
+      config,
+      '--destination',
+      warehouse.url,
+      '--public-url',
+      'https://sync.example.com',
+    ]);
+    try {
+      const proxied = { host: 'sync.example.com' };
+      const delivered = await call(
+        open,
+        '/stripe/webhooks',
+        { ...proxied, 'stripe-signature': sign(body) },
+        body,
+      );
+      expect(delivered.status).toBe(200);
+      const page = await call(open, '/', proxied);
+      expect(page.status).toBe(421);
+      expect(page.text).toMatch(/only with a token: start serve with --token/);
+      expect((await call(open, '/', { host: 'elsewhere.example.com' })).status).toBe(421);
+    } finally {
+      await open.stop();
+    }
+    // With a token (on every address): deliveries still need none; the page answers for the
+    // public host name with it.
+    const guarded = await startServe(
+      [
+        '--config',
+        config,
+        '--destination',
+        warehouse.url,
+        '--public-url',
+        'https://sync.example.com',
+      ],
+      { SERVE_TOKEN: 'page-token-123' },
+    );
+    try {
+      const proxied = { host: 'sync.example.com' };
+      expect(
+        (
+          await call(
+            guarded,
+            '/stripe/webhooks',
+            { ...proxied, 'stripe-signature': sign(body) },
+            body,
+          )
+        ).status,
+      ).toBe(200);
+      expect((await call(guarded, '/', proxied)).status).toBe(401);
+      expect(
+        (
+          await call(guarded, '/api/pipelines', {
+            ...proxied,
+            authorization: 'Bearer page-token-123',
+          })
+        ).status,
+      ).toBe(200);
+    } finally {
+      await guarded.stop();
+    }
   });
 
   /**
