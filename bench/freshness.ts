@@ -121,7 +121,7 @@ async function measure(
   );
   const serve = await Child.start(
     [
-      join(ROOT, 'dist/protocol/main.js'),
+      join(ROOT, 'dist/cli/main.js'),
       'serve',
       '--config',
       config,
