@@ -186,9 +186,16 @@ describe('webhook events through the engine', () => {
       _stripe_is_deleted: false,
       _ab_cdc_deleted_at: null,
     });
+    // As a run says it: entering the filter is new to the pipeline, leaving it a deletion;
+    // stripeChange keeps what Stripe's events say happened.
     expect(
-      goldOutcome.items.filter((item) => item.change === 'deleted').map((i) => i.record._stripe_id),
-    ).toEqual(['cus_0', 'cus_2']);
+      goldOutcome.items.map((item) => [item.record._stripe_id, item.change, item.stripeChange]),
+    ).toEqual([
+      ['cus_new', 'created', 'created'],
+      ['cus_1', 'created', 'updated'],
+      ['cus_0', 'deleted', 'updated'],
+      ['cus_2', 'deleted', 'deleted'],
+    ]);
     // Every customer concerned has its version, those without a row included.
     expect(Object.fromEntries(goldOutcome.versions)).toEqual({
       cus_new: events[0]!.created,
@@ -419,6 +426,15 @@ describe('webhook events through the engine', () => {
     expect(
       readWebhookEvent({ id: 'evt_2', type: 'customer.updated', created: 1, data: {} }),
     ).toMatchObject({ kind: 'malformed' });
+    // Events of objects that change a customer's fields carry no customer: the runs read them.
+    expect(
+      readWebhookEvent({
+        id: 'evt_3',
+        type: 'customer.discount.created',
+        created: 1,
+        data: { object: { id: 'di_1', object: 'discount', customer: 'cus_0' } },
+      }),
+    ).toEqual({ kind: 'other', id: 'evt_3', type: 'customer.discount.created' });
     if (facts.kind !== 'customer') throw new Error('not a customer event');
     expect(foreignEventReason(configWith(), facts)).toBeUndefined();
     expect(foreignEventReason(configWith({ api_key: 'rk_live_scripted' }), facts)).toMatch(
