@@ -364,6 +364,38 @@ describe('webhook events through the engine', () => {
     expect(one).toBeDefined();
   });
 
+  it("a run meeting, in a change's second, a related object's event it processed before retrieves the customer", async () => {
+    const stripe = account();
+    const config = configWith({ pipelines: [{ name: 'customers' }] });
+    const table = new Table();
+    await run(stripe, config, 'customers', table);
+    stripe.advance(30);
+    const second = stripe.now;
+    // In one second: an update listed late, then a discount (its own event only).
+    stripe.update('cus_5', { email: 'late@example.com' }, { event: { listedFrom: second + 60 } });
+    const discount = { id: 'di_5', object: 'discount', customer: 'cus_5', subscription: null };
+    Object.assign(stripe.customer('cus_5')!, { discount });
+    stripe.addEvent({
+      id: 'evt_discount_5',
+      type: 'customer.discount.created',
+      created: second,
+      object: discount,
+    });
+    stripe.advance(30);
+    await run(stripe, config, 'customers', table);
+    expect(table.rows.get('cus_5')).toMatchObject({ email: 'late@example.com', discount });
+    // The update's payload (without the discount) shares the second of what was written: the
+    // customer is retrieved instead, and keeps its discount.
+    stripe.advance(60);
+    const retrievesBefore = stripe.calls.filter((call) => call.call === 'retrieveCustomer').length;
+    const late = await run(stripe, config, 'customers', table);
+    expect(late.items.map((item) => item.record.id)).toEqual(['cus_5']);
+    expect(stripe.calls.filter((call) => call.call === 'retrieveCustomer').length).toBe(
+      retrievesBefore + 1,
+    );
+    expect(table.rows.get('cus_5')).toMatchObject({ email: 'late@example.com', discount });
+  });
+
   it('leave a customer whose transformation fails (on_error: fail) to the next run, and apply the others', async () => {
     const stripe = account();
     const config = configWith({
