@@ -7,7 +7,9 @@
  *
  * `BENCH_ONLY=share-1` runs just the two full reads at the whole of Stripe's limits (list only,
  * and list and search) and their ratio: the figures of the list-and-search issue, in a third of
- * the time. `BENCH_ONLY=freshness` runs just the webhook freshness run (bench/freshness.ts).
+ * the time. The same two reads then run on a dense account (the emulator's `--dense`: bulk imports
+ * of up to 3,000 customers in one second); `BENCH_ONLY=dense` runs just those.
+ * `BENCH_ONLY=freshness` runs just the webhook freshness run (bench/freshness.ts).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -32,6 +34,8 @@ const PAGE = 100;
 const ONLY_SHARE_1 = process.env.BENCH_ONLY === 'share-1';
 /** `freshness`: only the webhook freshness run. */
 const ONLY_FRESHNESS = process.env.BENCH_ONLY === 'freshness';
+/** `dense`: only the full reads of the dense account. */
+const ONLY_DENSE = process.env.BENCH_ONLY === 'dense';
 /** Stripe's per-endpoint limit: one endpoint reads at most 25 pages of 100 customers a second. */
 const ONE_ENDPOINT_CEILING = 25 * PAGE;
 
@@ -125,6 +129,10 @@ async function main(): Promise<void> {
     ];
     const rates = new Map<string, number>();
     let fullState: unknown[] = [];
+    if (ONLY_DENSE) {
+      rows.push(...(await benchDense(dir, catalog, baseline)));
+      return print(rows);
+    }
     for (const scenario of scenarios) {
       if (ONLY_SHARE_1 && !scenario.label.startsWith('max_share_of_rate_limits 1')) continue;
       await emulator.admin('POST', '/_emulator/stats/reset');
@@ -168,6 +176,7 @@ async function main(): Promise<void> {
       `${(both / listOnly).toFixed(2)}x the connector's list-only run`,
     ]);
     if (ONLY_SHARE_1) return print(rows);
+    rows.push(...(await benchDense(dir, catalog, baseline)));
 
     // Incremental run after changes (made without latency or limits, so setting them up is
     // quick), from the state of the last full read.
@@ -197,6 +206,71 @@ async function main(): Promise<void> {
   } finally {
     emulator.stop();
   }
+}
+
+/**
+ * The two full reads at a share of 1 on a dense account (a second emulator, `--dense`: half the
+ * customers from bulk imports of up to 3,000 a second, some seconds empty): every customer must
+ * still come exactly once, at about the sparse account's speed.
+ */
+async function benchDense(
+  dir: string,
+  catalog: string,
+  baseline: number,
+): Promise<Array<[string, string]>> {
+  const emulator = await EmulatorProcess.start([
+    '--customers',
+    String(CUSTOMERS),
+    '--seed',
+    '2024',
+    '--latency-ms',
+    String(LATENCY_MS),
+    '--stripe-limits',
+    '--api-key',
+    'sk_live_emulator',
+    '--dense',
+  ]);
+  const rows: Array<[string, string]> = [
+    [
+      'dense account',
+      `the same, with --dense: half the customers from bulk imports (up to 3,000 in one second)`,
+    ],
+  ];
+  try {
+    await emulator.admin('POST', '/_emulator/clock', { advance_seconds: 3_600 });
+    for (const [label, lanes] of [
+      ['list only', ['list']],
+      ['list and search', ['list', 'search']],
+    ] as const) {
+      const config = write(dir, `config-dense-${lanes.join('-')}`, {
+        api_key: 'sk_live_emulator',
+        api_base_url: emulator.url,
+        ...(CONCURRENCY ? { concurrency: CONCURRENCY } : {}),
+        max_share_of_rate_limits: 1,
+        full_import_endpoints: lanes.length === 2 ? 'list_and_search' : 'list',
+      });
+      await emulator.admin('POST', '/_emulator/stats/reset');
+      const full = await readOnce(config, catalog);
+      const stats = await emulator.stats();
+      const rate = full.records / full.seconds;
+      const budget = pagesPerSecond(1, [...lanes]) * PAGE;
+      rows.push([
+        `full read, dense account: share 1, ${label}`,
+        `${full.records.toLocaleString('en')} records (${full.distinct.toLocaleString('en')} distinct of ${CUSTOMERS.toLocaleString('en')}) in ${full.seconds.toFixed(1)} s (exit ${full.exitCode})`,
+      ]);
+      rows.push([
+        '  customers per second',
+        `${fmt(rate)}: ${pct(rate / budget)} of ${fmt(budget)}/s, ${(rate / baseline).toFixed(1)}x one-at-a-time`,
+      ]);
+      rows.push([
+        '  requests / answered 429',
+        `${stats.requests} / ${stats.byStatus['429'] ?? 0}; peak RSS ${full.maxRssMb.toFixed(0)} MB`,
+      ]);
+    }
+  } finally {
+    emulator.stop();
+  }
+  return rows;
 }
 
 function print(rows: Array<[string, string]>): void {

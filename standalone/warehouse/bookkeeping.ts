@@ -41,7 +41,7 @@ export interface RunRecord {
   slowPath?: string;
   read?: number;
   written?: number;
-  /** Of `written`: rows new to the table, and rows changed (recorded by serve). */
+  /** Of `written`: rows new to the table, and rows changed. */
   inserted?: number;
   updated?: number;
   deleted?: number;
@@ -255,7 +255,8 @@ export class Bookkeeping {
     await this.using('write', PATIENT, (session) =>
       session.run(
         `UPDATE ${this.table(RUNS_TABLE)} SET finished_at = CAST($2 AS ${this.timestamptz()}), status = $3, mode = $4, slow_path = $5,
-         customers_read = $6, written = $7, deleted = $8, filtered_out = $9, errors = $10, error = $11
+         customers_read = $6, written = $7, deleted = $8, filtered_out = $9, errors = $10, error = $11,
+         inserted = $12, updated = $13, skipped = $14
        WHERE run_id = $1`,
         [
           run.runId,
@@ -269,6 +270,9 @@ export class Bookkeeping {
           run.filteredOut ?? null,
           run.errors ?? null,
           run.error ?? null,
+          run.inserted ?? null,
+          run.updated ?? null,
+          run.skipped ?? null,
         ],
       ),
     );

@@ -14,6 +14,7 @@ import { deriveSeed, Rng } from './prng.js';
 import { RelatedObjects } from './related.js';
 import { generateSeed } from './seed.js';
 import { CustomerStore, EventStore, type SameSecondEventOrder } from './store.js';
+import type { DenseAccount } from './dense.js';
 
 export interface RequestContext {
   requestId: string;
@@ -52,11 +53,12 @@ export class Account {
     customerCount: number,
     private readonly behaviour: Behaviour,
     sameSecondEvents?: SameSecondEventOrder,
+    dense?: DenseAccount,
   ) {
     this.events = new EventStore(sameSecondEvents, deriveSeed(seed, 'event-delay'), behaviour);
     // Its own stream, so ids of customers created through the API do not depend on seeding.
     this.rng = new Rng(deriveSeed(seed, 'api'));
-    const data = generateSeed({ count: customerCount, now: clock.now(), livemode, seed });
+    const data = generateSeed({ count: customerCount, now: clock.now(), livemode, seed, dense });
     this.customers = new CustomerStore(data.materialize, {
       nowMs: () => clock.nowMs(),
       lagMs: () => behaviour.searchLagSeconds * 1000,

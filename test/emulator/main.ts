@@ -25,8 +25,12 @@
  *   --webhook-duplicate-share 0..1        share of events delivered twice
  *   --webhook-delay-max-ms MS             each delivery waits (0, max] ms: they arrive reordered
  *   --webhook-retry-scale FACTOR          multiplies Stripe's retry intervals (0.001: seconds)
+ *   --dense [bulkImportShare=S,bulkImportMax=N,perSecond=N,eventBurstMax=N]
+ *                                         a dense account: bulk imports (up to 3,000 customers in
+ *                                         one second, some seconds empty) and bulk updates (up to
+ *                                         2,000 events in one second); the pairs change the numbers
  *
- * Every one of them except --same-second-events can be changed at runtime:
+ * Every one of them except --same-second-events and --dense can be changed at runtime:
  * `POST /_emulator/faults` (`webhookUrls`, `webhookSecret`, `webhookDropShare`, ...).
  */
 import { parseArgs } from 'node:util';
@@ -34,10 +38,40 @@ import type { EmptyPreviousValue } from './behaviour.js';
 import { type EmulatorOptions, startEmulator } from './index.js';
 import { parseGlobalRateLimit } from './rate-limits.js';
 import type { SameSecondEventOrder } from './store.js';
+import type { DenseAccount } from './dense.js';
+
+const DENSE_FIELDS = ['bulkImportShare', 'bulkImportMax', 'perSecond', 'eventBurstMax'] as const;
+
+/** `--dense` alone takes the preset: parseArgs wants a value, so it is given one. */
+function withDenseValue(argv: string[]): string[] {
+  return argv.map((arg, i) =>
+    arg === '--dense' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--'))
+      ? '--dense=preset'
+      : arg,
+  );
+}
+
+function parseDense(value: string | undefined): boolean | Partial<DenseAccount> | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'preset') return true;
+  const dense: Partial<DenseAccount> = {};
+  for (const pair of value.split(',').filter(Boolean)) {
+    const [name, raw] = pair.split('=');
+    const field = DENSE_FIELDS.find((known) => known === name);
+    const n = Number(raw);
+    if (!field || raw === undefined || raw.trim() === '' || !Number.isFinite(n)) {
+      throw new Error(
+        `--dense expects NAME=NUMBER pairs with NAME one of ${DENSE_FIELDS.join(', ')}, got '${pair}'`,
+      );
+    }
+    dense[field] = n;
+  }
+  return dense;
+}
 
 function parseOptions(argv: string[]): EmulatorOptions {
   const { values } = parseArgs({
-    args: argv,
+    args: withDenseValue(argv),
     options: {
       port: { type: 'string' },
       host: { type: 'string' },
@@ -67,6 +101,7 @@ function parseOptions(argv: string[]): EmulatorOptions {
       'webhook-delay-max-ms': { type: 'string' },
       'webhook-retry-scale': { type: 'string' },
       'customer-updated-for-related-changes': { type: 'boolean' },
+      dense: { type: 'string' },
     },
     strict: true,
   });
@@ -143,6 +178,7 @@ function parseOptions(argv: string[]): EmulatorOptions {
     webhookDelayMaxMs: num('webhook-delay-max-ms', values['webhook-delay-max-ms']),
     webhookRetryScale: num('webhook-retry-scale', values['webhook-retry-scale']),
     customerUpdatedForRelatedChanges: values['customer-updated-for-related-changes'],
+    dense: parseDense(values.dense),
   };
 }
 

@@ -14,6 +14,7 @@ import { accountInvalid } from './errors.js';
 import type { StripeEvent } from './model.js';
 import { deriveSeed, Rng } from './prng.js';
 import type { SameSecondEventOrder } from './store.js';
+import type { DenseAccount } from './dense.js';
 
 export interface AccountSpec {
   customers: number;
@@ -34,6 +35,8 @@ export class Registry {
     connected: Record<string, AccountSpec>,
     private readonly behaviour: Behaviour,
     private readonly sameSecondOrder?: SameSecondEventOrder,
+    /** Every account's seed is dense (bulk imports and updates), not sparse. */
+    private readonly dense?: DenseAccount,
   ) {
     this.defaultAccountId = new Rng(deriveSeed(seed, 'account-id')).id('acct_', 16);
     this.specs.set(this.defaultAccountId, { customers, seed });
@@ -71,6 +74,7 @@ export class Registry {
         spec.customers,
         this.behaviour,
         this.sameSecondOrder,
+        this.dense,
       );
       if (id === this.defaultAccountId) {
         account.onEvent = (event) => this.onDefaultAccountEvent?.(event);

@@ -36,12 +36,15 @@ import {
   TRANSLIT,
   UNICODE_NAMES,
 } from './seed-pools.js';
+import { bulkImportTimes, bulkUpdatedCount, type DenseAccount } from './dense.js';
 
 export interface SeedOptions {
   count: number;
   now: number;
   livemode: boolean;
   seed: number;
+  /** A dense account: bulk imports and bulk updates (dense.ts); default sparse. */
+  dense?: DenseAccount;
 }
 
 /**
@@ -69,7 +72,7 @@ export interface SeedData {
 }
 
 export function generateSeed(options: SeedOptions): SeedData {
-  const { count, now, livemode, seed } = options;
+  const { count, now, livemode, seed, dense } = options;
   const rng = new Rng(seed);
   // 62^14 possible customer ids: among 200,000 a collision has odds of about 1e-15, so seeding
   // skips the uniqueness check (API-created ids are checked).
@@ -107,7 +110,7 @@ export function generateSeed(options: SeedOptions): SeedData {
     events.push({ order: events.length, event });
   };
 
-  const live = createdTimes(rng, count, now).map((created) => slot(created, null));
+  const live = createdTimes(rng, count, now, dense).map((created) => slot(created, null));
   for (const s of live) {
     if (s.created < retentionStart) continue;
     const c = materialize(s);
@@ -133,6 +136,8 @@ export function generateSeed(options: SeedOptions): SeedData {
     const customer = materialize(s);
     updates.push({ at, customer, previous: pastValues(rng, customer) });
   }
+  if (dense)
+    updates.push(...bulkUpdates(rng, live, dense, retentionStart, now, updates, materialize));
   for (const u of updates) emit('customer.updated', u.at, u.customer, u.previous);
 
   // Customers deleted in the last 30 days: gone from lists, retrievable as deleted.
@@ -165,9 +170,56 @@ export function generateSeed(options: SeedOptions): SeedData {
 
 /**
  * `n` creation times over the last four years, oldest first, denser recently (a growing
- * business), with some bursts sharing one second (imports).
+ * business), with some bursts sharing one second (imports). A dense account has a share of them
+ * created by bulk imports instead (dense.ts).
  */
-function createdTimes(rng: Rng, n: number, now: number): number[] {
+function createdTimes(rng: Rng, n: number, now: number, dense?: DenseAccount): number[] {
+  const bulk = dense ? Math.round(n * dense.bulkImportShare) : 0;
+  const oneByOne = oneByOneTimes(rng, n - bulk, now);
+  if (!dense || bulk === 0) return oneByOne;
+  const startOf = () => now - FOUR_YEARS + Math.floor(FOUR_YEARS * Math.sqrt(rng.next()));
+  const imported = bulkImportTimes(rng, bulk, dense, startOf, now - 1);
+  return oneByOne.concat(imported).sort((a, b) => a - b);
+}
+
+/**
+ * Bulk updates within the event retention: bursts of up to `eventBurstMax` customers changed in
+ * one second, each a customer created before it and not changed otherwise (so every created
+ * event's payload can be reverted to the state before its one update).
+ */
+function bulkUpdates(
+  rng: Rng,
+  live: CustomerSlot[],
+  dense: DenseAccount,
+  retentionStart: number,
+  now: number,
+  already: Array<{ customer: Customer }>,
+  materialize: (slot: CustomerSlot) => Customer,
+): Array<{ at: number; customer: Customer; previous: Record<string, unknown> }> {
+  const changed = new Set(already.map((u) => u.customer.id));
+  const bursts: Array<{ at: number; customer: Customer; previous: Record<string, unknown> }> = [];
+  let left = bulkUpdatedCount(live.length);
+  while (left > 0) {
+    const at = rng.int(retentionStart + 1, now - 2);
+    // `live` is oldest first: the customers created before `at` are a prefix of it.
+    let eligible = 0;
+    while (eligible < live.length && (live[eligible] as CustomerSlot).created < at) eligible++;
+    const size = Math.min(left, rng.int(1, dense.eventBurstMax));
+    left -= size;
+    for (let tries = 0, taken = 0; taken < size && tries < size * 4 && eligible > 0; tries++) {
+      const slot = live[rng.int(0, eligible - 1)] as CustomerSlot;
+      if (changed.has(slot.id)) continue;
+      changed.add(slot.id);
+      taken++;
+      const customer = materialize(slot);
+      bursts.push({ at, customer, previous: pastValues(rng, customer) });
+    }
+  }
+  return bursts;
+}
+
+/** `n` creation times of customers signing up one by one (see createdTimes). */
+function oneByOneTimes(rng: Rng, n: number, now: number): number[] {
   const u = new Float64Array(n);
   for (let i = 0; i < n; i++) u[i] = rng.next();
   u.sort();

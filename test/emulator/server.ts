@@ -37,6 +37,7 @@ import { matchRoute } from './routes/index.js';
 import { type RateLimitCause, Stats, type StatsSnapshot } from './stats.js';
 import type { SameSecondEventOrder } from './store.js';
 import { type WebhookLog, WebhookSender } from './webhooks.js';
+import { denseAccount, type DenseAccount } from './dense.js';
 
 export interface EmulatorOptions {
   /** Default 127.0.0.1. */
@@ -143,6 +144,14 @@ export interface EmulatorOptions {
    * event (behaviour.ts). CLI: `--customer-updated-for-related-changes`.
    */
   customerUpdatedForRelatedChanges?: boolean;
+  /**
+   * Dense accounts (dense.ts): a share of customers created by bulk imports, up to 3,000 in one
+   * second with some seconds empty, and bulk updates of up to 2,000 customers in one second.
+   * `true` takes those numbers; an object changes some of them. Default: sparse (customers one by
+   * one, rarely two in a second). Seeding only, so not changeable at runtime.
+   * CLI: `--dense`, or `--dense bulkImportShare=0.8,perSecond=5000`.
+   */
+  dense?: boolean | Partial<DenseAccount>;
 }
 
 export interface RunningEmulator {
@@ -242,6 +251,9 @@ class Emulator {
       options.accounts ?? {},
       this.behaviour,
       options.sameSecondEvents,
+      options.dense === undefined || options.dense === false
+        ? undefined
+        : denseAccount(options.dense === true ? {} : options.dense),
     );
     this.registry.onDefaultAccountEvent = (event) => this.webhooks.eventHappened(event);
     this.registry.warm();
