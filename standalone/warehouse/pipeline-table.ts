@@ -32,7 +32,7 @@ export interface WriteCounts {
   inserted: number;
   updated: number;
   deleted: number;
-  /** Records older than what the table holds for their customer: left out. */
+  /** Records older than what the table holds for their customer: left out (absent when none). */
   outdated?: number;
 }
 
@@ -207,7 +207,7 @@ export class PipelineTable {
       const counts = await this.applyBatch();
       if (delivered) await this.keepVersions(delivered);
       await this.saveState(state);
-      return { ...counts, outdated };
+      return outdated > 0 ? { ...counts, outdated } : counts;
     });
   }
 
