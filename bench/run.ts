@@ -9,7 +9,8 @@
  * and list and search) and their ratio: the figures of the list-and-search issue, in a third of
  * the time. The same two reads then run on a dense account (the emulator's `--dense`: bulk imports
  * of up to 3,000 customers in one second); `BENCH_ONLY=dense` runs just those,
- * and `BENCH_ONLY=platform` just the Connect platform's run (bench/platform.ts).
+ * `BENCH_ONLY=platform` just the Connect platform's run (bench/platform.ts), and
+ * `BENCH_ONLY=freshness` just the webhook freshness run (bench/freshness.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -19,6 +20,7 @@ import Stripe from 'stripe';
 import { ENDPOINTS, rateBudgets } from '../connector';
 import { EmulatorProcess, fmt, pct, readOnce, ROOT, write } from './harness';
 import { benchPlatform } from './platform';
+import { benchFreshness } from './freshness';
 import { benchPushDown } from './pushdown';
 import { benchTransformations } from './transformations';
 import { benchWarehouse } from './warehouse';
@@ -34,6 +36,8 @@ const PAGE = 100;
 const ONLY_SHARE_1 = process.env.BENCH_ONLY === 'share-1';
 /** `platform`: only the Connect platform's run (bench/platform.ts). */
 const ONLY_PLATFORM = process.env.BENCH_ONLY === 'platform';
+/** `freshness`: only the webhook freshness run. */
+const ONLY_FRESHNESS = process.env.BENCH_ONLY === 'freshness';
 /** `dense`: only the full reads of the dense account. */
 const ONLY_DENSE = process.env.BENCH_ONLY === 'dense';
 /** Stripe's per-endpoint limit: one endpoint reads at most 25 pages of 100 customers a second. */
@@ -46,6 +50,7 @@ async function main(): Promise<void> {
     { stdio: 'inherit' },
   );
   if (ONLY_PLATFORM) return print(await benchPlatform());
+  if (ONLY_FRESHNESS) return print(await benchFreshness());
   const seedStarted = Date.now();
   // The emulator runs in a process of its own, as Stripe would: it must not share an event loop
   // with the code that reads the connector's output.
@@ -192,6 +197,7 @@ async function main(): Promise<void> {
     rows.push(...(await benchWarehouse()));
     emulator.stop();
     rows.push(...(await benchPlatform()));
+    rows.push(...(await benchFreshness()));
     print(rows);
   } finally {
     emulator.stop();

@@ -72,4 +72,11 @@ export { MissingPermissionError } from './stripe/errors';
 export { redactSecrets } from './stripe/redact';
 export { OPERATORS, listFilterableProperties, resolveOperator } from './filter';
 export { MODEL_TYPES } from './model';
+export {
+  WebhookApplier,
+  type LeftToRun,
+  type WebhookOutcome,
+  type WebhookPipelineRequest,
+} from './webhooks/apply';
+export { foreignEventReason, readWebhookEvent, type WebhookEventFacts } from './webhooks/event';
 export { isoFromMillis, isoFromSeconds } from './util/unix-time';

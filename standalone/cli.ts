@@ -24,6 +24,8 @@ import { exitCodeOf } from './sync/report';
 import { runSync } from './sync/run';
 import { formatSummary, TerminalProgress } from './sync/terminal';
 import { Warehouse } from './warehouse';
+import { WEBHOOK_PATH } from './webhooks/receiver';
+import { WebhookService } from './webhooks/service';
 
 interface SyncFlags {
   config: string;
@@ -112,7 +114,7 @@ export async function runStandaloneCli(argv: string[]): Promise<number> {
     .option('--timezone <zone>', "time zone of the schedules and the page (default: the machine's)")
     .option(
       '--public-url <url>',
-      "the page's address as people reach it, for the links in alerts (default: the address it listens on)",
+      "the page's address as people reach it (behind a reverse proxy): for the links in alerts, and the host name the page answers for, with --token (default: the address it listens on)",
     )
     .action(async (flags: ServeFlags) => {
       try {
@@ -238,6 +240,7 @@ async function serveCommand(flags: ServeFlags, secrets: string[]): Promise<numbe
   const keepSecretsOf = (config: StandaloneConfig) => {
     secrets.push(config.config.connection.apiKey);
     if (config.alerts) secrets.push(...webhookSecrets(config.alerts.webhookUrl));
+    if (config.webhookSecret) secrets.push(config.webhookSecret);
   };
   keepSecretsOf(loaded);
   const log = (level: Level, pipeline: string | undefined, message: string) => {
@@ -297,6 +300,18 @@ async function serveCommand(flags: ServeFlags, secrets: string[]): Promise<numbe
     await warehouse.close();
     throw error;
   }
+  const webhooks = new WebhookService({
+    warehouse,
+    gate: scheduler.gate,
+    secret: () => scheduler.config.webhookSecret,
+    current: () => scheduler.runningConfig(),
+    stripe: () => scheduler.stripePort,
+    softDelete: flags.softDelete === true,
+    log,
+  });
+  // Deliveries a killed process acknowledged are applied now; an inbox that cannot be opened
+  // answers deliveries 503 (Stripe tries again) until it can.
+  await webhooks.start().catch(() => {});
   const applyConfig = (next: StandaloneConfig) => {
     keepSecretsOf(next);
     scheduler.apply(next);
@@ -344,8 +359,14 @@ async function serveCommand(flags: ServeFlags, secrets: string[]): Promise<numbe
       ...(token ? { token } : {}),
       destination: warehouse.destination.display,
       redact: (text) => redactSecrets(redactPassword(text), secrets),
+      webhooks: {
+        path: WEBHOOK_PATH,
+        receive: (request, response) => webhooks.receive(request, response),
+      },
+      ...(flags.publicUrl ? { publicHost: new URL(flags.publicUrl).hostname } : {}),
     });
   } catch (error) {
+    await webhooks.stop();
     await scheduler.stop();
     await warehouse.close();
     throw error;
@@ -381,6 +402,7 @@ async function serveCommand(flags: ServeFlags, secrets: string[]): Promise<numbe
   clearInterval(watcher);
   await scheduler.stop();
   await server.close();
+  await webhooks.stop();
   await warehouse.close();
   log('INFO', undefined, 'stopped.');
   return 0;

@@ -11,12 +11,18 @@ import { readJsonFile } from '../command-line/json-file';
 import { WordedFailure } from '../command-line/worded-failure';
 import { parseAlerts, type AlertsConfig } from './alerts-config';
 import { configFileWording } from './config-words';
+import { parseWebhookSecret } from './webhooks/secret';
 
 /** The config as the standalone tool uses it: parsed by the engine, plus what only it reads. */
 export interface StandaloneConfig {
   config: ConnectorConfig;
   /** Where run failures, recoveries and stale pipelines are announced (`alerts`), if anywhere. */
   alerts?: AlertsConfig;
+  /**
+   * The signing secret of the Stripe webhook endpoint `serve` takes deliveries for
+   * (`webhook_secret`, or `STRIPE_WEBHOOK_SECRET`); without it, serve takes none.
+   */
+  webhookSecret?: string;
   /**
    * The file's JSON as written (its `api_key`, its `alerts`, fields the tool does not know):
    * what the pipelines page edits, and writes back with everything it did not edit kept.
@@ -29,7 +35,7 @@ export interface StandaloneConfig {
 }
 
 /** The fields only the standalone tool reads, taken out before the engine sees the config. */
-const STANDALONE_FIELDS = ['alerts'] as const;
+const STANDALONE_FIELDS = ['alerts', 'webhook_secret'] as const;
 
 /**
  * Reads the config file. The API key may stay out of it: without `api_key`, `STRIPE_API_KEY`
@@ -93,6 +99,7 @@ export function parseStandaloneConfig(
     );
   }
   const alerts = parseAlerts(document.alerts);
+  const webhookSecret = parseWebhookSecret(document.webhook_secret, env.STRIPE_WEBHOOK_SECRET);
   const wording = configFileWording(engine);
   let config: ConnectorConfig;
   try {
@@ -100,7 +107,14 @@ export function parseStandaloneConfig(
   } catch (error) {
     throw new WordedFailure(error, wording);
   }
-  return { config, ...(alerts ? { alerts } : {}), document, version, wording };
+  return {
+    config,
+    ...(alerts ? { alerts } : {}),
+    ...(webhookSecret ? { webhookSecret } : {}),
+    document,
+    version,
+    wording,
+  };
 }
 
 /**

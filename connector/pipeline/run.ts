@@ -6,7 +6,7 @@ import { collectCustomerChanges, type CustomerChange } from '../stripe/customer-
 import { OPEN_END, readCustomerSlices, type SlicePage } from '../stripe/customer-slices';
 import { searchPages, startSearch } from '../stripe/customer-search';
 import { isWellFormedCustomer, type StripeCustomer } from '../stripe/customer-schema';
-import { isListedByStripe } from '../stripe/listed-customers';
+import { pipelineSelection } from './selection';
 import type { PipelineDefinition, SyncMode } from './definition';
 import { deletionRecord, type OutputRecord } from './records';
 import { shapeCustomers, type ShapeResult, type SkippedCustomer } from './shape';
@@ -235,7 +235,7 @@ async function* fullImport(
       );
     }
     const selected = page.customers.filter((customer) => {
-      const keep = selects(pipeline, customer);
+      const keep = pipelineSelection(pipeline).matches(customer);
       if (!keep) summary.filteredOut++;
       return keep;
     });
@@ -291,7 +291,7 @@ async function* readChanges(
       overlapSeconds: settings.overlapSeconds,
       seen,
     },
-    { matches: (customer) => selects(pipeline, customer), fieldsRead: selector.fieldsRead },
+    pipelineSelection(pipeline),
   );
   if (collected.kind === 'expired') {
     yield log(
@@ -421,7 +421,7 @@ async function* emitChanges(
   batch.forEach((change, index) => {
     const customer = current[index];
     if (customer === 'malformed') return;
-    if (customer && selects(pipeline, customer)) {
+    if (customer && pipelineSelection(pipeline).matches(customer)) {
       toShape.push(customer);
     } else if (change.everSelected) {
       // Deleted in Stripe, or no longer matching the filter: the warehouse must drop it.
@@ -457,11 +457,6 @@ async function* emitChanges(
     heldAt: Math.min(Infinity, ...malformed.map((change) => change.firstEventAt)),
     emitted: batch.filter((_, index) => current[index] !== 'malformed'),
   };
-}
-
-/** A pipeline's selection: its filter, among the customers Stripe's list holds. */
-function selects(pipeline: PipelineDefinition, customer: StripeCustomer): boolean {
-  return isListedByStripe(customer) && pipeline.selector.matches(customer);
 }
 
 function stripeChangeOf(change: CustomerChange): StripeChangeKind {

@@ -273,6 +273,8 @@ class WindowCollector {
   private alreadyProcessed = 0;
   /** Ids absorbed so far: a page re-read after a stale cursor absorbs nothing twice. */
   private readonly absorbed = new Set<string>();
+  /** Per customer, the latest second of an event of it processed before (by a run or a webhook). */
+  private readonly processedAt = new Map<string, number>();
 
   constructor(
     readonly bounds: [from: number, until: number],
@@ -292,6 +294,13 @@ class WindowCollector {
       this.absorbed.add(event.id);
       if (this.seen.has(event)) {
         this.alreadyProcessed++;
+        const customerId = changedCustomerId(event);
+        if (customerId !== undefined) {
+          this.processedAt.set(
+            customerId,
+            Math.max(this.processedAt.get(customerId) ?? 0, event.created),
+          );
+        }
         continue;
       }
       const observed = observe(event, this.pinnedVersion, this.selection);
@@ -302,6 +311,12 @@ class WindowCollector {
   }
 
   result(): ChangeWindow {
+    // A change whose latest second also holds an event processed before: which of that second's
+    // states is the latest is unknown, and what was written for the other one carries the same
+    // version. The customer is re-fetched, as for two new events of one second.
+    for (const change of this.byId.values()) {
+      if (this.processedAt.get(change.id) === change.lastEventAt) change.latest = undefined;
+    }
     const changes = [...this.byId.values()].sort(
       (a, b) => a.firstEventAt - b.firstEventAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     );
@@ -480,6 +495,16 @@ function relatedCustomer(
     default:
       return 'malformed';
   }
+}
+
+/** The customer an event changes, if it names one. */
+function changedCustomerId(event: CustomerEvent): string | undefined {
+  if ((CUSTOMER_OBJECT_EVENT_TYPES as readonly string[]).includes(event.type)) {
+    const id = (event.object as { id?: unknown } | null)?.id;
+    return typeof id === 'string' ? id : undefined;
+  }
+  const related = relatedCustomer(event);
+  return typeof related === 'string' ? undefined : related.customerId;
 }
 
 /**

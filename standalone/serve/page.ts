@@ -114,7 +114,7 @@ function renderRow(pipeline: PipelineView, context: PageContext): string {
     pipeline.lastSuccess === undefined
       ? '<div class="muted small">no successful run yet</div>'
       : `<div class="muted small">last success ${time(pipeline.lastSuccess, context.timeZone)} (${describeAge(context.now - pipeline.lastSuccess)} ago)</div>`;
-  const rows = `${pipeline.rows === undefined ? '<span class="muted">no table yet</span>' : `${number.format(pipeline.rows)} rows`}${freshness}${pipeline.stale ? '<span class="stale" title="its last success is older than twice its schedule">stale</span>' : ''}`;
+  const rows = `${pipeline.rows === undefined ? '<span class="muted">no table yet</span>' : `${number.format(pipeline.rows)} rows`}${freshness}${pipeline.stale ? '<span class="stale" title="its last success is older than twice its schedule">stale</span>' : ''}${deliveryLines(pipeline, context.now, context.timeZone)}`;
   return `<tr data-pipeline="${name}" data-health="${healthOf(pipeline)}">
   <td data-label="Pipeline"><strong><a href="${pipelinePath(pipeline.name)}">${name}</a></strong>${pipeline.description ? `<div>${escape(pipeline.description)}</div>` : ''}<div class="muted small">table <code>${escape(pipeline.table)}</code> · ${pipeline.incremental ? 'incremental' : 'full refresh'}</div>
     <div class="actions"><a class="button" href="${action('edit')}" aria-label="Edit ${name}">Edit</a>${menu(pipeline)}</div></td>
@@ -125,6 +125,26 @@ function renderRow(pipeline: PipelineView, context: PageContext): string {
   <td data-label="Rows">${rows}</td>
   <td data-label="Last runs">${renderRuns(pipeline, context)}</td>
 </tr>`;
+}
+
+/**
+ * With webhook deliveries: when one was last applied to the pipeline, and its last reconcile (the
+ * last run that read the event log), with what that run found the deliveries had missed.
+ */
+export function deliveryLines(pipeline: PipelineView, now: number, timeZone: string): string {
+  const { webhooks, lastReconcile } = pipeline;
+  if (!webhooks) return '';
+  const applied =
+    webhooks.lastApplied === undefined
+      ? 'webhooks: none applied yet'
+      : `webhooks: last applied ${time(webhooks.lastApplied, timeZone)} (${describeAge(now - webhooks.lastApplied)} ago) · ${number.format(webhooks.eventsApplied)} change(s) in all`;
+  const problem = webhooks.problem
+    ? `<div class="bad small">${escape(webhooks.problem.message)}</div>`
+    : '';
+  const reconcile = lastReconcile
+    ? `last reconcile ${time(lastReconcile.at, timeZone)} (${describeAge(now - lastReconcile.at)} ago): found ${number.format(lastReconcile.written + lastReconcile.deleted)} change(s) the deliveries had missed`
+    : 'no reconcile yet: the next incremental run reads the event log';
+  return `<div class="muted small" data-webhooks>${applied}</div>${problem}<div class="muted small" data-reconcile>${reconcile}</div>`;
 }
 
 /** The ⋮ menu: what is rarely done and hard to undo. A <details>, so it needs no script. */

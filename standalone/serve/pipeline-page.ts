@@ -1,7 +1,7 @@
 import type { RunLogLine, RunRecord } from '../warehouse';
 import { describeAge } from './freshness';
 import { escape, layout, number, pipelinePath, time } from './html';
-import { displayStatus } from './page';
+import { deliveryLines, displayStatus } from './page';
 import type { PipelineView } from './scheduler';
 
 export const HISTORY_PAGE_SIZE = 20;
@@ -60,6 +60,7 @@ export function renderPipelinePage(context: HistoryContext): string {
 ${pipeline.description ? `<p>${escape(pipeline.description)}</p>` : ''}
 <p class="muted">table <code>${escape(pipeline.table)}</code> · ${pipeline.rows === undefined ? 'no table yet' : `${number.format(pipeline.rows)} rows`} · ${pipeline.incremental ? 'incremental' : 'full refresh'} · ${pipeline.schedule ? escape(pipeline.schedule) : 'on demand'} · ${pipeline.enabled ? 'enabled' : 'disabled'} · ${freshness}</p>
 <p class="muted">Filter: ${escape(pipeline.filter)}</p>
+${deliveryLines(pipeline, context.now, timeZone)}
 <div class="toolbar">
   <a class="button" href="${pipelinePath(pipeline.name, 'edit')}">Edit</a>
   ${

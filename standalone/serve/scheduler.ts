@@ -3,6 +3,7 @@ import {
   connect,
   errorMessage,
   redactSecrets,
+  type ConnectorConfig,
   type PipelineConfig,
   type StripeApi,
 } from '../../connector';
@@ -13,8 +14,9 @@ import type { WriterProgress } from '../sync/pipeline-writer';
 import { describeMode } from '../sync/pipeline-run';
 import { describeStatus, hasSucceeded, type PipelineReport } from '../sync/report';
 import { runSync } from '../sync/run';
-import type { RunLogLine, RunRecord, RunTrigger, Warehouse } from '../warehouse';
+import type { RunLogLine, RunRecord, RunTrigger, Warehouse, WebhookStatus } from '../warehouse';
 import { summarizeFilter } from './filter-summary';
+import { PipelineGate } from './pipeline-gate';
 import { expectsFullImport, isStale, schedulePeriod } from './freshness';
 import { parseSchedule, type Schedule } from './schedule';
 
@@ -50,6 +52,13 @@ export interface PipelineView {
   /** Its last success is older than twice its schedule's period. */
   stale: boolean;
   lastRuns: RunRecord[];
+  /** When serve takes webhook deliveries (an incremental pipeline): what they did to it. */
+  webhooks?: WebhookStatus;
+  /**
+   * When serve takes webhook deliveries: its last run that read the event log (an incremental
+   * run that succeeded), and what it wrote, which is what deliveries had missed.
+   */
+  lastReconcile?: { at: number; written: number; deleted: number };
 }
 
 export type RunNowOutcome = 'started' | 'already_running' | 'disabled' | 'unknown' | 'stopping';
@@ -117,6 +126,9 @@ export class Scheduler {
   private retiredStripe: Array<StripeApi['stats']> = [];
   private staleTimer: NodeJS.Timeout | undefined;
   private readonly unwatch: () => void;
+  /** One writer per pipeline: runs, and the batches that apply webhook deliveries. */
+  readonly gate = new PipelineGate();
+  private appliedConfig: { key: string; config: ConnectorConfig; version: string } | undefined;
 
   constructor(
     loaded: StandaloneConfig,
@@ -159,6 +171,23 @@ export class Scheduler {
   /** Every Stripe request of this server so far, by endpoint (for /metrics). */
   stripeStats(): Array<StripeApi['stats']> {
     return [...this.retiredStripe, this.stripe.stats];
+  }
+
+  /**
+   * The config as runs use it now (the page's switches applied), and a key that changes with
+   * it: what webhook deliveries are applied with.
+   */
+  runningConfig(): { config: ConnectorConfig; version: string } {
+    const overrides = JSON.stringify([...this.overrides].sort());
+    const key = `${this.plan.loaded.version} ${overrides}`;
+    if (this.appliedConfig?.key !== key) {
+      this.appliedConfig = {
+        key,
+        config: withEnabledOverrides(this.plan.loaded.config, this.overrides),
+        version: key,
+      };
+    }
+    return { config: this.appliedConfig.config, version: this.appliedConfig.version };
   }
 
   /** The Stripe client previews read through: the same rate limit as the runs. */
@@ -331,7 +360,9 @@ export class Scheduler {
         ? `rebuild started (${how}): its table and state are dropped first.`
         : `run started (${how}).`,
     );
-    entry.done = this.execute(pipeline, trigger, entry, rebuild)
+    entry.done = this.gate
+      .acquire(name)
+      .then((release) => this.execute(pipeline, trigger, entry, rebuild).finally(release))
       .catch((error: unknown) =>
         this.say(entry, 'ERROR', name, `the run failed: ${errorMessage(error)}`),
       )
@@ -519,9 +550,11 @@ export class Scheduler {
   async views(): Promise<PipelineView[]> {
     const bookkeeping = this.warehouse.bookkeeping;
     const pipelines = this.pipelines();
-    const [runs, rows] = await Promise.all([
+    const webhooksOn = this.plan.loaded.webhookSecret !== undefined;
+    const [runs, rows, deliveries] = await Promise.all([
       bookkeeping.recentRuns(RUNS_SHOWN),
       bookkeeping.rowCounts(pipelines.map((pipeline) => pipeline.name.toLowerCase())),
+      webhooksOn ? this.warehouse.webhookStatus.statuses() : undefined,
     ]);
     const { config } = this.plan.loaded;
     const now = Date.now();
@@ -562,6 +595,12 @@ export class Scheduler {
         ...(lastSuccess === undefined ? {} : { lastSuccess }),
         stale: this.staleOf(pipeline, now),
         lastRuns: runs.get(pipeline.name) ?? [],
+        ...(deliveries && pipeline.incremental
+          ? {
+              webhooks: deliveries.get(pipeline.name) ?? { eventsApplied: 0 },
+              ...reconcileOf(runs.get(pipeline.name) ?? []),
+            }
+          : {}),
       };
     });
   }
@@ -601,6 +640,25 @@ function planOf(loaded: StandaloneConfig, timeZone: string): Plan {
     summaries.set(String(raw.name), summarizeFilter(writtenFilter(raw)));
   }
   return { loaded, schedules, summaries };
+}
+
+/** The latest run that read the event log, among these (newest first). */
+function reconcileOf(runs: RunRecord[]): Pick<PipelineView, 'lastReconcile'> {
+  const run = runs.find(
+    (candidate) =>
+      candidate.mode === 'incremental' &&
+      candidate.finishedAt !== undefined &&
+      (candidate.status === 'succeeded' || candidate.status === 'succeeded_with_skips'),
+  );
+  return run
+    ? {
+        lastReconcile: {
+          at: run.finishedAt as number,
+          written: run.written ?? 0,
+          deleted: run.deleted ?? 0,
+        },
+      }
+    : {};
 }
 
 function describeOutcome(report: PipelineReport): string {

@@ -14,6 +14,19 @@ export interface ServerOptions {
   destination: string;
   /** Scrubs secrets (the API key, the destination's password) from error messages it answers. */
   redact: (text: string) => string;
+  /**
+   * Stripe's webhook deliveries (`POST /stripe/webhooks`): their signature authenticates them,
+   * so the token and the host name check (which Stripe cannot pass) do not apply to them.
+   */
+  webhooks?: {
+    path: string;
+    receive(request: IncomingMessage, response: ServerResponse): Promise<void>;
+  };
+  /**
+   * The host name of `--public-url`: behind a reverse proxy, the page answers for it too (with a
+   * token only: the proxy makes the page reachable from elsewhere).
+   */
+  publicHost?: string;
 }
 
 export interface RunningServer {
@@ -80,8 +93,22 @@ async function handle(
   const url = parseUrl(request.url);
   const method = request.method ?? 'GET';
   if (url.pathname === '/healthz') return sendText(response, 200, 'ok\n');
-  if (isLoopback(options.host) && !isLoopback(hostName(request.headers.host))) {
-    return sendText(response, 421, 'This server answers only for 127.0.0.1 and localhost.\n');
+  if (options.webhooks && url.pathname === options.webhooks.path) {
+    return options.webhooks.receive(request, response);
+  }
+  const host = hostName(request.headers.host);
+  if (isLoopback(options.host) && !isLoopback(host)) {
+    const publicHost = options.publicHost?.toLowerCase();
+    if (publicHost === undefined || host.toLowerCase() !== publicHost) {
+      return sendText(response, 421, 'This server answers only for 127.0.0.1 and localhost.\n');
+    }
+    if (!options.token) {
+      return sendText(
+        response,
+        421,
+        `The page answers for ${publicHost} (--public-url) only with a token: start serve with --token or SERVE_TOKEN, since the proxy lets others reach it.\n`,
+      );
+    }
   }
   if (options.token) {
     const offered = url.searchParams.get('token');

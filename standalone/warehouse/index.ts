@@ -4,11 +4,15 @@ import { tableNameOf, type TableLayout } from './layout';
 import { PipelineTable } from './pipeline-table';
 import { QUICK, retryTransient } from './retry';
 import type { SqlDatabase, SqlSession } from './sql';
+import { WebhookInbox } from './webhook-inbox';
+import { webhookTablesDdl, WebhookStatusBook } from './webhook-tables';
 
 export type { RunDetails, RunLogLine, RunRecord, RunStatus, RunTrigger } from './bookkeeping';
 export type { Row, Alterations } from './cells';
 export { rowEncoder } from './cells';
 export { tableLayout, type TableLayout } from './layout';
+export { WebhookInbox, inboxPath, type InboxEntry, type PendingDelivery } from './webhook-inbox';
+export type { WebhookStatus, WebhookStatusBook } from './webhook-tables';
 export {
   PipelineTable,
   TableMismatchError,
@@ -26,12 +30,15 @@ export {
  */
 export class Warehouse {
   readonly bookkeeping: Bookkeeping;
+  /** Per pipeline, what webhook deliveries did (serve, with `webhook_secret`). */
+  readonly webhookStatus: WebhookStatusBook;
 
   private constructor(
     private readonly database: SqlDatabase,
     readonly destination: Destination,
   ) {
     this.bookkeeping = new Bookkeeping(database, database.dialect, destination.schema);
+    this.webhookStatus = new WebhookStatusBook(database, database.dialect, destination.schema);
   }
 
   /**
@@ -55,7 +62,10 @@ export class Warehouse {
       await retryTransient(async () => {
         const session = await database.session('write');
         try {
-          for (const statement of bookkeepingDdl(database.dialect, destination.schema)) {
+          for (const statement of [
+            ...bookkeepingDdl(database.dialect, destination.schema),
+            ...webhookTablesDdl(database.dialect, destination.schema),
+          ]) {
             await session.run(statement);
           }
         } finally {
@@ -92,6 +102,11 @@ export class Warehouse {
       softDelete,
     );
     return { table, close: () => session.release() };
+  }
+
+  /** The inbox of webhook deliveries (see WebhookInbox): close it when serve stops. */
+  openWebhookInbox(): Promise<WebhookInbox> {
+    return WebhookInbox.open(this.destination, this.database);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { ConfigError, isoFromSeconds } from '../../connector';
 import { STATE_TABLE } from './bookkeeping';
+import { VERSIONS_TABLE } from './webhook-tables';
 import type { Row } from './cells';
 import { BOOKKEEPING_PREFIX, comparedColumns, type Column, type TableLayout } from './layout';
 import {
@@ -33,6 +34,15 @@ export interface WriteCounts {
   inserted: number;
   updated: number;
   deleted: number;
+  /** Records older than what the table holds for their customer: left out (absent when none). */
+  outdated?: number;
+}
+
+/** Changes applied from webhook deliveries: the version of every customer they concerned. */
+export interface DeliveredVersions {
+  versions: ReadonlyMap<string, number>;
+  /** Versions older than this can no longer matter (every later write is newer): forgotten. */
+  forgetBefore: number;
 }
 
 /** What preparing the table found, for the run's notes. */
@@ -190,14 +200,89 @@ export class PipelineTable {
     };
   }
 
-  /** Incremental changes: upserts and deletions, with the state that covers them. */
-  async applyChanges(rows: Row[], state: unknown): Promise<WriteCounts> {
+  /**
+   * Incremental changes: upserts and deletions, with the state that covers them. A record older
+   * than the row it would replace (its cursor), or than the latest change a webhook applied to
+   * its customer, is left out: runs and webhook deliveries may apply changes out of order, and
+   * the newer state wins. With `delivered` (webhook deliveries), the versions of the customers
+   * they concerned are kept in the same transaction.
+   */
+  async applyChanges(
+    rows: Row[],
+    state: unknown,
+    delivered?: DeliveredVersions,
+  ): Promise<WriteCounts> {
     await this.fillBatch({ rows, kept: [] });
     return this.session.transaction(async () => {
+      const outdated = rows.length > 0 ? await this.dropOutdated() : 0;
       const counts = await this.applyBatch();
+      if (delivered) await this.keepVersions(delivered);
       await this.saveState(state);
-      return counts;
+      return outdated > 0 ? { ...counts, outdated } : counts;
     });
+  }
+
+  /**
+   * The version the table holds for each of these customers: its row's cursor, or the latest
+   * change a webhook applied to it (deleted or filtered out since); absent when neither.
+   */
+  async heldVersions(keys: string[]): Promise<Map<string, number>> {
+    const held = new Map<string, number>();
+    const { layout } = this;
+    for (let start = 0; start < keys.length; start += 500) {
+      const chunk = keys.slice(start, start + 500);
+      const list = chunk.map((_, index) => `$${index + 2}`).join(', ');
+      const rows = await this.session.query(
+        `SELECT k, max(v) AS v FROM (
+           SELECT ${quote(layout.primaryKey)} AS k, ${quote(layout.cursor)} AS v FROM ${qualified(this.main)} WHERE ${quote(layout.primaryKey)} IN (${list})
+           UNION ALL
+           SELECT key AS k, version AS v FROM ${this.versionsTable} WHERE pipeline = $1 AND key IN (${list})
+         ) AS held WHERE v IS NOT NULL GROUP BY k`,
+        [layout.pipeline, ...chunk],
+      );
+      for (const row of rows) held.set(String(row.k), Number(row.v));
+    }
+    return held;
+  }
+
+  /**
+   * Leaves out of the batch what is older than the row (compared on the whole key: with connected
+   * accounts, the account and the id), or than a change a webhook applied (deliveries are applied
+   * only for tables of one account, keyed by the id alone).
+   */
+  private async dropOutdated(): Promise<number> {
+    const { layout } = this;
+    const batch = qualified(this.batch);
+    const pk = quote(layout.primaryKey);
+    const cursor = quote(layout.cursor);
+    return this.session.run(
+      `DELETE FROM ${batch} WHERE EXISTS (SELECT 1 FROM ${qualified(this.main)} AS t WHERE ${this.sameKey('t', batch)} AND t.${cursor} > ${batch}.${cursor})
+         OR EXISTS (SELECT 1 FROM ${this.versionsTable} AS v WHERE v.pipeline = $1 AND v.key = ${batch}.${pk} AND v.version > ${batch}.${cursor})`,
+      [layout.pipeline],
+    );
+  }
+
+  private async keepVersions(delivered: DeliveredVersions): Promise<void> {
+    const entries = [...delivered.versions];
+    for (let start = 0; start < entries.length; start += 500) {
+      const chunk = entries.slice(start, start + 500);
+      const values = chunk
+        .map((_, index) => `($1, $${index * 2 + 2}, $${index * 2 + 3})`)
+        .join(', ');
+      await this.session.run(
+        `INSERT INTO ${this.versionsTable} (pipeline, key, version) VALUES ${values}
+         ON CONFLICT (pipeline, key) DO UPDATE SET version = greatest(${this.versionsTable}.version, excluded.version)`,
+        [this.layout.pipeline, ...chunk.flat()],
+      );
+    }
+    await this.session.run(
+      `DELETE FROM ${this.versionsTable} WHERE pipeline = $1 AND version < $2`,
+      [this.layout.pipeline, delivered.forgetBefore],
+    );
+  }
+
+  private get versionsTable(): string {
+    return qualified({ schema: this.schema, name: VERSIONS_TABLE });
   }
 
   /**
@@ -264,6 +349,9 @@ export class PipelineTable {
       await this.session.run(`DROP TABLE IF EXISTS ${qualified(this.staging)}`);
       await this.session.run(`DROP TABLE IF EXISTS ${qualified(this.main)}`);
       await this.session.run(`DELETE FROM ${this.stateTable} WHERE pipeline = $1`, [
+        this.layout.pipeline,
+      ]);
+      await this.session.run(`DELETE FROM ${this.versionsTable} WHERE pipeline = $1`, [
         this.layout.pipeline,
       ]);
     });

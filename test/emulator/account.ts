@@ -38,6 +38,8 @@ export class Account {
   readonly related: RelatedObjects;
   private readonly rng: Rng;
   private readonly idempotency = new Map<string, IdempotentResult>();
+  /** Told of every event as it happens (webhook deliveries). */
+  onEvent: ((event: StripeEvent) => void) | undefined;
 
   /**
    * `behaviour` holds the live data knobs (behaviour.ts): the account's event API version and
@@ -194,6 +196,7 @@ export class Account {
       type,
     };
     this.events.add(event);
+    this.onEvent?.(event);
   }
 
   private payloadStyle(): { apiVersion: string; emptyAs: Behaviour['previousAttributesEmptyAs'] } {

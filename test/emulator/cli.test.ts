@@ -75,6 +75,20 @@ describe('emulator CLI flags', () => {
       'empty_string',
       '--event-api-version',
       '2019-09-09',
+      '--webhook-url',
+      'http://127.0.0.1:9/a',
+      '--webhook-url',
+      'https://hooks.example.com/b',
+      '--webhook-secret',
+      'whsec_cli',
+      '--webhook-drop-share',
+      '0.1',
+      '--webhook-duplicate-share',
+      '0.05',
+      '--webhook-delay-max-ms',
+      '2000',
+      '--webhook-retry-scale',
+      '0.001',
       '--customer-updated-for-related-changes',
     ]);
     expect(await knobs(url)).toEqual({
@@ -91,6 +105,12 @@ describe('emulator CLI flags', () => {
       searchLagSeconds: 60,
       previousAttributesEmptyAs: 'empty_string',
       eventApiVersion: '2019-09-09',
+      webhookUrls: ['http://127.0.0.1:9/a', 'https://hooks.example.com/b'],
+      webhookSecret: 'whsec_cli',
+      webhookDropShare: 0.1,
+      webhookDuplicateShare: 0.05,
+      webhookDelayMaxMs: 2000,
+      webhookRetryScale: 0.001,
       customerUpdatedForRelatedChanges: true,
       connectedAccountLimits: 'account_and_platform',
     });
@@ -188,6 +208,12 @@ describe('emulator CLI flags', () => {
       [['--rate-limit', 'fast'], /--rate-limit expects a number \(both modes\) or live=N,test=N/],
       [['--same-second-events', 'random'], /--same-second-events must be one of newest_first/],
       [['--event-delay-share', '1.5'], /eventDelayShare must be a number from 0 to 1/],
+      [
+        ['--webhook-secret', 'sk_test_x'],
+        /webhookSecret must be a signing secret starting with whsec_/,
+      ],
+      [['--webhook-url', 'ftp://x'], /webhookUrls: "ftp:\/\/x" is not an http\(s\) URL/],
+      [['--webhook-drop-share', '2'], /webhookDropShare must be a number from 0 to 1/],
     ];
     const outcomes = await Promise.all(cases.map(([args]) => failure(args)));
     outcomes.forEach(({ code, stderr }, i) => {
@@ -211,6 +237,9 @@ describe('knob validation', () => {
         { previousAttributesEmptyAs: 'undefined' as 'null' },
         /previousAttributesEmptyAs must be 'null' or 'empty_string'/,
       ],
+      [{ webhookDuplicateShare: -0.1 }, /webhookDuplicateShare must be a number from 0 to 1/],
+      [{ webhookDelayMaxMs: Number.NaN }, /webhookDelayMaxMs must be a number of milliseconds/],
+      [{ webhookRetryScale: 0 }, /webhookRetryScale must be a number > 0/],
     ];
     for (const [options, message] of cases) {
       await expect(startEmulator(options)).rejects.toThrow(message);

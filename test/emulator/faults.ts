@@ -10,6 +10,7 @@
  * wants to honour it must read it itself).
  */
 import type { BehaviourSettings } from './behaviour.js';
+import type { WebhookSettings } from './webhooks.js';
 import { Rng } from './prng.js';
 import { type RateLimitSettings, RateLimits } from './rate-limits.js';
 
@@ -47,10 +48,10 @@ export interface NetworkFaultSettings extends RateLimitSettings {
 
 /**
  * Everything `setFaults` / `POST /_emulator/faults` changes at runtime: network faults and rate
- * limits (this file, rate-limits.ts) and the data knobs (behaviour.ts). Fields left out keep
- * their current value.
+ * limits (this file, rate-limits.ts), the data knobs (behaviour.ts) and webhook deliveries
+ * (webhooks.ts). Fields left out keep their current value.
  */
-export interface FaultSettings extends NetworkFaultSettings, BehaviourSettings {}
+export interface FaultSettings extends NetworkFaultSettings, BehaviourSettings, WebhookSettings {}
 
 const SCRIPTED: readonly ScriptedFault[] = [
   429,

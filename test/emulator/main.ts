@@ -24,13 +24,20 @@
  *   --connected-account-limits account|account_and_platform
  *                                         what a Stripe-Account request counts against (default
  *                                         both: the worst case; Stripe's docs are silent)
+ *   --webhook-url URL                     POST every event there, signed (repeatable)
+ *   --webhook-secret whsec_…              the endpoints' signing secret (default whsec_emulator)
+ *   --webhook-drop-share 0..1             share of deliveries that never arrive
+ *   --webhook-duplicate-share 0..1        share of events delivered twice
+ *   --webhook-delay-max-ms MS             each delivery waits (0, max] ms: they arrive reordered
+ *   --webhook-retry-scale FACTOR          multiplies Stripe's retry intervals (0.001: seconds)
  *   --dense [bulkImportShare=S,bulkImportMax=N,perSecond=N,eventBurstMax=N]
  *                                         a dense account: bulk imports (up to 3,000 customers in
  *                                         one second, some seconds empty) and bulk updates (up to
  *                                         2,000 events in one second); the pairs change the numbers
  *
  * Every one of them except --same-second-events, --connected-accounts and --dense can be
- * changed at runtime: `POST /_emulator/faults`.
+ * changed at runtime:
+ * `POST /_emulator/faults` (`webhookUrls`, `webhookSecret`, `webhookDropShare`, ...).
  */
 import { parseArgs } from 'node:util';
 import type { EmptyPreviousValue } from './behaviour.js';
@@ -93,6 +100,12 @@ function parseOptions(argv: string[]): EmulatorOptions {
       'event-delay-max-seconds': { type: 'string' },
       'search-lag-seconds': { type: 'string' },
       'previous-attributes-empty-as': { type: 'string' },
+      'webhook-url': { type: 'string', multiple: true },
+      'webhook-secret': { type: 'string' },
+      'webhook-drop-share': { type: 'string' },
+      'webhook-duplicate-share': { type: 'string' },
+      'webhook-delay-max-ms': { type: 'string' },
+      'webhook-retry-scale': { type: 'string' },
       'customer-updated-for-related-changes': { type: 'boolean' },
       'connected-accounts': { type: 'string' },
       'connected-account-limits': { type: 'string' },
@@ -166,6 +179,12 @@ function parseOptions(argv: string[]): EmulatorOptions {
       values['previous-attributes-empty-as'],
       ['null', 'empty_string'],
     ),
+    webhookUrls: values['webhook-url'],
+    webhookSecret: values['webhook-secret'],
+    webhookDropShare: num('webhook-drop-share', values['webhook-drop-share']),
+    webhookDuplicateShare: num('webhook-duplicate-share', values['webhook-duplicate-share']),
+    webhookDelayMaxMs: num('webhook-delay-max-ms', values['webhook-delay-max-ms']),
+    webhookRetryScale: num('webhook-retry-scale', values['webhook-retry-scale']),
     customerUpdatedForRelatedChanges: values['customer-updated-for-related-changes'],
     connectedAccounts: num('connected-accounts', values['connected-accounts']),
     connectedAccountLimits: oneOf<ConnectedAccountLimits>(

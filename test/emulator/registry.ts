@@ -14,6 +14,7 @@ import { maskKey } from './auth.js';
 import type { Behaviour } from './behaviour.js';
 import type { Clock } from './clock.js';
 import { accountInvalid } from './errors.js';
+import type { StripeEvent } from './model.js';
 import { deriveSeed, Rng } from './prng.js';
 import type { SameSecondEventOrder } from './store.js';
 import type { DenseAccount } from './dense.js';
@@ -57,6 +58,8 @@ export class Registry {
   private readonly known = new Map<string, Known>();
   private readonly built = new Map<string, Account>();
   private readonly idRng: Rng;
+  /** Told of every event of the default account, in either mode (its webhook endpoints). */
+  onDefaultAccountEvent: ((event: StripeEvent) => void) | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -170,6 +173,9 @@ export class Registry {
         this.sameSecondOrder,
         this.dense,
       );
+      if (id === this.defaultAccountId) {
+        account.onEvent = (event) => this.onDefaultAccountEvent?.(event);
+      }
       this.built.set(bucket, account);
     }
     return account;

@@ -17,6 +17,7 @@
  *   POST /_emulator/accounts/revoke  { account, still_listed? }: revokes the platform's access to
  *                                  a connected account (403 account_invalid from then on); it
  *                                  leaves `GET /v1/accounts` unless `still_listed`
+ *   GET  /_emulator/webhooks       WebhookLog: every event's deliveries (attempts, drops, pending)
  *   POST /_emulator/discounts      { customer, coupon }: attaches a discount to a test-mode customer
  *                                  of the default account (customers take no coupon since
  *                                  2025-03-31.basil), with Stripe's events (related.ts)
@@ -41,6 +42,7 @@ import { type AccountSpec, Registry } from './registry.js';
 import { matchRoute } from './routes/index.js';
 import { type RateLimitCause, Stats, type StatsSnapshot } from './stats.js';
 import type { SameSecondEventOrder } from './store.js';
+import { type WebhookLog, WebhookSender } from './webhooks.js';
 import { denseAccount, type DenseAccount } from './dense.js';
 
 export interface EmulatorOptions {
@@ -134,6 +136,27 @@ export interface EmulatorOptions {
    */
   previousAttributesEmptyAs?: EmptyPreviousValue;
   /**
+   * Endpoints every event of the default account is POSTed to, signed as Stripe signs
+   * (webhooks.ts); default none. CLI: `--webhook-url URL`, repeatable.
+   */
+  webhookUrls?: string[];
+  /** The endpoints' signing secret; default `whsec_emulator`. CLI: `--webhook-secret whsec_…`. */
+  webhookSecret?: string;
+  /** 0..1: share of deliveries that never arrive; default 0. CLI: `--webhook-drop-share`. */
+  webhookDropShare?: number;
+  /** 0..1: share of events delivered twice; default 0. CLI: `--webhook-duplicate-share`. */
+  webhookDuplicateShare?: number;
+  /**
+   * Each delivery waits a uniform (0, max] ms, so deliveries arrive out of order; default 0.
+   * CLI: `--webhook-delay-max-ms`.
+   */
+  webhookDelayMaxMs?: number;
+  /**
+   * Multiplies the retry intervals (webhooks.ts RETRY_SCHEDULE: minutes to hours); default 1.
+   * CLI: `--webhook-retry-scale 0.001`.
+   */
+  webhookRetryScale?: number;
+  /**
    * A customer field changed through another object (a source, a payment method, a discount, a
    * balance transaction) also sends `customer.updated`; default false, only the other object's
    * event (behaviour.ts). CLI: `--customer-updated-for-related-changes`.
@@ -181,6 +204,8 @@ export interface RunningEmulator {
   setFaults(f: FaultSettings): void;
   stats(): StatsSnapshot;
   resetStats(): void;
+  /** Every event's webhook deliveries so far (`GET /_emulator/webhooks`). */
+  webhooks(): WebhookLog;
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
@@ -194,6 +219,7 @@ class Emulator {
   private readonly registry: Registry;
   private readonly faults: Faults;
   private readonly behaviour: Behaviour;
+  private readonly webhooks: WebhookSender;
   private readonly stats = new Stats();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly server: Server;
@@ -228,6 +254,12 @@ class Emulator {
       eventDelayMaxSeconds: options.eventDelayMaxSeconds,
       searchLagSeconds: options.searchLagSeconds,
       previousAttributesEmptyAs: options.previousAttributesEmptyAs,
+      webhookUrls: options.webhookUrls,
+      webhookSecret: options.webhookSecret,
+      webhookDropShare: options.webhookDropShare,
+      webhookDuplicateShare: options.webhookDuplicateShare,
+      webhookDelayMaxMs: options.webhookDelayMaxMs,
+      webhookRetryScale: options.webhookRetryScale,
       customerUpdatedForRelatedChanges: options.customerUpdatedForRelatedChanges,
       connectedAccountLimits: options.connectedAccountLimits,
     };
@@ -237,7 +269,13 @@ class Emulator {
     }
     Faults.validate(knobs);
     Behaviour.validate(knobs);
+    WebhookSender.validate(knobs);
     this.behaviour = new Behaviour(knobs);
+    this.webhooks = new WebhookSender(
+      deriveSeed(seed, 'webhooks'),
+      () => this.clock.nowMs(),
+      knobs,
+    );
     this.registry = new Registry(
       this.clock,
       seed,
@@ -250,6 +288,7 @@ class Emulator {
         ? undefined
         : denseAccount(options.dense === true ? {} : options.dense),
     );
+    this.registry.onDefaultAccountEvent = (event) => this.webhooks.eventHappened(event);
     this.registry.warm();
     this.faults = new Faults(deriveSeed(seed, 'faults'), knobs);
     this.server = createServer((req, res) => {
@@ -285,6 +324,7 @@ class Emulator {
           setFaults: (f) => this.setKnobs(f),
           stats: () => this.stats.snapshot(),
           resetStats: () => this.stats.reset(),
+          webhooks: () => this.webhooks.snapshot(),
         });
       });
     });
@@ -301,15 +341,18 @@ class Emulator {
   private setKnobs(settings: FaultSettings): void {
     Faults.validate(settings);
     Behaviour.validate(settings);
+    WebhookSender.validate(settings);
     this.faults.set(settings);
     this.behaviour.set(settings);
+    this.webhooks.set(settings);
   }
 
   private knobs(): Required<FaultSettings> {
-    return { ...this.faults.settings(), ...this.behaviour.settings() };
+    return { ...this.faults.settings(), ...this.behaviour.settings(), ...this.webhooks.settings() };
   }
 
   private close(): Promise<void> {
+    this.webhooks.close();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     return new Promise((resolve) => {
@@ -535,6 +578,8 @@ class Emulator {
             stillListed: input.still_listed === true,
           });
           return reply(200, { revoked: String(input.account) });
+        case 'GET /_emulator/webhooks':
+          return reply(200, this.webhooks.snapshot());
         case 'POST /_emulator/discounts':
           return reply(
             200,

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeStreams, parseConfig } from '../../connector';
+import { describeStreams, parseConfig, redactSecrets } from '../../connector';
 import { parseDestination, redactPassword } from '../../standalone/destination';
 import { exitCodeFor } from '../../command-line/exit-codes';
 import { formatLogLine } from '../../standalone/serve/log-line';
@@ -347,6 +347,18 @@ describe('what a run tells', () => {
     );
     expect(formatLogLine(at, 'INFO', undefined, 'stopped.')).toBe(
       '2026-11-25T14:00:00.000Z INFO stopped.\n',
+    );
+  });
+});
+
+describe('secrets in messages', () => {
+  it('scrubs Stripe keys and webhook signing secrets, whole or masked', () => {
+    expect(
+      redactSecrets(
+        'key sk_live_51Habc*** and rk_test_9zZ, secret whsec_5f3K+a/b=c_d-e, masked whsec_****wxyz.',
+      ),
+    ).toBe(
+      'key sk_live_[redacted] and rk_test_[redacted], secret whsec_[redacted], masked whsec_[redacted].',
     );
   });
 });

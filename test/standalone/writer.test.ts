@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeStreams, parseConfig, type EmittedRecord } from '../../connector';
 import { parseDestination } from '../../standalone/destination';
 import { PipelineWriter } from '../../standalone/sync/pipeline-writer';
-import { rowEncoder, tableLayout, Warehouse } from '../../standalone/warehouse';
+import {
+  rowEncoder,
+  tableLayout,
+  Warehouse,
+  type PipelineTable,
+  type Row,
+} from '../../standalone/warehouse';
 import { BACKENDS, type Backend, type TestWarehouse } from './support/standalone';
 
 const stream = describeStreams(parseConfig({ api_key: 'sk_test_x' }))[0]!;
@@ -186,6 +192,128 @@ describe.each(BACKENDS)('the writer on $name', ({ start }) => {
     const rows = await test.rows('customers');
     expect([...rows!.keys()].sort()).toEqual(['cus_a', 'cus_b', 'cus_c', 'cus_d']);
   });
+});
+
+describe.each(BACKENDS)('changes applied out of order on $name', ({ start }) => {
+  let backend: Backend;
+  beforeAll(async () => {
+    backend = await start();
+  });
+  afterAll(() => backend?.stop());
+
+  const change = (id: string, version: number, email: string | null): EmittedRecord['record'] =>
+    email === null
+      ? {
+          id,
+          object: 'customer',
+          deleted: true,
+          updated: version,
+          is_deleted: true,
+          _ab_cdc_deleted_at: new Date(version * 1000).toISOString(),
+        }
+      : {
+          id,
+          object: 'customer',
+          email,
+          created: 1_700_000_000,
+          updated: version,
+          is_deleted: false,
+          _ab_cdc_deleted_at: null,
+        };
+
+  it('never lets an older version overwrite a newer row, nor bring back a customer a delivery deleted or filtered out', async () => {
+    const test = await backend.create();
+    /** Opens the table for one step (a DuckDB file is read back only once it is closed). */
+    const step = async <T>(
+      work: (
+        table: PipelineTable,
+        rows: (...records: EmittedRecord['record'][]) => Row[],
+      ) => Promise<T>,
+    ): Promise<T> => {
+      const warehouse = await Warehouse.open(parseDestination(test.url));
+      const opened = (await warehouse.openTable(layout, false))!;
+      try {
+        await opened.table.prepare();
+        const encode = rowEncoder(layout, { allowsNul: warehouse.allowsNul });
+        return await work(opened.table, (...records) =>
+          records.map((record) => encode(record, { misfits: 0, replacedCharacters: 0 })),
+        );
+      } finally {
+        await opened.close();
+        await warehouse.close();
+      }
+    };
+    const delivered = (entries: Array<[string, number]>, forgetBefore = 0) => ({
+      versions: new Map(entries),
+      forgetBefore,
+    });
+    // Deliveries: a's version 20, b deleted at 30, c filtered out at 40 (no row, a version).
+    await step(async (table, rows) => {
+      await table.applyChanges(
+        rows(change('cus_a', 20, 'a@new'), change('cus_b', 10, 'b@old')),
+        { n: 1 },
+        delivered([
+          ['cus_a', 20],
+          ['cus_b', 10],
+        ]),
+      );
+      await table.applyChanges(
+        rows(change('cus_b', 30, null)),
+        { n: 2 },
+        delivered([
+          ['cus_b', 30],
+          ['cus_c', 40],
+        ]),
+      );
+      expect(await table.heldVersions(['cus_a', 'cus_b', 'cus_c', 'cus_d'])).toEqual(
+        new Map([
+          ['cus_a', 20],
+          ['cus_b', 30],
+          ['cus_c', 40],
+        ]),
+      );
+      // A run (or a late delivery) with older states of all three changes nothing...
+      const late = await table.applyChanges(
+        rows(
+          change('cus_a', 19, 'a@old'),
+          change('cus_b', 29, 'b@back'),
+          change('cus_c', 39, 'c@in'),
+        ),
+        { n: 3 },
+      );
+      expect(late).toEqual({ inserted: 0, updated: 0, deleted: 0, outdated: 3 });
+    });
+    expect(await emails(test)).toEqual({ cus_a: 'a@new' });
+    // ...while the same version, or a newer one, is written.
+    await step(async (table, rows) => {
+      const newer = await table.applyChanges(
+        rows(change('cus_a', 20, 'a@same-second'), change('cus_c', 41, 'c@in')),
+        { n: 4 },
+      );
+      expect(newer).toEqual({ inserted: 1, updated: 1, deleted: 0 });
+    });
+    expect(await emails(test)).toEqual({ cus_a: 'a@same-second', cus_c: 'c@in' });
+    await step(async (table) => {
+      // Versions older than a point no later write can precede are forgotten.
+      await table.applyChanges([], { n: 5 }, delivered([], 35));
+      expect(await table.heldVersions(['cus_a', 'cus_b', 'cus_c'])).toEqual(
+        new Map([
+          ['cus_a', 20],
+          ['cus_c', 41],
+        ]),
+      );
+      // Rebuilding forgets them all.
+      await table.rebuild();
+      await table.prepare();
+      expect(await table.heldVersions(['cus_a', 'cus_b', 'cus_c'])).toEqual(new Map());
+    });
+  });
+
+  async function emails(test: TestWarehouse) {
+    return Object.fromEntries(
+      [...(await test.rows('customers'))!.values()].map((row) => [row.id, row.email]),
+    );
+  }
 });
 
 describe('PostgreSQL: one run of a pipeline at a time across processes', () => {

@@ -143,6 +143,24 @@ export class ScriptedStripe implements StripePort {
     this.emit('customer.deleted', customer, undefined, options.event);
   }
 
+  /** Every event so far as a webhook delivers it (the JSON body Stripe POSTs), oldest first. */
+  delivered(): Array<Record<string, unknown>> {
+    return this.events.map((event) => ({
+      id: event.id,
+      object: 'event',
+      api_version: event.apiVersion ?? PINNED_VERSION,
+      created: event.created,
+      data: {
+        object: structuredClone(event.object),
+        ...(event.previous ? { previous_attributes: structuredClone(event.previous) } : {}),
+      },
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      type: event.type,
+    }));
+  }
+
   /** Adds an event as given (for payloads no write here would produce). */
   addEvent(event: ScriptedEvent): void {
     this.events.push({ ...event });

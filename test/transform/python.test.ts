@@ -286,7 +286,9 @@ describe('Python sandbox limits', () => {
       withCase('loop'),
       stripeCustomer({ id: 'cus_next', metadata: {} }),
     ]);
-    expect(performance.now() - started).toBeLessThan(4000);
+    // The loop is stopped at timeout_ms (1 s), not left to run: on a busy 2-core machine the
+    // stop and a fresh interpreter take a few seconds more, so the margin is wide.
+    expect(performance.now() - started).toBeLessThan(15_000);
     expect(outcomes[0]).toEqual({ kind: 'skip' });
     expect(outcomes[1]).toEqual({
       kind: 'error',

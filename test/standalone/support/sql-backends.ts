@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeStreams, parseConfig } from '../../../connector';
 import { bookkeepingDdl } from '../../../standalone/warehouse/bookkeeping';
+import { webhookTablesDdl } from '../../../standalone/warehouse/webhook-tables';
 import { openDuckDb } from '../../../standalone/warehouse/duckdb';
 import { openPostgres } from '../../../standalone/warehouse/postgres';
 import { tableLayout, type TableLayout } from '../../../standalone/warehouse';
@@ -48,13 +49,20 @@ export const SQL_BACKENDS: Array<{ name: SqlBackend['name']; start: () => Promis
   },
 ];
 
-/** Creates the tool's bookkeeping tables (state, runs, switches) in `schema`. */
+/**
+ * Creates the tool's bookkeeping tables in `schema`, as the warehouse does when it opens: state,
+ * runs, switches, and the versions webhook deliveries leave (which every write compares with).
+ */
 export async function createBookkeeping(
   session: SqlSession,
   database: SqlDatabase,
   schema: string,
 ): Promise<void> {
-  for (const statement of bookkeepingDdl(database.dialect, schema)) await session.run(statement);
+  const ddl = [
+    ...bookkeepingDdl(database.dialect, schema),
+    ...webhookTablesDdl(database.dialect, schema),
+  ];
+  for (const statement of ddl) await session.run(statement);
 }
 
 /** The table layout of pipeline `name` in a config (default: a pass-through pipeline). */
