@@ -7,7 +7,7 @@
  * user's own fields.
  */
 import type { INodeExecutionData } from 'n8n-workflow';
-import { CDC_DELETED_AT, type EmittedRecord, type RecordLayout } from './engine';
+import { CDC_DELETED_AT, isoFromSeconds, type EmittedRecord, type RecordLayout } from './engine';
 
 /**
  * How the customer changed from the workflow's point of view: `listed` (an import), `created`
@@ -32,15 +32,9 @@ export const CHANGED_AT_FIELD = '_stripe_changed_at';
 /** true when the change is a deletion: deleted in Stripe, or no longer matching the filter. */
 export const DELETED_FIELD = '_stripe_deleted';
 
-/**
- * Unix seconds → 2024-01-31T10:00:00Z, the form the Customer Model gives datetimes. A stand-in
- * until the engine exports its own conversion through connector/index.ts (issue 27 gives the six
- * copies one home in connector/util): then this line calls it.
- */
+/** Unix seconds as the engine writes instants (2024-01-31T10:00:00Z); null when not a time. */
 const isoSeconds = (seconds: unknown): string | null =>
-  typeof seconds === 'number' && Number.isFinite(seconds)
-    ? new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
-    : null;
+  typeof seconds === 'number' && Number.isFinite(seconds) ? isoFromSeconds(seconds) : null;
 
 /** The record's own fields, without the engine's bookkeeping. */
 function ownFields(emitted: EmittedRecord, layout: RecordLayout): Record<string, unknown> {

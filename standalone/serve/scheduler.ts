@@ -2,6 +2,7 @@ import { CronJob } from 'cron';
 import {
   connect,
   errorMessage,
+  isoFromSeconds,
   redactSecrets,
   type ConnectorConfig,
   type PipelineConfig,
@@ -566,7 +567,7 @@ export class Scheduler {
       const startDate =
         config.startDate === undefined
           ? ''
-          : ` (created on or after ${new Date(config.startDate * 1000).toISOString().slice(0, 10)})`;
+          : ` (created on or after ${isoFromSeconds(config.startDate).slice(0, 10)})`;
       const table = pipeline.name.toLowerCase();
       const lastSuccess = this.lastSuccess.get(pipeline.name);
       const count = rows.get(table);
