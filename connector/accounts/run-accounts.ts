@@ -7,7 +7,12 @@
 import type { AccountSelection, ReadSettings } from '../config/config';
 import { ConnectorError, errorMessage } from '../errors';
 import type { PipelineDefinition, SyncMode } from '../pipeline/definition';
-import { runPipeline, type PipelineEvent, type PipelineSummary } from '../pipeline/run';
+import {
+  emptySummary,
+  runPipeline,
+  type PipelineEvent,
+  type PipelineSummary,
+} from '../pipeline/run';
 import type { AccountsState, PipelineState, SingleAccountState } from '../pipeline/state';
 import type { StripePort } from '../stripe/port';
 import { accountPort } from './account-port';
@@ -261,19 +266,9 @@ const COUNTS = [
 ] as const;
 
 function mergeSummaries(summaries: PipelineSummary[]): PipelineSummary {
-  const merged: PipelineSummary = {
-    mode: summaries.some((summary) => summary.mode === 'full_import')
-      ? 'full_import'
-      : 'incremental',
-    emitted: 0,
-    deletions: 0,
-    filteredOut: 0,
-    skippedByCode: 0,
-    failed: 0,
-    malformed: 0,
-    settlingEvents: 0,
-  };
-  if (summaries.length === 0) merged.mode = 'incremental';
+  const merged = emptySummary(
+    summaries.some((summary) => summary.mode === 'full_import') ? 'full_import' : 'incremental',
+  );
   for (const summary of summaries) for (const count of COUNTS) merged[count] += summary[count];
   return merged;
 }

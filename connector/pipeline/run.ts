@@ -99,12 +99,10 @@ export interface PipelineRunOptions {
  * transform → validate → records, with checkpoints along the way. The caller writes what it
  * yields in order; a run killed at any point resumes from the last checkpoint without gaps.
  */
-export async function* runPipeline(
-  pipeline: PipelineDefinition,
-  options: PipelineRunOptions,
-): AsyncGenerator<PipelineEvent, PipelineSummary> {
-  const summary: PipelineSummary = {
-    mode: 'full_import',
+/** A summary before anything was counted. */
+export function emptySummary(mode: PipelineSummary['mode']): PipelineSummary {
+  return {
+    mode,
     emitted: 0,
     deletions: 0,
     filteredOut: 0,
@@ -113,6 +111,13 @@ export async function* runPipeline(
     malformed: 0,
     settlingEvents: 0,
   };
+}
+
+export async function* runPipeline(
+  pipeline: PipelineDefinition,
+  options: PipelineRunOptions,
+): AsyncGenerator<PipelineEvent, PipelineSummary> {
+  const summary = emptySummary('full_import');
   const { state } = options;
   const trusted = state && isStateOf(state, options.fingerprint, options.formerFingerprints);
   if (state && !trusted) {
