@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Stripe from 'stripe';
 
 export const ROOT = join(__dirname, '..');
 
@@ -35,6 +36,16 @@ export class EmulatorProcess {
 
   get port(): number {
     return Number(new URL(this.url).port);
+  }
+
+  /** The official SDK, talking to this emulator with the benchmark's live-mode key. */
+  sdk(): Stripe {
+    return new Stripe('sk_live_emulator', {
+      host: '127.0.0.1',
+      port: this.port,
+      protocol: 'http',
+      telemetry: false,
+    });
   }
 
   static start(args: string[]): Promise<EmulatorProcess> {

@@ -12,7 +12,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Stripe from 'stripe';
 import { ENDPOINTS, rateBudgets, STRIPE_LIMITS } from '../connector';
 import { EmulatorProcess, fmt, pct, readOnce, write } from './harness';
 
@@ -120,12 +119,7 @@ export async function benchPlatform(): Promise<Array<[string, string]>> {
 
 /** Updates CHANGES_PER_ACCOUNT customers in each of the first CHANGED_ACCOUNTS accounts. */
 async function changeAccounts(emulator: EmulatorProcess): Promise<void> {
-  const stripe = new Stripe('sk_live_emulator', {
-    host: '127.0.0.1',
-    port: emulator.port,
-    protocol: 'http',
-    telemetry: false,
-  });
+  const stripe = emulator.sdk();
   const { data } = (await emulator.admin('GET', '/_emulator/accounts')) as {
     data: Array<{ id: string }>;
   };

@@ -16,7 +16,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Stripe from 'stripe';
 import { ENDPOINTS, rateBudgets } from '../connector';
 import { EmulatorProcess, fmt, pct, readOnce, ROOT, write } from './harness';
 import { benchPlatform } from './platform';
@@ -27,6 +26,18 @@ import { benchWarehouse } from './warehouse';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 200_000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 250);
+/** The benchmark's account (a live key under Stripe's live limits); the dense one adds --dense. */
+const ACCOUNT_ARGS = [
+  '--customers',
+  String(CUSTOMERS),
+  '--seed',
+  '2024',
+  '--latency-ms',
+  String(LATENCY_MS),
+  '--stripe-limits',
+  '--api-key',
+  'sk_live_emulator',
+];
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 1_000);
 const CONCURRENCY = process.env.BENCH_CONCURRENCY
   ? Number(process.env.BENCH_CONCURRENCY)
@@ -54,17 +65,7 @@ async function main(): Promise<void> {
   const seedStarted = Date.now();
   // The emulator runs in a process of its own, as Stripe would: it must not share an event loop
   // with the code that reads the connector's output.
-  const emulator = await EmulatorProcess.start([
-    '--customers',
-    String(CUSTOMERS),
-    '--seed',
-    '2024',
-    '--latency-ms',
-    String(LATENCY_MS),
-    '--stripe-limits',
-    '--api-key',
-    'sk_live_emulator',
-  ]);
+  const emulator = await EmulatorProcess.start(ACCOUNT_ARGS);
   await emulator.admin('POST', '/_emulator/clock', { advance_seconds: 3_600 });
   const seedSeconds = (Date.now() - seedStarted) / 1000;
   const dir = mkdtempSync(join(tmpdir(), 'stripe-customers-bench-'));
@@ -175,7 +176,7 @@ async function main(): Promise<void> {
     // Incremental run after changes (made without latency or limits, so setting them up is
     // quick), from the state of the last full read.
     await emulator.admin('POST', '/_emulator/faults', { latencyMs: 0, stripeLimits: false });
-    await makeChanges(emulator.port, CHANGES);
+    await makeChanges(emulator, CHANGES);
     await emulator.admin('POST', '/_emulator/clock', { advance_seconds: 60 });
     await emulator.admin('POST', '/_emulator/faults', {
       latencyMs: LATENCY_MS,
@@ -214,18 +215,7 @@ async function benchDense(
   catalog: string,
   baseline: number,
 ): Promise<Array<[string, string]>> {
-  const emulator = await EmulatorProcess.start([
-    '--customers',
-    String(CUSTOMERS),
-    '--seed',
-    '2024',
-    '--latency-ms',
-    String(LATENCY_MS),
-    '--stripe-limits',
-    '--api-key',
-    'sk_live_emulator',
-    '--dense',
-  ]);
+  const emulator = await EmulatorProcess.start([...ACCOUNT_ARGS, '--dense']);
   const rows: Array<[string, string]> = [
     [
       'dense account',
@@ -277,12 +267,7 @@ function print(rows: Array<[string, string]>): void {
 
 /** What a connector that pages one request after another achieves (measured over ~40 pages). */
 async function sequentialBaseline(emulator: EmulatorProcess): Promise<number> {
-  const stripe = new Stripe('sk_live_emulator', {
-    host: '127.0.0.1',
-    port: emulator.port,
-    protocol: 'http',
-    telemetry: false,
-  });
+  const stripe = emulator.sdk();
   const started = Date.now();
   let count = 0;
   let startingAfter: string | undefined;
@@ -298,13 +283,8 @@ async function sequentialBaseline(emulator: EmulatorProcess): Promise<number> {
   return count / ((Date.now() - started) / 1000);
 }
 
-async function makeChanges(port: number, changes: number): Promise<void> {
-  const stripe = new Stripe('sk_live_emulator', {
-    host: '127.0.0.1',
-    port,
-    protocol: 'http',
-    telemetry: false,
-  });
+async function makeChanges(emulator: EmulatorProcess, changes: number): Promise<void> {
+  const stripe = emulator.sdk();
   let done = 0;
   for await (const customer of stripe.customers.list({ limit: 100 })) {
     if (done >= changes) break;
